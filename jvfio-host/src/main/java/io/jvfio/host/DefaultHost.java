@@ -1,0 +1,47 @@
+package io.jvfio.host;
+
+import io.jvfio.host.pci.Topology;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The host used by {@code jvfio demo} and the tests, described in {@code default.topology}: a
+ * root-bus device, a slot with a working reset, a bus without slot reset holding functions of
+ * different IOMMU groups, and an IOMMU group of two functions. {@link #withHostDriver()} adds a
+ * host-driver function to that bus.
+ */
+public final class DefaultHost {
+  public static final String ROOT_BUS_DEVICE = "0000:00:02.0";
+  public static final String SLOT_DEVICE = "0000:01:00.0";
+  public static final String BUS_DEVICE_A = "0000:02:00.0";
+  public static final String BUS_DEVICE_B = "0000:02:01.0";
+  public static final String GROUP_PAIR_A = "0000:03:00.0";
+  public static final String GROUP_PAIR_B = "0000:03:00.1";
+  public static final String HOST_DRIVER_DEVICE = "0000:02:02.0";
+
+  private DefaultHost() {}
+
+  /** The default topology. */
+  public static Topology topology() {
+    return Topology.parse(text("default.topology"));
+  }
+
+  /** The default topology plus a host-driver function on bus 02. */
+  public static Topology withHostDriver() {
+    return Topology.parse(text("default-host-driver.topology"));
+  }
+
+  /** The text of a bundled topology file. */
+  public static String text(String resource) {
+    try (InputStream in = DefaultHost.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + resource);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

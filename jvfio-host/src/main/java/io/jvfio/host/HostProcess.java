@@ -1,0 +1,180 @@
+package io.jvfio.host;
+
+import io.jvfio.host.kernel.FdTable;
+import io.jvfio.host.kernel.KernelError;
+import io.jvfio.host.kernel.NullFile;
+import io.jvfio.host.kernel.OpenFile;
+import io.jvfio.host.kernel.UserArg;
+import io.jvfio.host.kernel.UserMemory;
+import io.jvfio.uapi.OpenFlags;
+import io.jvfio.uapi.Syscalls;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * A process on an emulated host: its own fd table and address space, and the syscalls. Every call
+ * returns a value {@code >= 0} or {@code -errno}; a bug in the emulator is never turned into an
+ * errno, it propagates.
+ */
+public final class HostProcess implements Syscalls, AutoCloseable {
+  private final Host host;
+  private final String name;
+  private final int pid;
+  private final FdTable fds = new FdTable();
+  private final UserMemory memory = new UserMemory();
+  private boolean exited;
+
+  HostProcess(Host host, String name, int pid) {
+    this.host = host;
+    this.name = name;
+    this.pid = pid;
+    for (int i = 0; i < 3; i++) {
+      fds.install(new NullFile());
+    }
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public int pid() {
+    return pid;
+  }
+
+  /** The process's address space: map memory here to hand its addresses to the kernel. */
+  public UserMemory memory() {
+    return memory;
+  }
+
+  /** The open fd numbers, ascending. */
+  public List<Integer> openFds() {
+    return locked(fds::openFds);
+  }
+
+  /** What {@code fd} refers to ("/dev/iommu", "/dev/vfio/3", ...), or null when closed. */
+  public String describe(int fd) {
+    return locked(() -> fds.isOpen(fd) ? fds.lookup(fd).describe() : null);
+  }
+
+  /** The open file behind {@code fd} (for tests and listings), or null. */
+  public OpenFile file(int fd) {
+    return locked(() -> fds.isOpen(fd) ? fds.lookup(fd) : null);
+  }
+
+  private <T> T locked(Supplier<T> body) {
+    host.lock.lock();
+    try {
+      return body.get();
+    } finally {
+      host.lock.unlock();
+    }
+  }
+
+  private long call(Supplier<Long> body) {
+    host.lock.lock();
+    try {
+      if (exited) {
+        throw new IllegalStateException("process " + name + " has exited");
+      }
+      return body.get();
+    } catch (KernelError e) {
+      return e.errno().negative();
+    } finally {
+      host.lock.unlock();
+    }
+  }
+
+  @Override
+  public int open(String path, int flags) {
+    return (int)
+        call(() -> {
+          OpenFile f = host.openNode(path);
+          return (long) fds.install(f);
+        });
+  }
+
+  @Override
+  public int close(int fd) {
+    return (int)
+        call(() -> {
+          fds.close(fd);
+          return 0L;
+        });
+  }
+
+  @Override
+  public int dup(int fd) {
+    return (int) call(() -> (long) fds.install(fds.lookup(fd).get()));
+  }
+
+  @Override
+  public long read(int fd, MemorySegment buf) {
+    return call(() -> {
+      OpenFile f = fds.lookup(fd);
+      if (!f.readable()) {
+        throw new KernelError(io.jvfio.uapi.Errno.EBADF);
+      }
+      return f.read(buf);
+    });
+  }
+
+  @Override
+  public long write(int fd, MemorySegment buf) {
+    return call(() -> {
+      OpenFile f = fds.lookup(fd);
+      if (!f.writable()) {
+        throw new KernelError(io.jvfio.uapi.Errno.EBADF);
+      }
+      return f.write(buf);
+    });
+  }
+
+  @Override
+  public int ioctl(int fd, long request, MemorySegment arg) {
+    return (int)
+        call(() -> (long) fds.lookup(fd).ioctl(request, UserArg.ofSegment(arg, memory, fds)));
+  }
+
+  @Override
+  public int ioctl(int fd, long request, long arg) {
+    return (int) call(() -> (long) fds.lookup(fd).ioctl(request, UserArg.ofWord(arg, memory, fds)));
+  }
+
+  /**
+   * Sends {@code fd} to {@code target} as SCM_RIGHTS does: the target gets a new fd (its lowest
+   * free number) for the same open file. Returns that fd or {@code -errno}.
+   */
+  public int passFd(int fd, HostProcess target) {
+    return (int)
+        call(() -> {
+          OpenFile f = fds.lookup(fd).get();
+          return (long) target.fds.install(f);
+        });
+  }
+
+  /** Process exit: every fd is closed, highest first, and the address space goes. */
+  @Override
+  public void close() {
+    host.lock.lock();
+    try {
+      if (!exited) {
+        fds.closeAll();
+        exited = true;
+        memory.close();
+        host.exited(this);
+      }
+    } finally {
+      host.lock.unlock();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return name + "[" + pid + "]";
+  }
+
+  static int accessMode(int flags) {
+    return flags & OpenFlags.O_ACCMODE;
+  }
+}

@@ -1,0 +1,35 @@
+package io.jvfio.host.iommufd;
+
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * A paging HW page table: an IOMMU domain over an IOAS. Auto-created ones (from ATTACH with an IOAS
+ * id) disappear with their last attached device.
+ */
+public final class Hwpt extends IommufdObject {
+  /** VT-d with 4-level tables: 48-bit input addresses. */
+  public static final long APERTURE_LAST = (1L << 48) - 1;
+
+  final Ioas ioas;
+  final boolean autoDomain;
+  final Set<IommufdDevice> devices = new LinkedHashSet<>();
+
+  Hwpt(Ioas ioas, boolean autoDomain) {
+    this.ioas = ioas;
+    this.autoDomain = autoDomain;
+  }
+
+  public Ioas ioas() {
+    return ioas;
+  }
+
+  public boolean autoDomain() {
+    return autoDomain;
+  }
+
+  @Override
+  public String kind() {
+    return "hwpt_paging";
+  }
+}

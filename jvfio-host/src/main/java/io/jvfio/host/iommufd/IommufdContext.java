@@ -1,0 +1,516 @@
+package io.jvfio.host.iommufd;
+
+import static io.jvfio.uapi.iommufd.IommufdConstants.*;
+import static io.jvfio.uapi.vfio.VfioConstants.*;
+
+import io.jvfio.host.iommu.IommuGroup;
+import io.jvfio.host.kernel.KernelError;
+import io.jvfio.host.kernel.OpenFile;
+import io.jvfio.host.kernel.UserArg;
+import io.jvfio.uapi.Errno;
+import io.jvfio.uapi.Ioctl;
+import io.jvfio.uapi.iommufd.IommuDestroy;
+import io.jvfio.uapi.iommufd.IommuIoasAlloc;
+import io.jvfio.uapi.iommufd.IommuIoasAllowIovas;
+import io.jvfio.uapi.iommufd.IommuIoasIovaRanges;
+import io.jvfio.uapi.iommufd.IommuIoasMap;
+import io.jvfio.uapi.iommufd.IommuIoasUnmap;
+import io.jvfio.uapi.iommufd.IommuIovaRange;
+import io.jvfio.uapi.iommufd.IommuVfioIoas;
+import io.jvfio.uapi.iommufd.IommufdIoctls;
+import io.jvfio.uapi.vfio.VfioIoctls;
+import io.jvfio.uapi.vfio.VfioIommuType1DmaMap;
+import io.jvfio.uapi.vfio.VfioIommuType1DmaUnmap;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * An iommufd context: one open of {@code /dev/iommu}. Owns an id table shared by every object type
+ * (ids from 1, lowest free first), IOAS and HWPT objects, bound devices, and the VFIO container
+ * compatibility ioctls for the IOAS chosen by IOMMU_VFIO_IOAS or a group's SET_CONTAINER.
+ */
+public final class IommufdContext extends OpenFile {
+  private record Op(long request, long minSize, long size) {}
+
+  // indexed by nr - 0x80; entries past IOMMU_VFIO_IOAS exist in Linux but are not emulated
+  private static final List<Op> OPS =
+      List.of(
+          new Op(IommufdIoctls.IOMMU_DESTROY, 8, IommuDestroy.SIZEOF),
+          new Op(IommufdIoctls.IOMMU_IOAS_ALLOC, 12, IommuIoasAlloc.SIZEOF),
+          new Op(IommufdIoctls.IOMMU_IOAS_ALLOW_IOVAS, 24, IommuIoasAllowIovas.SIZEOF),
+          new Op(IommufdIoctls.IOMMU_IOAS_COPY, 40, 40),
+          new Op(IommufdIoctls.IOMMU_IOAS_IOVA_RANGES, 32, IommuIoasIovaRanges.SIZEOF),
+          new Op(IommufdIoctls.IOMMU_IOAS_MAP, 40, IommuIoasMap.SIZEOF),
+          new Op(IommufdIoctls.IOMMU_IOAS_UNMAP, 24, IommuIoasUnmap.SIZEOF),
+          new Op(IommufdIoctls.IOMMU_OPTION, 24, 24),
+          new Op(IommufdIoctls.IOMMU_VFIO_IOAS, 12, IommuVfioIoas.SIZEOF));
+
+  private final String path;
+  private final List<IommufdObject> ids = new ArrayList<>();
+  private Ioas vfioIoas;
+
+  public IommufdContext(String path) {
+    super(true, true);
+    this.path = path;
+    ids.add(null); // id 0 is never handed out
+  }
+
+  @Override
+  public String describe() {
+    return path;
+  }
+
+  // ---- id table ----
+
+  private int allocId(IommufdObject obj) {
+    for (int i = 1; i < ids.size(); i++) {
+      if (ids.get(i) == null) {
+        ids.set(i, obj);
+        obj.id = i;
+        return i;
+      }
+    }
+    ids.add(obj);
+    obj.id = ids.size() - 1;
+    return obj.id;
+  }
+
+  private void freeId(IommufdObject obj) {
+    ids.set(obj.id, null);
+    while (ids.size() > 1 && ids.get(ids.size() - 1) == null) {
+      ids.remove(ids.size() - 1);
+    }
+  }
+
+  /** The object with {@code id}, if any. */
+  public Optional<IommufdObject> object(long id) {
+    if (id <= 0 || id >= ids.size()) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(ids.get((int) id));
+  }
+
+  /** Live objects in id order. */
+  public List<IommufdObject> objects() {
+    return ids.stream().skip(1).filter(o -> o != null).toList();
+  }
+
+  private Ioas ioas(long id) {
+    if (object(id).orElse(null) instanceof Ioas ioas) {
+      return ioas;
+    }
+    throw new KernelError(Errno.ENOENT, "no IOAS " + id);
+  }
+
+  /** The IOAS the VFIO compatibility ioctls act on, or null. */
+  public Ioas vfioIoas() {
+    return vfioIoas;
+  }
+
+  // ---- ioctl dispatch ----
+
+  @Override
+  public int ioctl(long request, UserArg arg) {
+    int nr = Ioctl.nr(request);
+    int index = nr - IommufdIoctls.IOMMUFD_CMD_BASE;
+    if (nr < IommufdIoctls.IOMMUFD_CMD_BASE || index >= OPS.size()) {
+      return compatIoctl(request, arg);
+    }
+    long size = Integer.toUnsignedLong(arg.readU32(0));
+    Op op = OPS.get(index);
+    if (op.request() != request) {
+      throw new KernelError(Errno.ENOTTY);
+    }
+    KernelError.check(size >= op.minSize(), Errno.EINVAL);
+    MemorySegment k = arg.copyStructIn(op.size(), size);
+    return switch (index) {
+      case 0 -> destroy(k);
+      case 1 -> ioasAlloc(k, arg);
+      case 2 -> allowIovas(k, arg);
+      case 4 -> iovaRanges(k, arg);
+      case 5 -> ioasMap(k, arg);
+      case 6 -> ioasUnmap(k, arg);
+      case 8 -> vfioIoas(k, arg);
+      default ->
+          throw new KernelError(Errno.EOPNOTSUPP, "not emulated: " + Long.toHexString(request));
+    };
+  }
+
+  /** Writes back {@code min(user size, struct size)} bytes of the kernel copy. */
+  private static void respond(UserArg arg, MemorySegment k) {
+    long usize = IommuDestroy.SIZE.getUnsigned(k); // every iommufd struct starts with u32 size
+    arg.copyOut(k, Math.min(usize, k.byteSize()));
+  }
+
+  private int destroy(MemorySegment k) {
+    long id = IommuDestroy.ID.getUnsigned(k);
+    IommufdObject obj =
+        object(id).orElseThrow(() -> new KernelError(Errno.ENOENT, "no object " + id));
+    KernelError.check(obj.users == 0, Errno.EBUSY);
+    if (obj == vfioIoas) {
+      vfioIoas = null;
+    }
+    freeId(obj);
+    return 0;
+  }
+
+  private int ioasAlloc(MemorySegment k, UserArg arg) {
+    KernelError.check(IommuIoasAlloc.FLAGS.get(k) == 0, Errno.EOPNOTSUPP);
+    Ioas ioas = new Ioas();
+    int id = allocId(ioas);
+    IommuIoasAlloc.OUT_IOAS_ID.set(k, id);
+    try {
+      respond(arg, k);
+    } catch (KernelError e) {
+      freeId(ioas);
+      throw e;
+    }
+    return 0;
+  }
+
+  private int allowIovas(MemorySegment k, UserArg arg) {
+    KernelError.check(IommuIoasAllowIovas.RESERVED.get(k) == 0, Errno.EOPNOTSUPP);
+    Ioas ioas = ioas(IommuIoasAllowIovas.IOAS_ID.getUnsigned(k));
+    long n = IommuIoasAllowIovas.NUM_IOVAS.getUnsigned(k);
+    long ptr = IommuIoasAllowIovas.ALLOWED_IOVAS.get(k);
+    List<IovaRange> ranges = new ArrayList<>();
+    for (long i = 0; i < n; i++) {
+      MemorySegment r =
+          arg.memory().resolve(ptr + i * IommuIovaRange.SIZEOF, IommuIovaRange.SIZEOF);
+      long start = IommuIovaRange.START.get(r);
+      long last = IommuIovaRange.LAST.get(r);
+      KernelError.check(Iova.lt(start, last), Errno.EINVAL);
+      for (IovaRange prev : ranges) {
+        KernelError.check(!prev.intersects(start, last), Errno.EINVAL);
+      }
+      ranges.add(new IovaRange(start, last));
+    }
+    ioas.table.setAllowed(ranges);
+    return 0;
+  }
+
+  private int iovaRanges(MemorySegment k, UserArg arg) {
+    KernelError.check(IommuIoasIovaRanges.RESERVED.get(k) == 0, Errno.EOPNOTSUPP);
+    Ioas ioas = ioas(IommuIoasIovaRanges.IOAS_ID.getUnsigned(k));
+    long max = IommuIoasIovaRanges.NUM_IOVAS.getUnsigned(k);
+    long ptr = IommuIoasIovaRanges.ALLOWED_IOVAS.get(k);
+    List<IovaRange> ranges = ioas.table.usableRanges();
+    for (int i = 0; i < ranges.size() && i < max; i++) {
+      MemorySegment r =
+          arg.memory().resolve(ptr + i * IommuIovaRange.SIZEOF, IommuIovaRange.SIZEOF);
+      IommuIovaRange.START.set(r, ranges.get(i).start());
+      IommuIovaRange.LAST.set(r, ranges.get(i).last());
+    }
+    IommuIoasIovaRanges.NUM_IOVAS.set(k, ranges.size());
+    IommuIoasIovaRanges.OUT_IOVA_ALIGNMENT.set(k, ioas.table.iovaAlignment());
+    respond(arg, k);
+    KernelError.check(ranges.size() <= max, Errno.EMSGSIZE);
+    return 0;
+  }
+
+  private int ioasMap(MemorySegment k, UserArg arg) {
+    int flags = IommuIoasMap.FLAGS.get(k);
+    int known = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE;
+    KernelError.check((flags & ~known) == 0 && IommuIoasMap.RESERVED.get(k) == 0, Errno.EOPNOTSUPP);
+    long iova = IommuIoasMap.IOVA.get(k);
+    long length = IommuIoasMap.LENGTH.get(k);
+    long userVa = IommuIoasMap.USER_VA.get(k);
+    KernelError.check(iova != Iova.ULONG_MAX && length != Iova.ULONG_MAX, Errno.EOVERFLOW);
+    KernelError.check(
+        (flags & (IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE)) != 0, Errno.EINVAL);
+    Ioas ioas = ioas(IommuIoasMap.IOAS_ID.getUnsigned(k));
+    KernelError.check(!Iova.addOverflows(userVa, length), Errno.EOVERFLOW);
+    KernelError.check(length != 0 && Iova.lt(length, -Iova.PAGE_SIZE), Errno.EINVAL);
+    Long fixed = (flags & IOMMU_IOAS_MAP_FIXED_IOVA) != 0 ? iova : null;
+    long chosen = ioas.table.map(fixed, userVa, length, flags, arg.memory());
+    IommuIoasMap.IOVA.set(k, chosen);
+    respond(arg, k);
+    return 0;
+  }
+
+  private int ioasUnmap(MemorySegment k, UserArg arg) {
+    Ioas ioas = ioas(IommuIoasUnmap.IOAS_ID.getUnsigned(k));
+    long iova = IommuIoasUnmap.IOVA.get(k);
+    long length = IommuIoasUnmap.LENGTH.get(k);
+    long unmapped;
+    if (iova == 0 && length == Iova.ULONG_MAX) {
+      unmapped = ioas.table.unmapAll();
+    } else {
+      KernelError.check(iova != Iova.ULONG_MAX && length != Iova.ULONG_MAX, Errno.EOVERFLOW);
+      KernelError.check(length != 0, Errno.EINVAL);
+      KernelError.check(!Iova.addOverflows(iova, length - 1), Errno.EOVERFLOW);
+      unmapped = ioas.table.unmap(iova, length);
+    }
+    IommuIoasUnmap.LENGTH.set(k, unmapped);
+    respond(arg, k);
+    return 0;
+  }
+
+  private int vfioIoas(MemorySegment k, UserArg arg) {
+    KernelError.check(IommuVfioIoas.RESERVED.get(k) == 0, Errno.EOPNOTSUPP);
+    switch (IommuVfioIoas.OP.get(k)) {
+      case IOMMU_VFIO_IOAS_GET -> {
+        KernelError.check(vfioIoas != null, Errno.ENODEV);
+        IommuVfioIoas.IOAS_ID.set(k, vfioIoas.id);
+        respond(arg, k);
+      }
+      case IOMMU_VFIO_IOAS_SET -> vfioIoas = ioas(IommuVfioIoas.IOAS_ID.getUnsigned(k));
+      case IOMMU_VFIO_IOAS_CLEAR -> vfioIoas = null;
+      default -> throw new KernelError(Errno.EOPNOTSUPP);
+    }
+    return 0;
+  }
+
+  // ---- VFIO container compatibility (vfio_compat.c) ----
+
+  private int compatIoctl(long request, UserArg arg) {
+    if (request == VfioIoctls.VFIO_GET_API_VERSION) {
+      return VFIO_API_VERSION;
+    }
+    if (request == VfioIoctls.VFIO_CHECK_EXTENSION) {
+      return switch ((int) arg.word()) {
+        case VFIO_TYPE1_IOMMU, VFIO_TYPE1v2_IOMMU, VFIO_UNMAP_ALL -> 1;
+        case VFIO_DMA_CC_IOMMU -> {
+          KernelError.check(vfioIoas != null, Errno.ENODEV);
+          yield 1;
+        }
+        default -> 0;
+      };
+    }
+    if (request == VfioIoctls.VFIO_SET_IOMMU) {
+      long type = arg.word();
+      KernelError.check(type == VFIO_TYPE1_IOMMU || type == VFIO_TYPE1v2_IOMMU, Errno.EINVAL);
+      KernelError.check(vfioIoas != null, Errno.ENODEV);
+      return 0;
+    }
+    if (request == VfioIoctls.VFIO_IOMMU_MAP_DMA) {
+      return compatMap(arg);
+    }
+    if (request == VfioIoctls.VFIO_IOMMU_UNMAP_DMA) {
+      return compatUnmap(arg);
+    }
+    throw new KernelError(Errno.ENOTTY);
+  }
+
+  private Ioas compatIoas() {
+    KernelError.check(vfioIoas != null, Errno.ENODEV);
+    return vfioIoas;
+  }
+
+  private int compatMap(UserArg arg) {
+    long minsz = VfioIommuType1DmaMap.MINSZ;
+    MemorySegment k = arg.copyIn(minsz);
+    int flags = VfioIommuType1DmaMap.FLAGS.get(k);
+    KernelError.check(
+        VfioIommuType1DmaMap.ARGSZ.getUnsigned(k) >= minsz
+            && (flags & ~(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)) == 0,
+        Errno.EINVAL);
+    Ioas ioas = compatIoas();
+    int prot = 0;
+    if ((flags & VFIO_DMA_MAP_FLAG_READ) != 0) {
+      prot |= IOMMU_IOAS_MAP_READABLE;
+    }
+    if ((flags & VFIO_DMA_MAP_FLAG_WRITE) != 0) {
+      prot |= IOMMU_IOAS_MAP_WRITEABLE;
+    }
+    long size = VfioIommuType1DmaMap.SIZE.get(k);
+    long vaddr = VfioIommuType1DmaMap.VADDR.get(k);
+    KernelError.check(!Iova.addOverflows(vaddr, size), Errno.EOVERFLOW);
+    KernelError.check(size != 0, Errno.EINVAL);
+    ioas.table.map(VfioIommuType1DmaMap.IOVA.get(k), vaddr, size, prot, arg.memory());
+    return 0;
+  }
+
+  private int compatUnmap(UserArg arg) {
+    long minsz = VfioIommuType1DmaUnmap.MINSZ;
+    MemorySegment k = arg.copyIn(minsz);
+    int flags = VfioIommuType1DmaUnmap.FLAGS.get(k);
+    KernelError.check(
+        VfioIommuType1DmaUnmap.ARGSZ.getUnsigned(k) >= minsz
+            && (flags & ~VFIO_DMA_UNMAP_FLAG_ALL) == 0,
+        Errno.EINVAL);
+    Ioas ioas = compatIoas();
+    long iova = VfioIommuType1DmaUnmap.IOVA.get(k);
+    long size = VfioIommuType1DmaUnmap.SIZE.get(k);
+    long unmapped;
+    if ((flags & VFIO_DMA_UNMAP_FLAG_ALL) != 0) {
+      KernelError.check(iova == 0 && size == 0, Errno.EINVAL);
+      unmapped = ioas.table.unmapAll();
+    } else {
+      KernelError.check(size != 0, Errno.EINVAL);
+      KernelError.check(!Iova.addOverflows(iova, size - 1), Errno.EOVERFLOW);
+      try {
+        unmapped = ioas.table.unmap(iova, size);
+      } catch (KernelError e) {
+        if (e.errno() != Errno.ENOENT
+            || ioas.table.areas().stream()
+                .anyMatch(a -> Iova.intersects(a.iova(), a.last(), iova, iova + size - 1))) {
+          throw e;
+        }
+        unmapped = 0; // an empty range is success here, as type1 answers
+      }
+    }
+    VfioIommuType1DmaUnmap.SIZE.set(k, unmapped);
+    arg.copyOut(k, minsz);
+    return 0;
+  }
+
+  /**
+   * A group's VFIO_GROUP_SET_CONTAINER with this context: creates the compatibility IOAS when there
+   * is none.
+   */
+  public Ioas compatIoasForGroup() {
+    if (vfioIoas == null) {
+      Ioas ioas = new Ioas();
+      allocId(ioas);
+      vfioIoas = ioas;
+    }
+    return vfioIoas;
+  }
+
+  // ---- device binding (iommufd_device_bind / attach / detach / unbind) ----
+
+  /** Binds a device of {@code group}: claims DMA ownership and allocates the devid. */
+  public IommufdDevice bind(IommuGroup group, Object owner) {
+    if (group == null) {
+      throw new KernelError(Errno.ENODEV, "device has no IOMMU group");
+    }
+    group.claimDevice(this);
+    IommufdDevice dev = new IommufdDevice(this, group, owner);
+    dev.users = 1;
+    allocId(dev);
+    get();
+    return dev;
+  }
+
+  /** True when some device object of this context belongs to {@code group}. */
+  public boolean hasGroup(IommuGroup group) {
+    return objects().stream().anyMatch(o -> o instanceof IommufdDevice d && d.group == group);
+  }
+
+  /** Attaches or replaces; returns the HWPT id to write back as pt_id. */
+  public int attach(IommufdDevice dev, long ptId) {
+    IommufdObject pt =
+        object(ptId).orElseThrow(() -> new KernelError(Errno.ENOENT, "no object " + ptId));
+    Hwpt target;
+    if (pt instanceof Hwpt h) {
+      target = h;
+      attachTo(dev, h);
+    } else if (pt instanceof Ioas ioas) {
+      target = null;
+      for (Hwpt h : List.copyOf(ioas.hwpts)) {
+        if (!h.autoDomain) {
+          continue;
+        }
+        try {
+          attachTo(dev, h);
+          target = h;
+          break;
+        } catch (KernelError e) {
+          if (e.errno() != Errno.EINVAL) {
+            throw e;
+          }
+        }
+      }
+      if (target == null) {
+        target = newAutoHwpt(dev, ioas);
+      }
+    } else {
+      throw new KernelError(Errno.EINVAL, "object " + ptId + " is neither an IOAS nor a HWPT");
+    }
+    return target.id;
+  }
+
+  private Hwpt newAutoHwpt(IommufdDevice dev, Ioas ioas) {
+    Hwpt h = new Hwpt(ioas, true);
+    allocId(h);
+    ioas.users++;
+    ioas.hwpts.add(h);
+    try {
+      ioas.table.addDomain(h, Hwpt.APERTURE_LAST);
+    } catch (KernelError e) {
+      ioas.hwpts.remove(h);
+      ioas.users--;
+      freeId(h);
+      throw e;
+    }
+    try {
+      attachTo(dev, h);
+    } catch (KernelError e) {
+      destroyHwpt(h);
+      throw e;
+    }
+    return h;
+  }
+
+  private void attachTo(IommufdDevice dev, Hwpt h) {
+    if (dev.hwpt == h) {
+      return;
+    }
+    for (IommufdObject o : objects()) {
+      if (o instanceof IommufdDevice other
+          && other != dev
+          && other.group == dev.group
+          && other.hwpt != null
+          && other.hwpt != h) {
+        throw new KernelError(Errno.EINVAL, "IOMMU group attached to another HWPT");
+      }
+    }
+    Ioas target = h.ioas;
+    Hwpt old = dev.hwpt;
+    if (old == null || old.ioas != target) {
+      target.table.reserve(IommufdDevice.MSI_START, IommufdDevice.MSI_LAST, dev);
+    }
+    if (old != null) {
+      detach(dev, old.ioas != target);
+    }
+    dev.hwpt = h;
+    h.devices.add(dev);
+    h.users++;
+  }
+
+  /** Detaches; a no-op when not attached. An auto HWPT goes with its last device. */
+  public void detach(IommufdDevice dev) {
+    if (dev.hwpt != null) {
+      detach(dev, true);
+    }
+  }
+
+  private void detach(IommufdDevice dev, boolean unreserve) {
+    Hwpt h = dev.hwpt;
+    dev.hwpt = null;
+    h.devices.remove(dev);
+    h.users--;
+    if (unreserve) {
+      h.ioas.table.unreserve(dev);
+    }
+    if (h.autoDomain && h.users == 0) {
+      destroyHwpt(h);
+    }
+  }
+
+  private void destroyHwpt(Hwpt h) {
+    h.ioas.table.removeDomain(h);
+    h.ioas.hwpts.remove(h);
+    h.ioas.users--;
+    freeId(h);
+  }
+
+  /** Unbind: detach, free the devid, release DMA ownership and the file reference. */
+  public void unbind(IommufdDevice dev) {
+    detach(dev);
+    freeId(dev);
+    dev.group.releaseDevice(this);
+    put();
+  }
+
+  @Override
+  protected void release() {
+    // bound devices hold a file reference, so only unreferenced objects remain: drop them all
+    ids.clear();
+    ids.add(null);
+    vfioIoas = null;
+  }
+}

@@ -1,0 +1,75 @@
+package io.jvfio.host.kernel;
+
+import io.jvfio.uapi.Errno;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * An open file description: what an fd points to. Several fds (dup, fd passing) may share one;
+ * {@link #release} runs when the last reference goes, as a Linux file's {@code ->release} does.
+ * Other kernel objects may hold references too (a device bound to an iommufd keeps that file).
+ *
+ * <p>The defaults are the VFS answers for a file without the operation.
+ */
+public abstract class OpenFile {
+  private int refs = 1;
+  private final boolean readable;
+  private final boolean writable;
+
+  protected OpenFile(boolean readable, boolean writable) {
+    this.readable = readable;
+    this.writable = writable;
+  }
+
+  /** What {@code ls -l /proc/PID/fd} would name this file. */
+  public abstract String describe();
+
+  public final boolean readable() {
+    return readable;
+  }
+
+  public final boolean writable() {
+    return writable;
+  }
+
+  /** Takes a reference (fget, get_file). */
+  public final OpenFile get() {
+    if (refs <= 0) {
+      throw new IllegalStateException("file already released: " + describe());
+    }
+    refs++;
+    return this;
+  }
+
+  /** Drops a reference (fput); the last one releases the file. */
+  public final void put() {
+    if (refs <= 0) {
+      throw new IllegalStateException("file released twice: " + describe());
+    }
+    if (--refs == 0) {
+      release();
+    }
+  }
+
+  public final boolean released() {
+    return refs == 0;
+  }
+
+  /** Number of references (fds and kernel holders). */
+  public final int refs() {
+    return refs;
+  }
+
+  protected void release() {}
+
+  public long read(MemorySegment buf) {
+    throw new KernelError(Errno.EINVAL, describe() + " has no read");
+  }
+
+  public long write(MemorySegment buf) {
+    throw new KernelError(Errno.EINVAL, describe() + " has no write");
+  }
+
+  public int ioctl(long request, UserArg arg) {
+    throw new KernelError(Errno.ENOTTY);
+  }
+}

@@ -1,0 +1,89 @@
+package io.jvfio.host.kernel;
+
+import io.jvfio.uapi.Errno;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The address space of an emulated process: the native memory it has mapped. Addresses that a
+ * struct carries (an IOAS {@code user_va}, a token or bitmap pointer, a raw ioctl argument word)
+ * are resolved here, so an address the process never mapped is {@code EFAULT} instead of a JVM
+ * crash.
+ */
+public final class UserMemory implements AutoCloseable {
+  private final Arena arena = Arena.ofShared();
+  private final TreeMap<Long, MemorySegment> mappings = new TreeMap<>();
+
+  /** Maps {@code size} zeroed bytes, page aligned, like an anonymous mmap. */
+  public synchronized MemorySegment map(long size) {
+    if (size <= 0) {
+      throw new IllegalArgumentException("size must be positive: " + size);
+    }
+    MemorySegment s = arena.allocate(size, 4096);
+    mappings.put(s.address(), s);
+    return s;
+  }
+
+  /** Makes memory the caller allocated itself part of this address space. */
+  public synchronized MemorySegment adopt(MemorySegment segment) {
+    if (!segment.isNative() || segment.byteSize() == 0) {
+      throw new IllegalArgumentException("only non-empty native memory can be adopted");
+    }
+    mappings.put(segment.address(), segment);
+    return segment;
+  }
+
+  /** True when {@code [address, address + length)} lies inside one mapping. */
+  public synchronized boolean isMapped(long address, long length) {
+    return find(address, length) != null;
+  }
+
+  /**
+   * The bytes at {@code [address, address + length)}, or {@code EFAULT} when any of them is not
+   * mapped (a zero address always is).
+   */
+  public synchronized MemorySegment resolve(long address, long length) {
+    MemorySegment s = find(address, length);
+    if (s == null) {
+      throw new KernelError(Errno.EFAULT, "address 0x" + Long.toHexString(address) + " not mapped");
+    }
+    return s;
+  }
+
+  /**
+   * The bytes from {@code address} to the end of its mapping (an ioctl's pointer argument: the
+   * kernel reads as much as the struct says), or null when the address is not mapped.
+   */
+  public synchronized MemorySegment tail(long address) {
+    Map.Entry<Long, MemorySegment> e = mappings.floorEntry(address);
+    if (address == 0 || e == null) {
+      return null;
+    }
+    long off = address - e.getKey();
+    return off < e.getValue().byteSize() ? e.getValue().asSlice(off) : null;
+  }
+
+  private MemorySegment find(long address, long length) {
+    if (address == 0 || length < 0) {
+      return null;
+    }
+    Map.Entry<Long, MemorySegment> e = mappings.floorEntry(address);
+    if (e == null) {
+      return null;
+    }
+    long off = address - e.getKey();
+    long size = e.getValue().byteSize();
+    if (off > size || length > size - off) {
+      return null;
+    }
+    return e.getValue().asSlice(off, length);
+  }
+
+  @Override
+  public synchronized void close() {
+    mappings.clear();
+    arena.close();
+  }
+}

@@ -1,0 +1,45 @@
+package io.jvfio.host.pci;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** A PCI bus: a root bus (no bridge above) or the secondary bus of a bridge. */
+public final class PciBus {
+  private final int domain;
+  private final int number;
+  private final PciDev self;
+  final List<PciDev> devices = new ArrayList<>();
+
+  PciBus(int domain, int number, PciDev self) {
+    this.domain = domain;
+    this.number = number;
+    this.self = self;
+  }
+
+  public int domain() {
+    return domain;
+  }
+
+  public int number() {
+    return number;
+  }
+
+  /** The bridge leading to this bus ({@code bus->self}), or null for a root bus. */
+  public PciDev self() {
+    return self;
+  }
+
+  public boolean isRoot() {
+    return self == null;
+  }
+
+  /** Functions on this bus in devfn order. */
+  public List<PciDev> devices() {
+    return List.copyOf(devices);
+  }
+
+  @Override
+  public String toString() {
+    return String.format("%04x:%02x", domain, number);
+  }
+}

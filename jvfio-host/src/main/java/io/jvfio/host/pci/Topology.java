@@ -1,0 +1,289 @@
+package io.jvfio.host.pci;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/**
+ * A declarative description of a host's PCI hardware: functions (endpoints and bridges), slots,
+ * drivers and IOMMU groups. Built in code with {@link #builder()} or read from text with {@link
+ * #parse}; {@link #format()} writes the same text back. Everything else (device sets, reset scopes,
+ * device nodes) is derived from it as Linux derives it.
+ *
+ * <p>Text form, one item per line, {@code #} starts a comment:
+ *
+ * <pre>
+ * function 0000:00:02.0 1b36:0010 driver=vfio-pci group=1 flr=yes
+ * bridge   0000:00:1c.0 8086:a110 secondary=01 bus-reset=yes group=2
+ * slot     0000:01:00 reset=yes
+ * </pre>
+ */
+public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
+
+  public Topology {
+    functions = functions.stream().sorted(Comparator.comparing(FunctionSpec::address)).toList();
+    slots = List.copyOf(slots);
+    validate(functions, slots);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Parses the text form; errors name the line. */
+  public static Topology parse(String text) {
+    Builder b = new Builder();
+    String[] lines = text.split("\n", -1);
+    for (int i = 0; i < lines.length; i++) {
+      String line = lines[i];
+      int hash = line.indexOf('#');
+      if (hash >= 0) {
+        line = line.substring(0, hash);
+      }
+      line = line.strip();
+      if (line.isEmpty()) {
+        continue;
+      }
+      try {
+        parseLine(b, line.split("\\s+"));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("line " + (i + 1) + ": " + e.getMessage(), e);
+      }
+    }
+    return b.build();
+  }
+
+  private static void parseLine(Builder b, String[] t) {
+    Map<String, String> opts = new HashMap<>();
+    int positional = t[0].equals("slot") ? 2 : 3;
+    if (t.length < positional) {
+      throw new IllegalArgumentException("too few fields for " + t[0]);
+    }
+    for (int i = positional; i < t.length; i++) {
+      int eq = t[i].indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("expected key=value, got " + t[i]);
+      }
+      if (opts.put(t[i].substring(0, eq), t[i].substring(eq + 1)) != null) {
+        throw new IllegalArgumentException("duplicate option " + t[i].substring(0, eq));
+      }
+    }
+    switch (t[0]) {
+      case "function", "bridge" -> {
+        boolean bridge = t[0].equals("bridge");
+        PciAddress a = PciAddress.parse(t[1]);
+        int[] ids = parseIds(t[2]);
+        Driver driver =
+            Driver.parse(opts.getOrDefault("driver", bridge ? "host:pcieport" : "none"));
+        OptionalInt group = parseGroup(opts.getOrDefault("group", "none"));
+        boolean flr = yesNo(opts.getOrDefault("flr", "no"), "flr");
+        OptionalInt secondary = OptionalInt.empty();
+        boolean busReset = false;
+        if (bridge) {
+          if (!opts.containsKey("secondary")) {
+            throw new IllegalArgumentException("bridge needs secondary=BUS");
+          }
+          secondary = OptionalInt.of(Integer.parseInt(opts.get("secondary"), 16));
+          busReset = yesNo(opts.getOrDefault("bus-reset", "yes"), "bus-reset");
+        }
+        Set<String> known =
+            bridge
+                ? Set.of("driver", "group", "flr", "secondary", "bus-reset")
+                : Set.of("driver", "group", "flr");
+        for (String k : opts.keySet()) {
+          if (!known.contains(k)) {
+            throw new IllegalArgumentException("unknown option " + k + " for " + t[0]);
+          }
+        }
+        b.functions.add(
+            new FunctionSpec(a, ids[0], ids[1], driver, group, flr, secondary, busReset));
+      }
+      case "slot" -> {
+        String[] p = t[1].split(":");
+        if (p.length != 3) {
+          throw new IllegalArgumentException("slot is DDDD:BB:SS, got " + t[1]);
+        }
+        for (String k : opts.keySet()) {
+          if (!k.equals("reset")) {
+            throw new IllegalArgumentException("unknown option " + k + " for slot");
+          }
+        }
+        b.slots.add(
+            new SlotSpec(
+                Integer.parseInt(p[0], 16),
+                Integer.parseInt(p[1], 16),
+                Integer.parseInt(p[2], 16),
+                yesNo(opts.getOrDefault("reset", "yes"), "reset")));
+      }
+      default -> throw new IllegalArgumentException("unknown item " + t[0]);
+    }
+  }
+
+  private static int[] parseIds(String s) {
+    String[] p = s.split(":");
+    if (p.length != 2 || p[0].length() != 4 || p[1].length() != 4) {
+      throw new IllegalArgumentException("ids are VVVV:DDDD in hex, got " + s);
+    }
+    return new int[] {Integer.parseInt(p[0], 16), Integer.parseInt(p[1], 16)};
+  }
+
+  private static OptionalInt parseGroup(String s) {
+    if (s.equals("none")) {
+      return OptionalInt.empty();
+    }
+    int g = Integer.parseInt(s);
+    if (g < 0) {
+      throw new IllegalArgumentException("group must be >= 0");
+    }
+    return OptionalInt.of(g);
+  }
+
+  private static boolean yesNo(String s, String key) {
+    return switch (s) {
+      case "yes" -> true;
+      case "no" -> false;
+      default -> throw new IllegalArgumentException(key + " must be yes or no, got " + s);
+    };
+  }
+
+  /** The text form; {@code parse(format())} gives an equal topology. */
+  public String format() {
+    StringBuilder sb = new StringBuilder();
+    for (FunctionSpec f : functions) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "%-8s %s %04x:%04x driver=%s group=%s flr=%s",
+              f.isBridge() ? "bridge" : "function",
+              f.address(),
+              f.vendor(),
+              f.device(),
+              f.driver(),
+              f.iommuGroup().isPresent() ? Integer.toString(f.iommuGroup().getAsInt()) : "none",
+              f.flr() ? "yes" : "no"));
+      if (f.isBridge()) {
+        sb.append(
+            String.format(
+                " secondary=%02x bus-reset=%s",
+                f.secondaryBus().getAsInt(), f.busReset() ? "yes" : "no"));
+      }
+      sb.append('\n');
+    }
+    for (SlotSpec s : slots) {
+      sb.append(String.format("slot     %s reset=%s%n", s, s.resetWorks() ? "yes" : "no"));
+    }
+    return sb.toString();
+  }
+
+  private static void validate(List<FunctionSpec> functions, List<SlotSpec> slots) {
+    Set<PciAddress> seen = new HashSet<>();
+    Map<Long, FunctionSpec> bridgeOf = new HashMap<>();
+    Set<Long> buses = new HashSet<>();
+    for (FunctionSpec f : functions) {
+      if (!seen.add(f.address())) {
+        throw new IllegalArgumentException("duplicate function " + f.address());
+      }
+      buses.add(busKey(f.address().domain(), f.address().bus()));
+      if (f.isBridge()) {
+        long key = busKey(f.address().domain(), f.secondaryBus().getAsInt());
+        if (bridgeOf.put(key, f) != null) {
+          throw new IllegalArgumentException(
+              "two bridges lead to bus " + Integer.toHexString(f.secondaryBus().getAsInt()));
+        }
+      }
+    }
+    for (FunctionSpec f : functions) {
+      // walk up to a root bus; a cycle of bridges never reaches one
+      Set<Long> visited = new HashSet<>();
+      long bus = busKey(f.address().domain(), f.address().bus());
+      while (bridgeOf.containsKey(bus)) {
+        if (!visited.add(bus)) {
+          throw new IllegalArgumentException("bridges form a loop above " + f.address());
+        }
+        PciAddress up = bridgeOf.get(bus).address();
+        bus = busKey(up.domain(), up.bus());
+      }
+    }
+    Set<Long> slotKeys = new HashSet<>();
+    for (SlotSpec s : slots) {
+      if (!buses.contains(busKey(s.domain(), s.bus()))) {
+        throw new IllegalArgumentException("slot " + s + " is on a bus with no functions");
+      }
+      if (!bridgeOf.containsKey(busKey(s.domain(), s.bus()))) {
+        throw new IllegalArgumentException(
+            "slot " + s + " is on a root bus; slots sit behind a bridge");
+      }
+      if (!slotKeys.add(busKey(s.domain(), s.bus()) << 8 | s.device())) {
+        throw new IllegalArgumentException("duplicate slot " + s);
+      }
+    }
+  }
+
+  static long busKey(int domain, int bus) {
+    return ((long) domain << 8) | bus;
+  }
+
+  /** Builds a topology in code; functions may be added in any order. */
+  public static final class Builder {
+    private final List<FunctionSpec> functions = new ArrayList<>();
+    private final List<SlotSpec> slots = new ArrayList<>();
+
+    /** An endpoint function. */
+    public Builder function(String bdf, int vendor, int device, String driver, int group) {
+      return function(bdf, vendor, device, driver, OptionalInt.of(group), false);
+    }
+
+    public Builder function(
+        String bdf, int vendor, int device, String driver, OptionalInt group, boolean flr) {
+      functions.add(
+          new FunctionSpec(
+              PciAddress.parse(bdf),
+              vendor,
+              device,
+              Driver.parse(driver),
+              group,
+              flr,
+              OptionalInt.empty(),
+              false));
+      return this;
+    }
+
+    /** A bridge (bound to the host's pcieport driver) leading to {@code secondaryBus}. */
+    public Builder bridge(
+        String bdf, int vendor, int device, int secondaryBus, boolean busReset, int group) {
+      functions.add(
+          new FunctionSpec(
+              PciAddress.parse(bdf),
+              vendor,
+              device,
+              new Driver.Host("pcieport"),
+              OptionalInt.of(group),
+              false,
+              OptionalInt.of(secondaryBus),
+              busReset));
+      return this;
+    }
+
+    /** A hotplug slot at {@code DDDD:BB:SS}. */
+    public Builder slot(String slot, boolean resetWorks) {
+      String[] p = slot.split(":");
+      slots.add(
+          new SlotSpec(
+              Integer.parseInt(p[0], 16),
+              Integer.parseInt(p[1], 16),
+              Integer.parseInt(p[2], 16),
+              resetWorks));
+      return this;
+    }
+
+    public Topology build() {
+      return new Topology(functions, slots);
+    }
+  }
+}

@@ -1,0 +1,23 @@
+package io.jvfio.host.sdk;
+
+/**
+ * A device model: the hardware behind a vfio-pci function, written against the device SDK. The core
+ * calls these from under its locks, one at a time, and owns every rule about arguments, fds and
+ * errno; a model only does device work and reports failure by throwing {@link DeviceFailure}.
+ *
+ * <p>Migration operations arrive with the migration protocol; until then a model has a lifecycle
+ * (open, close) and a reset.
+ */
+public interface DeviceModel {
+  /** A short name for listings ("plain", "edu"). */
+  String name();
+
+  /** The device is being opened by its first user (vfio-pci enable). */
+  default void open(DeviceContext context) {}
+
+  /** The last user closed the device (vfio-pci disable). */
+  default void close() {}
+
+  /** A function, slot or bus reset put the hardware back to its power-on state. */
+  void reset();
+}

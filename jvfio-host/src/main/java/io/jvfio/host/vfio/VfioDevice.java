@@ -1,0 +1,204 @@
+package io.jvfio.host.vfio;
+
+import io.jvfio.host.iommu.IommuGroup;
+import io.jvfio.host.iommufd.IommufdContext;
+import io.jvfio.host.iommufd.IommufdDevice;
+import io.jvfio.host.kernel.KernelError;
+import io.jvfio.host.pci.PciDev;
+import io.jvfio.host.pci.PciTree;
+import io.jvfio.host.sdk.DeviceContext;
+import io.jvfio.host.sdk.DeviceFailure;
+import io.jvfio.host.sdk.DeviceModel;
+import io.jvfio.uapi.Errno;
+
+/**
+ * A function bound to vfio-pci: the vfio core's device (open count, cdev state, iommufd binding)
+ * and vfio-pci's own state (reset_works, needs_reset). The model behind it sees only open, close
+ * and reset.
+ */
+public final class VfioDevice {
+  private final PciDev pci;
+  private final DeviceModel model;
+  private final int index;
+  private final IommuGroup iommuGroup;
+  VfioGroup group;
+  DeviceSet devSet;
+  private int openCount;
+  boolean cdevOpened;
+  IommufdDevice iommufd;
+  private boolean resetWorks;
+  boolean needsReset;
+  private int resets;
+
+  VfioDevice(PciDev pci, DeviceModel model, int index, IommuGroup iommuGroup) {
+    this.pci = pci;
+    this.model = model;
+    this.index = index;
+    this.iommuGroup = iommuGroup;
+  }
+
+  public PciDev pci() {
+    return pci;
+  }
+
+  public DeviceModel model() {
+    return model;
+  }
+
+  public String name() {
+    return pci.name();
+  }
+
+  /** The N of {@code /dev/vfio/devices/vfioN}. */
+  public int index() {
+    return index;
+  }
+
+  public String cdevPath() {
+    return "/dev/vfio/devices/vfio" + index;
+  }
+
+  public IommuGroup iommuGroup() {
+    return iommuGroup;
+  }
+
+  /** The legacy vfio group, or null when the function has no IOMMU group. */
+  public VfioGroup group() {
+    return group;
+  }
+
+  public DeviceSet devSet() {
+    return devSet;
+  }
+
+  public int openCount() {
+    return openCount;
+  }
+
+  public boolean cdevOpened() {
+    return cdevOpened;
+  }
+
+  /** The iommufd binding (cdev BIND, or the group path with an iommufd), or null. */
+  public IommufdDevice iommufdBinding() {
+    return iommufd;
+  }
+
+  public boolean resetWorks() {
+    return resetWorks;
+  }
+
+  public boolean needsReset() {
+    return needsReset;
+  }
+
+  /** How many resets (function, slot or bus) reached the hardware. */
+  public int resets() {
+    return resets;
+  }
+
+  void hardwareReset() {
+    resets++;
+    try {
+      model.reset();
+    } catch (DeviceFailure e) {
+      throw new KernelError(Errno.EIO, name() + ": " + e.getMessage());
+    }
+  }
+
+  /** {@code vfio_df_open} through cdev BIND: one bind per device. */
+  void openForCdev(IommufdContext ictx) {
+    KernelError.check(openCount == 0, Errno.EINVAL);
+    IommufdDevice binding = ictx.bind(iommuGroup, this);
+    try {
+      enable();
+    } catch (RuntimeException e) {
+      ictx.unbind(binding);
+      throw e;
+    }
+    iommufd = binding;
+    openCount = 1;
+  }
+
+  /** {@code vfio_df_open} through a group fd: the first open does the work. */
+  void openForGroup() {
+    if (openCount == 0) {
+      VfioGroup g = group;
+      if (g.iommufd != null) {
+        IommufdDevice binding = g.iommufd.bind(iommuGroup, this);
+        try {
+          enable();
+        } catch (RuntimeException e) {
+          g.iommufd.unbind(binding);
+          throw e;
+        }
+        iommufd = binding;
+        try {
+          g.iommufd.attach(binding, g.iommufd.compatIoasForGroup().id());
+        } catch (RuntimeException e) {
+          disable();
+          iommufd = null;
+          g.iommufd.unbind(binding);
+          throw e;
+        }
+      } else {
+        g.useContainer();
+        try {
+          enable();
+        } catch (RuntimeException e) {
+          g.unuseContainer();
+          throw e;
+        }
+      }
+    }
+    openCount++;
+  }
+
+  /** {@code vfio_df_close}: the last close disables the device, then drops the IOMMU side. */
+  void close() {
+    if (openCount == 1) {
+      disable();
+      if (iommufd != null) {
+        IommufdDevice binding = iommufd;
+        iommufd = null;
+        binding.context().unbind(binding);
+      } else {
+        group.unuseContainer();
+      }
+    }
+    openCount--;
+  }
+
+  private void enable() {
+    resetWorks = PciTree.functionResetWorks(pci);
+    if (resetWorks) {
+      hardwareReset();
+    }
+    try {
+      model.open(new DeviceContext(name(), pci.spec().vendor(), pci.spec().device()));
+    } catch (DeviceFailure e) {
+      throw new KernelError(Errno.EIO, name() + ": " + e.getMessage());
+    }
+  }
+
+  private void disable() {
+    model.close();
+    needsReset = true;
+    if (resetWorks) {
+      hardwareReset();
+      needsReset = false;
+    }
+    devSet.tryReset();
+  }
+
+  /** VFIO_DEVICE_RESET. */
+  void reset() {
+    KernelError.check(resetWorks, Errno.EINVAL);
+    hardwareReset();
+  }
+
+  @Override
+  public String toString() {
+    return name();
+  }
+}

@@ -1,0 +1,30 @@
+package io.jvfio.uapi;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The one boundary between a VMM and VFIO: file descriptors and five calls on them. Every call
+ * returns a value {@code >= 0} or {@code -errno}, exactly as the Linux syscall would.
+ *
+ * <p>A pointer argument is a {@link MemorySegment} holding the struct in its Linux byte layout; the
+ * segment's bounds are the caller's mapped memory, so a read past its end is {@code EFAULT}. The
+ * {@code long} variant of ioctl passes the raw argument word: an integer for ioctls that take one
+ * (VFIO_SET_IOMMU, VFIO_CHECK_EXTENSION), otherwise a user address.
+ */
+public interface Syscalls {
+  int open(String path, int flags);
+
+  int close(int fd);
+
+  /** Duplicates {@code fd} onto the lowest free number; both share one open file. */
+  int dup(int fd);
+
+  /** Reads up to {@code buf.byteSize()} bytes; 0 means end of stream. */
+  long read(int fd, MemorySegment buf);
+
+  long write(int fd, MemorySegment buf);
+
+  int ioctl(int fd, long request, MemorySegment arg);
+
+  int ioctl(int fd, long request, long arg);
+}

@@ -1,0 +1,32 @@
+package io.jvfio.uapi.vfio;
+
+import io.jvfio.uapi.layout.Field;
+import io.jvfio.uapi.layout.Layouts;
+import io.jvfio.uapi.layout.U32;
+import java.lang.foreign.StructLayout;
+
+/**
+ * {@code struct vfio_device_feature}: VFIO_DEVICE_FEATURE header; the payload follows at offset 8.
+ */
+public final class VfioDeviceFeature {
+  public static final StructLayout LAYOUT =
+      Layouts.struct(
+          "vfio_device_feature",
+          Layouts.u32("argsz"),
+          Layouts.u32("flags"),
+          Layouts.flex("data", Layouts.U8));
+
+  /** {@code sizeof(struct vfio_device_feature)}. */
+  public static final long SIZEOF = LAYOUT.byteSize();
+
+  /** The smallest {@code argsz}/{@code size} (or payload) the kernel accepts. */
+  public static final long MINSZ = 8;
+
+  public static final U32 ARGSZ = U32.of(LAYOUT, "argsz");
+
+  public static final U32 FLAGS = U32.of(LAYOUT, "flags");
+
+  public static final long DATA_OFFSET = Field.offset(LAYOUT, "data");
+
+  private VfioDeviceFeature() {}
+}
