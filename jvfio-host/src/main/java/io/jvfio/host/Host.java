@@ -85,7 +85,7 @@ public final class Host {
   }
 
   public Map<Integer, IommuGroup> iommuGroups() {
-    return Map.copyOf(iommuGroups);
+    return java.util.Collections.unmodifiableMap(iommuGroups);
   }
 
   public VfioHost vfio() {

@@ -17,11 +17,22 @@ public final class UserMemory implements AutoCloseable {
   private final TreeMap<Long, MemorySegment> mappings = new TreeMap<>();
 
   /** Maps {@code size} zeroed bytes, page aligned, like an anonymous mmap. */
-  public synchronized MemorySegment map(long size) {
+  public MemorySegment map(long size) {
+    return map(size, 4096);
+  }
+
+  /**
+   * Maps {@code size} zeroed bytes aligned to {@code alignment} (a power of two of at least a
+   * page), as a VMM does when it backs guest RAM with huge pages.
+   */
+  public synchronized MemorySegment map(long size, long alignment) {
     if (size <= 0) {
       throw new IllegalArgumentException("size must be positive: " + size);
     }
-    MemorySegment s = arena.allocate(size, 4096);
+    if (alignment < 4096 || Long.bitCount(alignment) != 1) {
+      throw new IllegalArgumentException("alignment must be a power of two >= 4096: " + alignment);
+    }
+    MemorySegment s = arena.allocate(size, alignment);
     mappings.put(s.address(), s);
     return s;
   }

@@ -1,0 +1,133 @@
+package io.jvfio.cli;
+
+import static io.jvfio.uapi.iommufd.IommufdConstants.*;
+import static io.jvfio.uapi.vfio.VfioConstants.*;
+
+import io.jvfio.devices.Models;
+import io.jvfio.host.DefaultHost;
+import io.jvfio.host.Host;
+import io.jvfio.host.HostProcess;
+import io.jvfio.uapi.Errno;
+import io.jvfio.uapi.OpenFlags;
+import io.jvfio.uapi.iommufd.IommuIoasAlloc;
+import io.jvfio.uapi.iommufd.IommuIoasMap;
+import io.jvfio.uapi.iommufd.IommufdIoctls;
+import io.jvfio.uapi.vfio.VfioDeviceAttachIommufdPt;
+import io.jvfio.uapi.vfio.VfioDeviceBindIommufd;
+import io.jvfio.uapi.vfio.VfioDeviceInfo;
+import io.jvfio.uapi.vfio.VfioIoctls;
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.Callable;
+import java.util.function.IntSupplier;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code jvfio demo}: a scripted VMM session on the default host through the byte-level syscall
+ * boundary, printing every call and what the emulated kernel answered.
+ */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description =
+        "Play a short VMM session on the default host: iommufd, IOAS, cdev bind and attach, "
+            + "DMA map, device info and reset. Each call and its result is printed.")
+final class DemoCommand implements Callable<Integer> {
+  static final String DEVICE = DefaultHost.SLOT_DEVICE;
+  static final long MAP_LENGTH = 2L << 20;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  private PrintWriter out;
+  private int failures;
+
+  @Override
+  public Integer call() {
+    out = spec.commandLine().getOut();
+    Host host = new Host(DefaultHost.topology(), Models.registry());
+    String cdev = host.device(DEVICE).orElseThrow().cdevPath();
+    out.printf("jvfio demo: default host, device %s (%s)%n%n", DEVICE, cdev);
+    try (HostProcess vmm = host.process("vmm");
+        Arena arena = Arena.ofConfined()) {
+      int iommufd =
+          step("open(\"/dev/iommu\", O_RDWR)", () -> vmm.open("/dev/iommu", OpenFlags.O_RDWR));
+
+      MemorySegment alloc = arena.allocate(IommuIoasAlloc.SIZEOF);
+      IommuIoasAlloc.SIZE.set(alloc, (int) IommuIoasAlloc.SIZEOF);
+      step(
+          "ioctl(" + iommufd + ", IOMMU_IOAS_ALLOC)",
+          () -> vmm.ioctl(iommufd, IommufdIoctls.IOMMU_IOAS_ALLOC, alloc));
+      int ioas = IommuIoasAlloc.OUT_IOAS_ID.get(alloc);
+      out.printf("    out_ioas_id = %d%n", ioas);
+
+      int dev = step("open(\"" + cdev + "\", O_RDWR)", () -> vmm.open(cdev, OpenFlags.O_RDWR));
+
+      MemorySegment bind = arena.allocate(VfioDeviceBindIommufd.SIZEOF);
+      VfioDeviceBindIommufd.ARGSZ.set(bind, (int) VfioDeviceBindIommufd.SIZEOF);
+      VfioDeviceBindIommufd.IOMMUFD.set(bind, iommufd);
+      step(
+          "ioctl(" + dev + ", VFIO_DEVICE_BIND_IOMMUFD, iommufd=" + iommufd + ")",
+          () -> vmm.ioctl(dev, VfioIoctls.VFIO_DEVICE_BIND_IOMMUFD, bind));
+      out.printf("    out_devid = %d%n", VfioDeviceBindIommufd.OUT_DEVID.get(bind));
+
+      MemorySegment attach = arena.allocate(VfioDeviceAttachIommufdPt.SIZEOF);
+      VfioDeviceAttachIommufdPt.ARGSZ.set(attach, (int) VfioDeviceAttachIommufdPt.MINSZ);
+      VfioDeviceAttachIommufdPt.PT_ID.set(attach, ioas);
+      step(
+          "ioctl(" + dev + ", VFIO_DEVICE_ATTACH_IOMMUFD_PT, pt_id=" + ioas + ")",
+          () -> vmm.ioctl(dev, VfioIoctls.VFIO_DEVICE_ATTACH_IOMMUFD_PT, attach));
+      out.printf(
+          "    pt_id = %d (the auto-created HWPT)%n", VfioDeviceAttachIommufdPt.PT_ID.get(attach));
+
+      MemorySegment guestRam = vmm.memory().map(MAP_LENGTH, MAP_LENGTH);
+      MemorySegment map = arena.allocate(IommuIoasMap.SIZEOF);
+      IommuIoasMap.SIZE.set(map, (int) IommuIoasMap.SIZEOF);
+      IommuIoasMap.FLAGS.set(map, IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE);
+      IommuIoasMap.IOAS_ID.set(map, ioas);
+      IommuIoasMap.USER_VA.set(map, guestRam.address());
+      IommuIoasMap.LENGTH.set(map, MAP_LENGTH);
+      step(
+          "ioctl(" + iommufd + ", IOMMU_IOAS_MAP, 2 MiB, kernel-chosen IOVA)",
+          () -> vmm.ioctl(iommufd, IommufdIoctls.IOMMU_IOAS_MAP, map));
+      out.printf("    iova = 0x%x%n", IommuIoasMap.IOVA.get(map));
+
+      MemorySegment info = arena.allocate(VfioDeviceInfo.SIZEOF);
+      VfioDeviceInfo.ARGSZ.set(info, (int) VfioDeviceInfo.SIZEOF);
+      step(
+          "ioctl(" + dev + ", VFIO_DEVICE_GET_INFO)",
+          () -> vmm.ioctl(dev, VfioIoctls.VFIO_DEVICE_GET_INFO, info));
+      int flags = VfioDeviceInfo.FLAGS.get(info);
+      out.printf(
+          "    flags = 0x%x (%s%s), num_regions = %d, num_irqs = %d%n",
+          flags,
+          (flags & VFIO_DEVICE_FLAGS_PCI) != 0 ? "PCI" : "",
+          (flags & VFIO_DEVICE_FLAGS_RESET) != 0 ? "|RESET" : "",
+          VfioDeviceInfo.NUM_REGIONS.get(info),
+          VfioDeviceInfo.NUM_IRQS.get(info));
+
+      step(
+          "ioctl(" + dev + ", VFIO_DEVICE_RESET)",
+          () -> vmm.ioctl(dev, VfioIoctls.VFIO_DEVICE_RESET, 0L));
+      step("close(" + dev + ")", () -> vmm.close(dev));
+      step("close(" + iommufd + ")", () -> vmm.close(iommufd));
+    }
+    out.printf(
+        "%n%s%n",
+        failures == 0 ? "demo finished: every call succeeded" : failures + " calls failed");
+    out.flush();
+    return failures == 0 ? 0 : 1;
+  }
+
+  private int step(String call, IntSupplier syscall) {
+    int r = syscall.getAsInt();
+    if (r < 0) {
+      failures++;
+      out.printf("%-62s = -1 %s%n", call, Errno.describe(r));
+    } else {
+      out.printf("%-62s = %d%n", call, r);
+    }
+    return r;
+  }
+}
