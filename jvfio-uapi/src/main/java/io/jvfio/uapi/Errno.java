@@ -94,7 +94,8 @@ public enum Errno {
 
   /** Looks up a positive or negative errno number. */
   public static Optional<Errno> of(long number) {
-    return Optional.ofNullable(BY_NUMBER.get((int) Math.abs(number)));
+    long n = Math.abs(number);
+    return n > Integer.MAX_VALUE ? Optional.empty() : Optional.ofNullable(BY_NUMBER.get((int) n));
   }
 
   /** "EINVAL (Invalid argument)", or "errno 999" for a number this enum does not name. */

@@ -33,16 +33,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Compiles a C program against the machine's {@code linux/vfio.h} (and {@code linux/iommufd.h} when
- * it exists) and compares what gcc says (sizeof, offsetof of every member, constant values and ioctl
- * numbers) with the Java layouts and constants.
+ * it exists) and compares what gcc says (sizeof, offsetof of every member, constant values and
+ * ioctl numbers) with the Java layouts and constants.
  *
- * <p>The machine's header may be older than mainline (Debian 12 ships Linux 6.1 headers): a struct or
- * constant the header lacks is not compared here, and a struct whose Java layout has a member the
- * header lacks (for example {@code pad} in {@code vfio_device_info}) gets its offsets compared but
- * not its sizeof; {@link LayoutAgainstSpecTest} checks those sizes against the spec tables.
+ * <p>The machine's header may be older than mainline (Debian 12 ships Linux 6.1 headers): a struct
+ * or constant the header lacks is not compared here, and a struct whose Java layout has a member
+ * the header lacks (for example {@code pad} in {@code vfio_device_info}) gets its offsets compared
+ * but not its sizeof; {@link LayoutAgainstSpecTest} checks those sizes against the spec tables.
  *
  * <p>The include directory defaults to {@code /usr/include}; the system property {@code
- * jvfio.uapi.include} points the test at another tree (for example a copy of mainline uapi headers).
+ * jvfio.uapi.include} points the test at another tree (for example a copy of mainline uapi
+ * headers).
  */
 class LayoutAgainstHeaderTest {
 
@@ -63,6 +64,9 @@ class LayoutAgainstHeaderTest {
       Pattern.compile("([A-Za-z_]\\w*)\\s*(?:\\[[^\\]]*\\]\\s*)*$");
   private static final Pattern FLEX_MACRO =
       Pattern.compile("__DECLARE_FLEX_ARRAY\\s*\\(\\s*[^,]+,\\s*(\\w+)\\s*\\)\\s*$");
+  private static final Pattern ANNOTATION =
+      Pattern.compile(
+          "\\b(?:__counted_by\\w*|__attribute__|__aligned)\\s*\\((?:[^()]|\\([^()]*\\))*\\)");
   private static final Pattern ENUM_MEMBER = Pattern.compile("(?s)([A-Za-z_]\\w*)\\s*(?:=.*)?");
 
   /** What the header text declares, as far as this test needs it. */
@@ -315,7 +319,8 @@ class LayoutAgainstHeaderTest {
       for (String decl : body.split(";")) {
         String t = decl.strip();
         int brace = Math.max(t.lastIndexOf('{'), t.lastIndexOf('}'));
-        t = t.substring(brace + 1).strip();
+        // drop annotations that may follow the declarator: __counted_by(n), __attribute__((...))
+        t = ANNOTATION.matcher(t.substring(brace + 1)).replaceAll("").strip();
         if (t.isEmpty()) {
           continue;
         }
@@ -384,9 +389,7 @@ class LayoutAgainstHeaderTest {
     }
     gcc.addAll(List.of("-o", binary.toString(), source.toString()));
     Run compiled = run(gcc);
-    assertThat(compiled.exit())
-        .as("gcc failed on %s:%n%s", source, compiled.stderr())
-        .isZero();
+    assertThat(compiled.exit()).as("gcc failed on %s:%n%s", source, compiled.stderr()).isZero();
     Run ran = run(List.of(binary.toString()));
     assertThat(ran.exit()).as("%s failed:%n%s", binary, ran.stderr()).isZero();
     return ran.stdout().lines().filter(l -> !l.isBlank()).toList();
@@ -400,14 +403,13 @@ class LayoutAgainstHeaderTest {
     var err = new java.util.concurrent.CompletableFuture<String>();
     Thread drain =
         Thread.ofVirtual()
-            .start(
-                () -> {
-                  try {
-                    err.complete(new String(p.getErrorStream().readAllBytes()));
-                  } catch (IOException e) {
-                    err.complete("(could not read stderr: " + e + ")");
-                  }
-                });
+            .start(() -> {
+              try {
+                err.complete(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+              } catch (IOException e) {
+                err.complete("(could not read stderr: " + e + ")");
+              }
+            });
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!p.waitFor(120, TimeUnit.SECONDS)) {
       p.destroyForcibly();

@@ -11,8 +11,8 @@ public final class IommuIoasAllowIovas {
       Layouts.struct(
           "iommu_ioas_allow_iovas",
           Layouts.u32("size"),
-          Layouts.u32("num_iovas"),
           Layouts.u32("ioas_id"),
+          Layouts.u32("num_iovas"),
           Layouts.u32("__reserved"),
           Layouts.u64("allowed_iovas"));
 
@@ -24,9 +24,9 @@ public final class IommuIoasAllowIovas {
 
   public static final U32 SIZE = U32.of(LAYOUT, "size");
 
-  public static final U32 NUM_IOVAS = U32.of(LAYOUT, "num_iovas");
-
   public static final U32 IOAS_ID = U32.of(LAYOUT, "ioas_id");
+
+  public static final U32 NUM_IOVAS = U32.of(LAYOUT, "num_iovas");
 
   public static final U32 RESERVED = U32.of(LAYOUT, "__reserved");
 
