@@ -89,6 +89,7 @@ public final class HostProcess implements Syscalls, AutoCloseable {
   public int open(String path, int flags) {
     return (int)
         call(() -> {
+          fds.reserve(); // the fd is allocated before the file is opened
           OpenFile f = host.openNode(path);
           return (long) fds.install(f);
         });

@@ -112,10 +112,10 @@ public final class IoPageTable {
     if (length == 0 || !Iova.lt(length, Iova.ULONG_MAX >>> 1)) {
       throw new KernelError(Errno.EOVERFLOW);
     }
-    long pageOffset = userVa % Iova.PAGE_SIZE;
+    long pageOffset = Long.remainderUnsigned(userVa, Iova.PAGE_SIZE);
     long align = Iova.roundupPowerOfTwo(length);
-    if (userVa != 0) {
-      align = Math.min(align, Long.lowestOneBit(userVa));
+    if (userVa != 0 && Iova.lt(Long.lowestOneBit(userVa), align)) {
+      align = Long.lowestOneBit(userVa); // unsigned: bit 63 of user_va is a valid alignment
     }
     if (align >= MAX_ALIGNMENT) {
       align = MAX_ALIGNMENT;
@@ -135,6 +135,19 @@ public final class IoPageTable {
         }
       }
       windows.sort(Comparator.comparing(IovaRange::start, Long::compareUnsigned));
+      // the allowed tree is walked in spans: adjacent ranges form one window
+      List<IovaRange> merged = new ArrayList<>();
+      for (IovaRange w : windows) {
+        IovaRange prev = merged.isEmpty() ? null : merged.getLast();
+        if (prev != null && !Iova.lt(prev.last() + 1, w.start())) {
+          merged.set(
+              merged.size() - 1,
+              new IovaRange(prev.start(), Iova.lt(prev.last(), w.last()) ? w.last() : prev.last()));
+        } else {
+          merged.add(w);
+        }
+      }
+      windows = merged;
     }
     List<IovaRange> used = new ArrayList<>();
     reserved.forEach(r -> used.add(new IovaRange(r.start(), r.last())));

@@ -270,7 +270,8 @@ public final class IommufdContext extends OpenFile {
       return VFIO_API_VERSION;
     }
     if (request == VfioIoctls.VFIO_CHECK_EXTENSION) {
-      return switch ((int) arg.word()) {
+      long ext = arg.word(); // an unsigned long: high bits are part of the number
+      return switch (ext == (int) ext ? (int) ext : -1) {
         case VFIO_TYPE1_IOMMU, VFIO_TYPE1v2_IOMMU, VFIO_UNMAP_ALL -> 1;
         case VFIO_DMA_CC_IOMMU -> {
           KernelError.check(vfioIoas != null, Errno.ENODEV);
@@ -449,26 +450,45 @@ public final class IommufdContext extends OpenFile {
     if (dev.hwpt == h) {
       return;
     }
+    Hwpt old = dev.hwpt;
+    // the IOMMU group has one domain: a plain attach must join the group's HWPT, and a replace
+    // moves every attached member of the group (iommufd_device_do_replace)
+    List<IommufdDevice> moving = new ArrayList<>();
+    moving.add(dev);
     for (IommufdObject o : objects()) {
       if (o instanceof IommufdDevice other
           && other != dev
           && other.group == dev.group
-          && other.hwpt != null
-          && other.hwpt != h) {
-        throw new KernelError(Errno.EINVAL, "IOMMU group attached to another HWPT");
+          && other.hwpt != null) {
+        if (old == null && other.hwpt != h) {
+          throw new KernelError(Errno.EINVAL, "IOMMU group attached to another HWPT");
+        }
+        if (old != null && other.hwpt == old) {
+          moving.add(other);
+        }
       }
     }
     Ioas target = h.ioas;
-    Hwpt old = dev.hwpt;
     if (old == null || old.ioas != target) {
-      target.table.reserve(IommufdDevice.MSI_START, IommufdDevice.MSI_LAST, dev);
+      List<IommufdDevice> done = new ArrayList<>();
+      try {
+        for (IommufdDevice m : moving) {
+          target.table.reserve(IommufdDevice.MSI_START, IommufdDevice.MSI_LAST, m);
+          done.add(m);
+        }
+      } catch (KernelError e) {
+        done.forEach(target.table::unreserve);
+        throw e;
+      }
     }
-    if (old != null) {
-      detach(dev, old.ioas != target);
+    for (IommufdDevice m : moving) {
+      if (old != null) {
+        detach(m, old.ioas != target);
+      }
+      m.hwpt = h;
+      h.devices.add(m);
+      h.users++;
     }
-    dev.hwpt = h;
-    h.devices.add(dev);
-    h.users++;
   }
 
   /** Detaches; a no-op when not attached. An auto HWPT goes with its last device. */

@@ -26,6 +26,16 @@ public final class FdTable {
     return slots.size() - 1;
   }
 
+  /**
+   * {@code get_unused_fd_flags}: {@code EMFILE} when no number is free. Syscalls are serialised, so
+   * a number found free here is still free when the new file is installed.
+   */
+  public void reserve() {
+    if (slots.size() >= MAX_FDS && !slots.contains(null)) {
+      throw new KernelError(Errno.EMFILE);
+    }
+  }
+
   /** The file behind {@code fd}, or {@code EBADF}. */
   public OpenFile lookup(int fd) {
     if (fd < 0 || fd >= slots.size() || slots.get(fd) == null) {

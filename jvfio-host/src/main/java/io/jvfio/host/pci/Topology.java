@@ -39,6 +39,8 @@ public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
   /** Parses the text form; errors name the line. */
   public static Topology parse(String text) {
     Builder b = new Builder();
+    List<Integer> functionLines = new ArrayList<>();
+    List<Integer> slotLines = new ArrayList<>();
     String[] lines = text.split("\n", -1);
     for (int i = 0; i < lines.length; i++) {
       String line = lines[i];
@@ -53,10 +55,30 @@ public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
       try {
         parseLine(b, line.split("\\s+"));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("line " + (i + 1) + ": " + e.getMessage(), e);
+        throw atLine(i + 1, e);
+      }
+      (b.functions.size() > functionLines.size() ? functionLines : slotLines).add(i + 1);
+    }
+    // checks across lines, blamed on the first line that breaks them
+    for (int j = 0; j < b.functions.size(); j++) {
+      try {
+        validate(b.functions.subList(0, j + 1), List.of());
+      } catch (IllegalArgumentException e) {
+        throw atLine(functionLines.get(j), e);
+      }
+    }
+    for (int j = 0; j < b.slots.size(); j++) {
+      try {
+        validate(b.functions, b.slots.subList(0, j + 1));
+      } catch (IllegalArgumentException e) {
+        throw atLine(slotLines.get(j), e);
       }
     }
     return b.build();
+  }
+
+  private static IllegalArgumentException atLine(int line, IllegalArgumentException e) {
+    return new IllegalArgumentException("line " + line + ": " + e.getMessage(), e);
   }
 
   private static void parseLine(Builder b, String[] t) {

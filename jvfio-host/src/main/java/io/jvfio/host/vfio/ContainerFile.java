@@ -49,10 +49,11 @@ public final class ContainerFile extends OpenFile {
     if (request == VfioIoctls.VFIO_SET_IOMMU) {
       KernelError.check(!groups.isEmpty() && iommu == null, Errno.EINVAL);
       long type = arg.word();
-      if (Type1Iommu.probeExtension(type) <= 0
-          || (type != VFIO_TYPE1_IOMMU && type != VFIO_TYPE1v2_IOMMU)) {
+      if (Type1Iommu.probeExtension(type) <= 0) {
         throw new KernelError(Errno.ENODEV, "no IOMMU driver for type " + type);
       }
+      // type1 claims VFIO_UNMAP_ALL too, but its open accepts only the two IOMMU types
+      KernelError.check(type == VFIO_TYPE1_IOMMU || type == VFIO_TYPE1v2_IOMMU, Errno.EINVAL);
       iommu = new Type1Iommu(type == VFIO_TYPE1v2_IOMMU);
       return 0;
     }

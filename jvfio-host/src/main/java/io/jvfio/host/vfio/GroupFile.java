@@ -105,6 +105,7 @@ public final class GroupFile extends OpenFile {
             .filter(d -> d.name().equals(name))
             .findFirst()
             .orElseThrow(() -> new KernelError(Errno.ENODEV, "no device " + name + " in group"));
+    arg.fds().reserve(); // get_unused_fd_flags comes before the device is opened
     KernelError.check(group.container != null || group.iommufd != null, Errno.EINVAL);
     device.openForGroup();
     DeviceFile df = new DeviceFile(device, group);

@@ -180,7 +180,7 @@ public final class Type1Iommu {
       KernelError.check(hit != null, Errno.ENOENT);
       KernelError.check(
           !hit.vaddrValid() && hit.iova() == iova && hit.size() == size, Errno.EINVAL);
-      checkPinnable(arg.memory(), vaddr, size);
+      // only the locked-memory accounting moves; nothing is pinned, so vaddr is not checked here
       dmas.put(iova, new Mapping(iova, size, vaddr, hit.flags(), true));
       return 0;
     }

@@ -1,6 +1,7 @@
 package io.jvfio.host.vfio;
 
 import io.jvfio.host.iommu.IommuGroup;
+import io.jvfio.host.iommufd.Ioas;
 import io.jvfio.host.iommufd.IommufdContext;
 import io.jvfio.host.iommufd.IommufdDevice;
 import io.jvfio.host.kernel.KernelError;
@@ -133,14 +134,17 @@ public final class VfioDevice {
           throw e;
         }
         iommufd = binding;
+        openCount = 1; // vfio_df_open counted this open before the compat attach
         try {
-          g.iommufd.attach(binding, g.iommufd.compatIoasForGroup().id());
+          // vfio_iommufd_compat_attach_ioas: ENODEV when the compat IOAS was cleared
+          Ioas compat = g.iommufd.vfioIoas();
+          KernelError.check(compat != null, Errno.ENODEV);
+          g.iommufd.attach(binding, compat.id());
         } catch (RuntimeException e) {
-          disable();
-          iommufd = null;
-          g.iommufd.unbind(binding);
+          close(); // vfio_df_close: disable (seeing this open), then unbind
           throw e;
         }
+        return;
       } else {
         g.useContainer();
         try {
