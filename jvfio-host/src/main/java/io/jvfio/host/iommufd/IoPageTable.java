@@ -24,13 +24,36 @@ public final class IoPageTable {
   private final List<Reserved> reserved = new ArrayList<>();
   private final List<IovaRange> allowed = new ArrayList<>();
   private int domains;
+  private boolean hugePages = true;
 
   public List<Area> areas() {
     return List.copyOf(areas.values());
   }
 
   public long iovaAlignment() {
-    return domains > 0 ? Iova.PAGE_SIZE : 1;
+    return domains > 0 || !hugePages ? Iova.PAGE_SIZE : 1;
+  }
+
+  public boolean hugePages() {
+    return hugePages;
+  }
+
+  /**
+   * IOMMU_OPTION_HUGE_PAGES: turning them off forces page alignment, so it needs every mapping page
+   * aligned (EADDRINUSE) and is refused while a domain holds mappings (EINVAL).
+   */
+  public void setHugePages(boolean enable) {
+    if (!enable && hugePages) {
+      KernelError.check(domains == 0 || areas.isEmpty(), Errno.EINVAL);
+      for (Area a : areas.values()) {
+        if (a.iova() % Iova.PAGE_SIZE != 0
+            || a.length() % Iova.PAGE_SIZE != 0
+            || a.userVa() % Iova.PAGE_SIZE != 0) {
+          throw new KernelError(Errno.EADDRINUSE, "a mapping is not page aligned");
+        }
+      }
+    }
+    hugePages = enable;
   }
 
   public int domainCount() {
@@ -274,7 +297,7 @@ public final class IoPageTable {
    * is pinned (EFAULT for memory the process never mapped). Undone completely on failure.
    */
   public void addDomain(Object domain, long apertureLast) {
-    if (domains == 0) {
+    if (iovaAlignment() < Iova.PAGE_SIZE) {
       for (Area a : areas.values()) {
         if (a.iova() % Iova.PAGE_SIZE != 0
             || a.length() % Iova.PAGE_SIZE != 0

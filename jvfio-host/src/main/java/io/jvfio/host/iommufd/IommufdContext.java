@@ -16,6 +16,7 @@ import io.jvfio.uapi.iommufd.IommuIoasIovaRanges;
 import io.jvfio.uapi.iommufd.IommuIoasMap;
 import io.jvfio.uapi.iommufd.IommuIoasUnmap;
 import io.jvfio.uapi.iommufd.IommuIovaRange;
+import io.jvfio.uapi.iommufd.IommuOption;
 import io.jvfio.uapi.iommufd.IommuVfioIoas;
 import io.jvfio.uapi.iommufd.IommufdIoctls;
 import io.jvfio.uapi.vfio.VfioIoctls;
@@ -44,10 +45,12 @@ public final class IommufdContext extends OpenFile {
           new Op(IommufdIoctls.IOMMU_IOAS_IOVA_RANGES, 32, IommuIoasIovaRanges.SIZEOF),
           new Op(IommufdIoctls.IOMMU_IOAS_MAP, 40, IommuIoasMap.SIZEOF),
           new Op(IommufdIoctls.IOMMU_IOAS_UNMAP, 24, IommuIoasUnmap.SIZEOF),
-          new Op(IommufdIoctls.IOMMU_OPTION, 24, 24),
+          new Op(IommufdIoctls.IOMMU_OPTION, 24, IommuOption.SIZEOF),
           new Op(IommufdIoctls.IOMMU_VFIO_IOAS, 12, IommuVfioIoas.SIZEOF));
 
   private final String path;
+  // IOMMU_OPTION_RLIMIT_MODE: /dev/vfio/vfio opens account per process, /dev/iommu per user
+  private boolean rlimitPerProcess;
   private final List<IommufdObject> ids = new ArrayList<>();
   private Ioas vfioIoas;
 
@@ -132,6 +135,7 @@ public final class IommufdContext extends OpenFile {
       case 4 -> iovaRanges(k, arg);
       case 5 -> ioasMap(k, arg);
       case 6 -> ioasUnmap(k, arg);
+      case 7 -> option(k, arg);
       case 8 -> vfioIoas(k, arg);
       default ->
           throw new KernelError(Errno.EOPNOTSUPP, "not emulated: " + Long.toHexString(request));
@@ -248,6 +252,42 @@ public final class IommufdContext extends OpenFile {
     return 0;
   }
 
+  private int option(MemorySegment k, UserArg arg) {
+    KernelError.check(IommuOption.RESERVED.get(k) == 0, Errno.EOPNOTSUPP);
+    int op = IommuOption.OP.get(k);
+    long val = IommuOption.VAL64.get(k);
+    switch (IommuOption.OPTION_ID.get(k)) {
+      case IOMMU_OPTION_RLIMIT_MODE -> {
+        KernelError.check(IommuOption.OBJECT_ID.get(k) == 0, Errno.EOPNOTSUPP);
+        if (op == IOMMU_OPTION_OP_GET) {
+          IommuOption.VAL64.set(k, rlimitPerProcess ? 1 : 0);
+        } else if (op == IOMMU_OPTION_OP_SET) {
+          // every emulated process has CAP_SYS_RESOURCE
+          KernelError.check(objects().isEmpty(), Errno.EBUSY);
+          KernelError.check(val == 0 || val == 1, Errno.EINVAL);
+          rlimitPerProcess = val == 1;
+        } else {
+          throw new KernelError(Errno.EOPNOTSUPP);
+        }
+      }
+      case IOMMU_OPTION_HUGE_PAGES -> {
+        Ioas ioas = ioas(IommuOption.OBJECT_ID.getUnsigned(k));
+        if (op == IOMMU_OPTION_OP_GET) {
+          IommuOption.VAL64.set(k, ioas.table.hugePages() ? 1 : 0);
+        } else if (op == IOMMU_OPTION_OP_SET) {
+          KernelError.check(val == 0 || val == 1, Errno.EINVAL);
+          ioas.table.setHugePages(val == 1);
+        } else {
+          throw new KernelError(Errno.EOPNOTSUPP);
+        }
+      }
+      default -> throw new KernelError(Errno.EOPNOTSUPP, "unknown option");
+    }
+    // only val64 goes back to the caller
+    arg.copyOut(IommuOption.VAL64.offset(), k, IommuOption.VAL64.offset(), 8);
+    return 0;
+  }
+
   private int vfioIoas(MemorySegment k, UserArg arg) {
     KernelError.check(IommuVfioIoas.RESERVED.get(k) == 0, Errno.EOPNOTSUPP);
     switch (IommuVfioIoas.OP.get(k)) {
@@ -284,6 +324,10 @@ public final class IommufdContext extends OpenFile {
       long type = arg.word();
       KernelError.check(type == VFIO_TYPE1_IOMMU || type == VFIO_TYPE1v2_IOMMU, Errno.EINVAL);
       KernelError.check(vfioIoas != null, Errno.ENODEV);
+      if (type == VFIO_TYPE1_IOMMU) {
+        // type1 v1 could unmap part of a huge mapping; iommufd keeps that possible this way
+        vfioIoas.table.setHugePages(false);
+      }
       return 0;
     }
     if (request == VfioIoctls.VFIO_IOMMU_MAP_DMA) {
