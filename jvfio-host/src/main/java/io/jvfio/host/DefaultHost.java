@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
  * The host used by {@code jvfio demo} and the tests, described in {@code default.topology}: a
  * root-bus device, a slot with a working reset, a bus without slot reset holding functions of
  * different IOMMU groups, and an IOMMU group of two functions. {@link #withHostDriver()} adds a
- * host-driver function to that bus.
+ * host-driver function to that bus; {@link #withNestedBridge()} adds a bridge below it.
  */
 public final class DefaultHost {
   public static final String ROOT_BUS_DEVICE = "0000:00:02.0";
@@ -20,6 +20,8 @@ public final class DefaultHost {
   public static final String GROUP_PAIR_A = "0000:03:00.0";
   public static final String GROUP_PAIR_B = "0000:03:00.1";
   public static final String HOST_DRIVER_DEVICE = "0000:02:02.0";
+  public static final String NESTED_BRIDGE = "0000:02:03.0";
+  public static final String GROUPLESS_DEVICE = "0000:04:00.0";
 
   private DefaultHost() {}
 
@@ -31,6 +33,14 @@ public final class DefaultHost {
   /** The default topology plus a host-driver function on bus 02. */
   public static Topology withHostDriver() {
     return Topology.parse(text("default-host-driver.topology"));
+  }
+
+  /**
+   * The default topology plus a bridge on bus 02 leading to bus 04, where a function has no IOMMU
+   * group: bus 02's reset scope then holds a bridge, a subordinate bus and a group-less function.
+   */
+  public static Topology withNestedBridge() {
+    return Topology.parse(text("default-nested-bridge.topology"));
   }
 
   /** The text of a bundled topology file. */

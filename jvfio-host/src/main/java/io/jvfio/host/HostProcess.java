@@ -6,7 +6,6 @@ import io.jvfio.host.kernel.NullFile;
 import io.jvfio.host.kernel.OpenFile;
 import io.jvfio.host.kernel.UserArg;
 import io.jvfio.host.kernel.UserMemory;
-import io.jvfio.uapi.OpenFlags;
 import io.jvfio.uapi.Syscalls;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -90,7 +89,7 @@ public final class HostProcess implements Syscalls, AutoCloseable {
     return (int)
         call(() -> {
           fds.reserve(); // the fd is allocated before the file is opened
-          OpenFile f = host.openNode(path);
+          OpenFile f = host.openNode(path).withAccessMode(flags);
           return (long) fds.install(f);
         });
   }
@@ -173,9 +172,5 @@ public final class HostProcess implements Syscalls, AutoCloseable {
   @Override
   public String toString() {
     return name + "[" + pid + "]";
-  }
-
-  static int accessMode(int flags) {
-    return flags & OpenFlags.O_ACCMODE;
   }
 }

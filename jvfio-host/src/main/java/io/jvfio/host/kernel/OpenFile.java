@@ -1,6 +1,7 @@
 package io.jvfio.host.kernel;
 
 import io.jvfio.uapi.Errno;
+import io.jvfio.uapi.OpenFlags;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -12,8 +13,8 @@ import java.lang.foreign.MemorySegment;
  */
 public abstract class OpenFile {
   private int refs = 1;
-  private final boolean readable;
-  private final boolean writable;
+  private boolean readable;
+  private boolean writable;
 
   protected OpenFile(boolean readable, boolean writable) {
     this.readable = readable;
@@ -22,6 +23,17 @@ public abstract class OpenFile {
 
   /** What {@code ls -l /proc/PID/fd} would name this file. */
   public abstract String describe();
+
+  /**
+   * Applies open(2)'s access mode ({@code O_RDONLY}, {@code O_WRONLY}, {@code O_RDWR}); read or
+   * write through a file opened without that access is {@code EBADF}. ioctl does not care.
+   */
+  public final OpenFile withAccessMode(int flags) {
+    int mode = flags & OpenFlags.O_ACCMODE;
+    readable &= mode == OpenFlags.O_RDONLY || mode == OpenFlags.O_RDWR;
+    writable &= mode == OpenFlags.O_WRONLY || mode == OpenFlags.O_RDWR;
+    return this;
+  }
 
   public final boolean readable() {
     return readable;
