@@ -37,6 +37,15 @@ final class TopologyCommand implements Callable<Integer> {
   @Option(names = "--json", description = "print a JSON list of devices instead of text")
   boolean json;
 
+  @Option(
+      names = "--variant",
+      paramLabel = "NAME",
+      description =
+          "a built-in host instead of FILE: default, host-driver or nested-bridge"
+              + " (default: ${DEFAULT-VALUE})",
+      defaultValue = "default")
+  String variant;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -44,7 +53,20 @@ final class TopologyCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Topology topology;
     if (file == null) {
-      topology = DefaultHost.topology();
+      switch (variant) {
+        case "default" -> topology = DefaultHost.topology();
+        case "host-driver" -> topology = DefaultHost.withHostDriver();
+        case "nested-bridge" -> topology = DefaultHost.withNestedBridge();
+        default -> {
+          spec.commandLine()
+              .getErr()
+              .println(
+                  "jvfio topology: unknown variant "
+                      + variant
+                      + " (known: default, host-driver, nested-bridge)");
+          return 2;
+        }
+      }
     } else {
       try {
         topology = Topology.parse(Files.readString(file));

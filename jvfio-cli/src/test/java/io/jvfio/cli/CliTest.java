@@ -61,6 +61,18 @@ class CliTest {
   }
 
   @Test
+  void builtInVariantsAndAnUnknownOne() {
+    Result nested = run("topology", "--variant", "nested-bridge", "--json");
+    assertThat(nested.code()).isZero();
+    assertThat(nested.out()).contains("\"bdf\": \"0000:04:00.0\"").contains("\"bridge\": true");
+    Result hostDriver = run("topology", "--variant", "host-driver");
+    assertThat(hostDriver.out()).contains("0000:02:02.0 8086:1533 host:igb");
+    Result unknown = run("topology", "--variant", "nope");
+    assertThat(unknown.code()).isEqualTo(2);
+    assertThat(unknown.err()).contains("unknown variant nope");
+  }
+
+  @Test
   void topologyFromAFileAndAClearErrorForABadOne(@TempDir Path dir) throws Exception {
     Path good = dir.resolve("t.topology");
     Files.writeString(good, "function 0000:00:03.0 1234:11e8 driver=vfio-pci:edu group=4\n");
