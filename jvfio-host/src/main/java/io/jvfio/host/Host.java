@@ -60,15 +60,11 @@ public final class Host {
     nodes.put("/dev/iommu", () -> new IommufdContext("/dev/iommu"));
     nodes.put("/dev/vfio/vfio", ContainerFile::new);
     for (VfioGroup g : vfio.groups()) {
-      nodes.put(g.path(), () -> vfio.group(g.id()) == null ? null : openGroup(g));
+      nodes.put(g.path(), g::open);
     }
     for (VfioDevice d : vfio.devices()) {
       nodes.put(d.cdevPath(), () -> new DeviceFile(d));
     }
-  }
-
-  private static OpenFile openGroup(VfioGroup g) {
-    return io.jvfio.host.vfio.Access.openGroup(g);
   }
 
   /** A host built from a topology with the core's built-in models only. */

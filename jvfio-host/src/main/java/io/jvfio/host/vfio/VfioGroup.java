@@ -44,8 +44,8 @@ public final class VfioGroup {
     return openedFile != null;
   }
 
-  /** open() of the group node. */
-  GroupFile open() {
+  /** open() of the group node: one opener at a time, and none while a member is cdev-bound. */
+  public GroupFile open() {
     KernelError.check(cdevDeviceOpenCount == 0, Errno.EBUSY);
     KernelError.check(openedFile == null, Errno.EBUSY);
     openedFile = new GroupFile(this);
