@@ -228,8 +228,9 @@ public final class IoPageTable {
   }
 
   /**
-   * Removes the mappings inside {@code [iova, iova + length)}. A mapping that sticks out is ENOENT
-   * (earlier whole mappings stay removed, as in Linux); nothing found is ENOENT.
+   * Removes the mappings inside {@code [iova, iova + length)} and returns the bytes removed (0 when
+   * nothing was there). A mapping that sticks out is ENOENT; earlier whole mappings stay removed,
+   * as in Linux.
    */
   public long unmap(long iova, long length) {
     long last = iova + length - 1;
@@ -250,9 +251,6 @@ public final class IoPageTable {
       }
       areas.remove(hit.iova());
       total += hit.length();
-    }
-    if (total == 0) {
-      throw new KernelError(Errno.ENOENT, "nothing mapped in range");
     }
     return total;
   }

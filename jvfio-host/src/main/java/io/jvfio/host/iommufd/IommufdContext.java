@@ -246,6 +246,7 @@ public final class IommufdContext extends OpenFile {
       KernelError.check(length != 0, Errno.EINVAL);
       KernelError.check(!Iova.addOverflows(iova, length - 1), Errno.EOVERFLOW);
       unmapped = ioas.table.unmap(iova, length);
+      KernelError.check(unmapped != 0, Errno.ENOENT);
     }
     IommuIoasUnmap.LENGTH.set(k, unmapped);
     respond(arg, k);
@@ -386,16 +387,8 @@ public final class IommufdContext extends OpenFile {
     } else {
       KernelError.check(size != 0, Errno.EINVAL);
       KernelError.check(!Iova.addOverflows(iova, size - 1), Errno.EOVERFLOW);
-      try {
-        unmapped = ioas.table.unmap(iova, size);
-      } catch (KernelError e) {
-        if (e.errno() != Errno.ENOENT
-            || ioas.table.areas().stream()
-                .anyMatch(a -> Iova.intersects(a.iova(), a.last(), iova, iova + size - 1))) {
-          throw e;
-        }
-        unmapped = 0; // an empty range is success here, as type1 answers
-      }
+      // an empty range is success here, as type1 answers
+      unmapped = ioas.table.unmap(iova, size);
     }
     VfioIommuType1DmaUnmap.SIZE.set(k, unmapped);
     arg.copyOut(k, minsz);
