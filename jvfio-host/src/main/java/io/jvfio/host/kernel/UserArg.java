@@ -72,7 +72,7 @@ public final class UserArg {
 
   /** copy_to_user of {@code n} bytes of {@code k} (from {@code kOffset}) to {@code offset}. */
   public void copyOut(long offset, MemorySegment k, long kOffset, long n) {
-    MemorySegment.copy(k, kOffset, userRange(offset, n), 0, n);
+    MemorySegment.copy(k, kOffset, writableRange(offset, n), 0, n);
   }
 
   /** copy_to_user of the first {@code n} bytes of {@code k} to the start of the argument. */
@@ -82,7 +82,7 @@ public final class UserArg {
 
   /** put_user of a u32. */
   public void writeU32(long offset, int value) {
-    userRange(offset, 4).set(U32, 0, value);
+    writableRange(offset, 4).set(U32, 0, value);
   }
 
   /**
@@ -121,6 +121,15 @@ public final class UserArg {
       }
     }
     throw new KernelError(limit < max ? Errno.EFAULT : Errno.EINVAL);
+  }
+
+  // read-only memory is a fault for copy_to_user, as a read-only page is
+  private MemorySegment writableRange(long offset, long n) {
+    MemorySegment r = userRange(offset, n);
+    if (r.isReadOnly()) {
+      throw new KernelError(Errno.EFAULT, "argument memory is read-only");
+    }
+    return r;
   }
 
   private MemorySegment userRange(long offset, long n) {

@@ -42,6 +42,17 @@ class AccessModeTest {
   }
 
   @Test
+  void aReadOnlyArgumentIsEfaultWhenTheKernelWritesBackAndNothingIsAllocated() {
+    int iommufd = p.open("/dev/iommu", OpenFlags.O_RDWR);
+    MemorySegment alloc = MemorySegment.ofArray(new byte[(int) IommuIoasAlloc.SIZEOF]);
+    IommuIoasAlloc.SIZE.set(alloc, (int) IommuIoasAlloc.SIZEOF);
+    assertThat(p.ioctl(iommufd, IommufdIoctls.IOMMU_IOAS_ALLOC, alloc.asReadOnly()))
+        .isEqualTo(Errno.EFAULT.negative());
+    assertThat(p.ioctl(iommufd, IommufdIoctls.IOMMU_IOAS_ALLOC, alloc)).isZero();
+    assertThat(IommuIoasAlloc.OUT_IOAS_ID.get(alloc)).isEqualTo(1);
+  }
+
+  @Test
   void aDupSharesTheAccessModeOfItsFile() {
     int ro = p.open("/dev/null", OpenFlags.O_RDONLY);
     int copy = p.dup(ro);
