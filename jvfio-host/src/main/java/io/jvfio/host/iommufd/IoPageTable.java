@@ -217,6 +217,25 @@ public final class IoPageTable {
     return null;
   }
 
+  /**
+   * Splits the mapping holding {@code last} so that one piece ends there (iopt_cut_iova); nothing
+   * to do when no mapping holds it or one already ends there. The new start must suit the IOVA
+   * alignment, else EINVAL.
+   */
+  public void cut(long last) {
+    for (Area a : areas.values()) {
+      if (Iova.le(a.iova(), last) && Iova.lt(last, a.last())) {
+        long start = last + 1;
+        KernelError.check(Long.remainderUnsigned(start, iovaAlignment()) == 0, Errno.EINVAL);
+        long head = start - a.iova();
+        areas.put(a.iova(), new Area(a.iova(), head, a.userVa(), a.prot(), a.memory()));
+        areas.put(
+            start, new Area(start, a.length() - head, a.userVa() + head, a.prot(), a.memory()));
+        return;
+      }
+    }
+  }
+
   /** Removes every mapping; returns the bytes unmapped. */
   public long unmapAll() {
     long total = 0;
@@ -228,11 +247,11 @@ public final class IoPageTable {
   }
 
   /**
-   * Removes the mappings inside {@code [iova, iova + length)} and returns the bytes removed (0 when
-   * nothing was there). A mapping that sticks out is ENOENT; earlier whole mappings stay removed,
-   * as in Linux.
+   * Removes the mappings inside {@code [iova, iova + length)}. A mapping that sticks out stops the
+   * walk with ENOENT; whole mappings removed before it stay removed, as in Linux, and {@code bytes}
+   * counts them either way.
    */
-  public long unmap(long iova, long length) {
+  public Unmapped unmap(long iova, long length) {
     long last = iova + length - 1;
     long total = 0;
     while (true) {
@@ -244,16 +263,18 @@ public final class IoPageTable {
         }
       }
       if (hit == null) {
-        break;
+        return new Unmapped(total, null);
       }
       if (Iova.lt(hit.iova(), iova) || Iova.lt(last, hit.last())) {
-        throw new KernelError(Errno.ENOENT, "range would split a mapping");
+        return new Unmapped(total, Errno.ENOENT);
       }
       areas.remove(hit.iova());
       total += hit.length();
     }
-    return total;
   }
+
+  /** What an unmap removed, and the error that stopped it (null when none). */
+  public record Unmapped(long bytes, Errno error) {}
 
   /** Reserves {@code [start, last]}; EADDRINUSE when it hits a mapping or an allowed range. */
   public void reserve(long start, long last, Object owner) {

@@ -19,9 +19,14 @@ import io.jvfio.uapi.iommufd.IommuIovaRange;
 import io.jvfio.uapi.iommufd.IommuOption;
 import io.jvfio.uapi.iommufd.IommuVfioIoas;
 import io.jvfio.uapi.iommufd.IommufdIoctls;
+import io.jvfio.uapi.vfio.VfioInfoCapHeader;
 import io.jvfio.uapi.vfio.VfioIoctls;
 import io.jvfio.uapi.vfio.VfioIommuType1DmaMap;
 import io.jvfio.uapi.vfio.VfioIommuType1DmaUnmap;
+import io.jvfio.uapi.vfio.VfioIommuType1Info;
+import io.jvfio.uapi.vfio.VfioIommuType1InfoCapIovaRange;
+import io.jvfio.uapi.vfio.VfioIommuType1InfoDmaAvail;
+import io.jvfio.uapi.vfio.VfioIovaRange;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -245,8 +250,9 @@ public final class IommufdContext extends OpenFile {
       KernelError.check(iova != Iova.ULONG_MAX && length != Iova.ULONG_MAX, Errno.EOVERFLOW);
       KernelError.check(length != 0, Errno.EINVAL);
       KernelError.check(!Iova.addOverflows(iova, length - 1), Errno.EOVERFLOW);
-      unmapped = ioas.table.unmap(iova, length);
-      KernelError.check(unmapped != 0, Errno.ENOENT);
+      IoPageTable.Unmapped r = ioas.table.unmap(iova, length);
+      KernelError.check(r.error() == null && r.bytes() != 0, Errno.ENOENT);
+      unmapped = r.bytes();
     }
     IommuIoasUnmap.LENGTH.set(k, unmapped);
     respond(arg, k);
@@ -331,6 +337,9 @@ public final class IommufdContext extends OpenFile {
       }
       return 0;
     }
+    if (request == VfioIoctls.VFIO_IOMMU_GET_INFO) {
+      return compatGetInfo(arg);
+    }
     if (request == VfioIoctls.VFIO_IOMMU_MAP_DMA) {
       return compatMap(arg);
     }
@@ -343,6 +352,72 @@ public final class IommufdContext extends OpenFile {
   private Ioas compatIoas() {
     KernelError.check(vfioIoas != null, Errno.ENODEV);
     return vfioIoas;
+  }
+
+  /**
+   * VFIO_IOMMU_GET_INFO on the compat IOAS: page sizes, then a DMA-available cap and an IOVA-range
+   * cap (the holes of the reserved ranges). Unlike type1, caps that fit are written even when not
+   * all do, and argsz always comes back as the size of everything.
+   */
+  private int compatGetInfo(UserArg arg) {
+    long minsz = VfioIommuType1Info.MINSZ;
+    MemorySegment k = MemorySegment.ofArray(new byte[(int) VfioIommuType1Info.SIZEOF]);
+    MemorySegment.copy(arg.copyIn(minsz), 0, k, 0, minsz);
+    long argsz = VfioIommuType1Info.ARGSZ.getUnsigned(k);
+    KernelError.check(argsz >= minsz, Errno.EINVAL);
+    Ioas ioas = compatIoas();
+    long pgsizes = ioas.table.domainCount() > 0 ? Hwpt.PGSIZE_BITMAP : -Iova.PAGE_SIZE;
+    long alignment = ioas.table.iovaAlignment();
+    VfioIommuType1Info.IOVA_PGSIZES.set(k, Iova.lt(pgsizes, alignment) ? alignment : pgsizes);
+
+    long total = VfioIommuType1Info.SIZEOF;
+    // dma_avail: iommufd's limit is memory, so it answers U32_MAX
+    long availSize = VfioIommuType1InfoDmaAvail.SIZEOF;
+    if (argsz > total && argsz - total >= availSize) {
+      MemorySegment cap = MemorySegment.ofArray(new byte[(int) availSize]);
+      VfioInfoCapHeader.ID.set(cap, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
+      VfioInfoCapHeader.VERSION.set(cap, 1);
+      VfioIommuType1InfoDmaAvail.AVAIL.set(cap, -1);
+      arg.copyOut(total, cap, 0, availSize);
+    }
+    long lastCap = total;
+    total += align8(availSize);
+
+    List<IovaRange> ranges = ioas.table.usableRanges();
+    long head = VfioIommuType1InfoCapIovaRange.SIZEOF;
+    long entry = VfioIovaRange.SIZEOF;
+    long avail = argsz > total ? argsz - total : 0;
+    for (int i = 0; i < ranges.size(); i++) {
+      if (avail >= head + (i + 1) * entry) {
+        MemorySegment e = MemorySegment.ofArray(new byte[(int) entry]);
+        VfioIovaRange.START.set(e, ranges.get(i).start());
+        VfioIovaRange.END.set(e, ranges.get(i).last());
+        arg.copyOut(total + head + i * entry, e, 0, entry);
+      }
+    }
+    if (avail >= head + ranges.size() * entry) {
+      MemorySegment cap = MemorySegment.ofArray(new byte[(int) head]);
+      VfioInfoCapHeader.ID.set(cap, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
+      VfioInfoCapHeader.VERSION.set(cap, 1);
+      VfioIommuType1InfoCapIovaRange.NR_IOVAS.set(cap, ranges.size());
+      arg.copyOut(total, cap, 0, head);
+    }
+    if (argsz >= total) {
+      arg.writeU32(lastCap + VfioInfoCapHeader.NEXT.offset(), (int) total);
+    }
+    total += align8(head + ranges.size() * entry);
+
+    VfioIommuType1Info.FLAGS.set(k, VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS);
+    if (argsz >= total) {
+      VfioIommuType1Info.CAP_OFFSET.set(k, (int) VfioIommuType1Info.SIZEOF);
+    }
+    VfioIommuType1Info.ARGSZ.set(k, total);
+    arg.copyOut(k, Math.min(argsz, VfioIommuType1Info.SIZEOF));
+    return 0;
+  }
+
+  private static long align8(long v) {
+    return (v + 7) & ~7L;
   }
 
   private int compatMap(UserArg arg) {
@@ -387,8 +462,21 @@ public final class IommufdContext extends OpenFile {
     } else {
       KernelError.check(size != 0, Errno.EINVAL);
       KernelError.check(!Iova.addOverflows(iova, size - 1), Errno.EOVERFLOW);
-      // an empty range is success here, as type1 answers
-      unmapped = ioas.table.unmap(iova, size);
+      if (!ioas.table.hugePages()) {
+        // type1 v1 semantics: cut the mappings at both ends so part of one can go
+        ioas.table.cut(iova + size - 1);
+        if (iova != 0) {
+          ioas.table.cut(iova - 1);
+        }
+      }
+      // an empty range is success here, as type1 answers; the size goes back even on failure
+      IoPageTable.Unmapped r = ioas.table.unmap(iova, size);
+      VfioIommuType1DmaUnmap.SIZE.set(k, r.bytes());
+      arg.copyOut(k, minsz);
+      if (r.error() != null) {
+        throw new KernelError(r.error(), "range would split a mapping");
+      }
+      return 0;
     }
     VfioIommuType1DmaUnmap.SIZE.set(k, unmapped);
     arg.copyOut(k, minsz);
