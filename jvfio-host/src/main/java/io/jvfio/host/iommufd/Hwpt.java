@@ -8,12 +8,6 @@ import java.util.Set;
  * id) disappear with their last attached device.
  */
 public final class Hwpt extends IommufdObject {
-  /** VT-d with 4-level tables: 48-bit input addresses. */
-  public static final long APERTURE_LAST = (1L << 48) - 1;
-
-  /** VT-d page sizes: 4K, 2M, 1G. */
-  public static final long PGSIZE_BITMAP = 0x40201000L;
-
   final Ioas ioas;
   final boolean autoDomain;
   final Set<IommufdDevice> devices = new LinkedHashSet<>();

@@ -1,5 +1,6 @@
 package io.jvfio.host.iommufd;
 
+import io.jvfio.host.iommu.Iova;
 import io.jvfio.host.kernel.KernelError;
 import io.jvfio.host.kernel.UserMemory;
 import io.jvfio.uapi.Errno;

@@ -4,6 +4,7 @@ import static io.jvfio.uapi.iommufd.IommufdConstants.*;
 import static io.jvfio.uapi.vfio.VfioConstants.*;
 
 import io.jvfio.host.iommu.IommuGroup;
+import io.jvfio.host.iommu.Iova;
 import io.jvfio.host.kernel.KernelError;
 import io.jvfio.host.kernel.OpenFile;
 import io.jvfio.host.kernel.UserArg;
@@ -366,7 +367,7 @@ public final class IommufdContext extends OpenFile {
     long argsz = VfioIommuType1Info.ARGSZ.getUnsigned(k);
     KernelError.check(argsz >= minsz, Errno.EINVAL);
     Ioas ioas = compatIoas();
-    long pgsizes = ioas.table.domainCount() > 0 ? Hwpt.PGSIZE_BITMAP : -Iova.PAGE_SIZE;
+    long pgsizes = ioas.table.domainCount() > 0 ? Iova.PGSIZE_BITMAP : -Iova.PAGE_SIZE;
     long alignment = ioas.table.iovaAlignment();
     VfioIommuType1Info.IOVA_PGSIZES.set(k, Iova.lt(pgsizes, alignment) ? alignment : pgsizes);
 
@@ -555,7 +556,7 @@ public final class IommufdContext extends OpenFile {
     ioas.users++;
     ioas.hwpts.add(h);
     try {
-      ioas.table.addDomain(h, Hwpt.APERTURE_LAST);
+      ioas.table.addDomain(h, Iova.APERTURE_LAST);
     } catch (KernelError e) {
       ioas.hwpts.remove(h);
       ioas.users--;
@@ -598,7 +599,7 @@ public final class IommufdContext extends OpenFile {
       List<IommufdDevice> done = new ArrayList<>();
       try {
         for (IommufdDevice m : moving) {
-          target.table.reserve(IommufdDevice.MSI_START, IommufdDevice.MSI_LAST, m);
+          target.table.reserve(Iova.MSI_START, Iova.MSI_LAST, m);
           done.add(m);
         }
       } catch (KernelError e) {

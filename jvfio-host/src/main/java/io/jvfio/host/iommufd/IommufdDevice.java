@@ -7,11 +7,6 @@ import io.jvfio.host.iommu.IommuGroup;
  * holds a reference until unbind, so IOMMU_DESTROY on it is EBUSY.
  */
 public final class IommufdDevice extends IommufdObject {
-  /** The x86 MSI window every device reserves in an IOAS it is attached to. */
-  public static final long MSI_START = 0xfee00000L;
-
-  public static final long MSI_LAST = 0xfeefffffL;
-
   final IommufdContext ictx;
   final IommuGroup group;
   final Object owner;

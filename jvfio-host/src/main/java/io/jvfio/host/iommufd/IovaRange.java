@@ -1,5 +1,7 @@
 package io.jvfio.host.iommufd;
 
+import io.jvfio.host.iommu.Iova;
+
 /** An inclusive IOVA range {@code [start, last]} (unsigned). */
 public record IovaRange(long start, long last) {
   public boolean intersects(long s, long l) {

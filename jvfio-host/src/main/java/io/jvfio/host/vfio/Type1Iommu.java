@@ -2,6 +2,7 @@ package io.jvfio.host.vfio;
 
 import static io.jvfio.uapi.vfio.VfioConstants.*;
 
+import io.jvfio.host.iommu.Iova;
 import io.jvfio.host.kernel.KernelError;
 import io.jvfio.host.kernel.UserArg;
 import io.jvfio.host.kernel.UserMemory;
@@ -24,14 +25,8 @@ import java.util.TreeMap;
  * valid IOVA ranges from the domain aperture minus the MSI window, and the v1/v2 unmap rules.
  */
 public final class Type1Iommu {
-  /** VT-d page sizes: 4K, 2M, 1G. */
-  public static final long PGSIZE_BITMAP = 0x40201000L;
-
   public static final int DMA_ENTRY_LIMIT = 65535;
-  private static final long PAGE = 4096;
-  private static final long APERTURE_LAST = (1L << 48) - 1;
-  private static final long MSI_START = 0xfee00000L;
-  private static final long MSI_LAST = 0xfeefffffL;
+  private static final long PAGE = Iova.PAGE_SIZE;
   private static final long DIRTY_BITMAP_SIZE_MAX = 1L << 28;
 
   /** One mapping: {@code size} bytes of {@code vaddr} at {@code iova}. */
@@ -85,7 +80,7 @@ public final class Type1Iommu {
   }
 
   private static long[][] validRanges() {
-    return new long[][] {{0, MSI_START - 1}, {MSI_LAST + 1, APERTURE_LAST}};
+    return new long[][] {{0, Iova.MSI_START - 1}, {Iova.MSI_LAST + 1, Iova.APERTURE_LAST}};
   }
 
   private int getInfo(UserArg arg) {
@@ -97,7 +92,7 @@ public final class Type1Iommu {
     KernelError.check(argsz >= minsz, Errno.EINVAL);
     long outSize = Math.min(argsz, size);
     VfioIommuType1Info.FLAGS.set(k, VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS);
-    VfioIommuType1Info.IOVA_PGSIZES.set(k, PGSIZE_BITMAP);
+    VfioIommuType1Info.IOVA_PGSIZES.set(k, Iova.PGSIZE_BITMAP);
 
     long[][] ranges = validRanges();
     long migLen = VfioIommuType1InfoCapMigration.SIZEOF;
@@ -144,14 +139,6 @@ public final class Type1Iommu {
     return (v + 7) & ~7L;
   }
 
-  private static boolean wraps(long a, long b) {
-    return Long.compareUnsigned(a + b, a) < 0;
-  }
-
-  private static boolean intersects(long s1, long l1, long s2, long l2) {
-    return Long.compareUnsigned(s1, l2) <= 0 && Long.compareUnsigned(s2, l1) <= 0;
-  }
-
   private int map(UserArg arg) {
     long minsz = VfioIommuType1DmaMap.MINSZ;
     MemorySegment k = arg.copyIn(minsz);
@@ -163,7 +150,8 @@ public final class Type1Iommu {
     long iova = VfioIommuType1DmaMap.IOVA.get(k);
     long vaddr = VfioIommuType1DmaMap.VADDR.get(k);
     KernelError.check(size != 0, Errno.EINVAL);
-    KernelError.check(!wraps(iova, size - 1) && !wraps(vaddr, size - 1), Errno.EOVERFLOW);
+    KernelError.check(
+        !Iova.addOverflows(iova, size - 1) && !Iova.addOverflows(vaddr, size - 1), Errno.EOVERFLOW);
     boolean prot = (flags & (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)) != 0;
     boolean setVaddr = (flags & VFIO_DMA_MAP_FLAG_VADDR) != 0;
     KernelError.check(prot ^ setVaddr, Errno.EINVAL);
@@ -171,7 +159,7 @@ public final class Type1Iommu {
     long last = iova + size - 1;
     Mapping hit = null;
     for (Mapping m : dmas.values()) {
-      if (intersects(m.iova(), m.last(), iova, last)) {
+      if (Iova.intersects(m.iova(), m.last(), iova, last)) {
         hit = m;
         break;
       }
@@ -223,16 +211,16 @@ public final class Type1Iommu {
       last = -1L;
     } else {
       KernelError.check(size != 0 && (size & (PAGE - 1)) == 0, Errno.EINVAL);
-      KernelError.check(!wraps(iova, size - 1), Errno.EOVERFLOW);
+      KernelError.check(!Iova.addOverflows(iova, size - 1), Errno.EOVERFLOW);
       last = iova + size - 1;
       if (v2) {
         for (Mapping m : dmas.values()) {
           boolean cutsStart =
               Long.compareUnsigned(m.iova(), iova) < 0
-                  && intersects(m.iova(), m.last(), iova, iova);
+                  && Iova.intersects(m.iova(), m.last(), iova, iova);
           boolean cutsEnd =
               Long.compareUnsigned(last, m.last()) < 0
-                  && intersects(m.iova(), m.last(), last, last);
+                  && Iova.intersects(m.iova(), m.last(), last, last);
           KernelError.check(!cutsStart && !cutsEnd, Errno.EINVAL);
         }
       }
@@ -241,7 +229,7 @@ public final class Type1Iommu {
     long unmapped = 0;
     TreeMap<Long, Mapping> before = new TreeMap<>(dmas);
     for (Mapping m : before.values()) {
-      if (!intersects(m.iova(), m.last(), iova, last)) {
+      if (!Iova.intersects(m.iova(), m.last(), iova, last)) {
         continue;
       }
       if (!v2 && Long.compareUnsigned(m.iova(), iova) < 0) {
