@@ -20,4 +20,24 @@ public interface DeviceModel {
 
   /** A function, slot or bus reset put the hardware back to its power-on state. */
   void reset();
+
+  /** The migration driver, or null for a device that cannot migrate. */
+  default MigrationDriver migration() {
+    return null;
+  }
+
+  /** DMA dirty logging, or null when the device has none. */
+  default DmaLogging dmaLogging() {
+    return null;
+  }
+
+  /**
+   * A VFIO_DEVICE_FEATURE index the core does not own. {@code ops} holds the GET, SET and PROBE
+   * bits as given; {@code payload} is the data after the header. Return the ioctl result (0 for a
+   * successful PROBE, GET or SET), or throw {@link MigrationException}; the default says the device
+   * has no such feature.
+   */
+  default int deviceFeature(int index, int ops, java.lang.foreign.MemorySegment payload) {
+    throw new MigrationException(io.jvfio.uapi.Errno.ENOTTY, "no device feature " + index);
+  }
 }
