@@ -6,6 +6,9 @@ import io.jvfio.host.kernel.NullFile;
 import io.jvfio.host.kernel.OpenFile;
 import io.jvfio.host.kernel.UserArg;
 import io.jvfio.host.kernel.UserMemory;
+import io.jvfio.uapi.Errno;
+import io.jvfio.uapi.OpenFlags;
+import io.jvfio.uapi.PollBits;
 import io.jvfio.uapi.Syscalls;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -90,7 +93,7 @@ public final class HostProcess implements Syscalls, AutoCloseable {
         call(() -> {
           fds.reserve(); // the fd is allocated before the file is opened
           OpenFile f = host.openNode(path).withAccessMode(flags);
-          return (long) fds.install(f);
+          return (long) fds.install(f, (flags & OpenFlags.O_CLOEXEC) != 0);
         });
   }
 
@@ -113,7 +116,7 @@ public final class HostProcess implements Syscalls, AutoCloseable {
     return call(() -> {
       OpenFile f = fds.lookup(fd);
       if (!f.readable()) {
-        throw new KernelError(io.jvfio.uapi.Errno.EBADF);
+        throw new KernelError(Errno.EBADF);
       }
       return f.read(buf);
     });
@@ -124,7 +127,7 @@ public final class HostProcess implements Syscalls, AutoCloseable {
     return call(() -> {
       OpenFile f = fds.lookup(fd);
       if (!f.writable()) {
-        throw new KernelError(io.jvfio.uapi.Errno.EBADF);
+        throw new KernelError(Errno.EBADF);
       }
       return f.write(buf);
     });
@@ -139,6 +142,62 @@ public final class HostProcess implements Syscalls, AutoCloseable {
   @Override
   public int ioctl(int fd, long request, long arg) {
     return (int) call(() -> (long) fds.lookup(fd).ioctl(request, UserArg.ofWord(arg, memory, fds)));
+  }
+
+  @Override
+  public long lseek(int fd, long offset, int whence) {
+    return call(() -> fds.lookup(fd).lseek(offset, whence));
+  }
+
+  @Override
+  public long pread(int fd, MemorySegment buf, long offset) {
+    return call(() -> {
+      OpenFile f = fds.lookup(fd);
+      if (!f.readable()) {
+        throw new KernelError(Errno.EBADF);
+      }
+      return f.pread(buf, offset);
+    });
+  }
+
+  @Override
+  public long pwrite(int fd, MemorySegment buf, long offset) {
+    return call(() -> {
+      OpenFile f = fds.lookup(fd);
+      if (!f.writable()) {
+        throw new KernelError(Errno.EBADF);
+      }
+      return f.pwrite(buf, offset);
+    });
+  }
+
+  @Override
+  public int poll(int fd, int events) {
+    return (int)
+        call(() -> {
+          if (!fds.isOpen(fd)) {
+            return (long) PollBits.POLLNVAL;
+          }
+          int always = PollBits.POLLERR | PollBits.POLLHUP | PollBits.POLLNVAL;
+          return (long) (fds.lookup(fd).poll() & (events | always));
+        });
+  }
+
+  @Override
+  public int fcntl(int fd, int cmd, long arg) {
+    return (int)
+        call(() -> {
+          OpenFile f = fds.lookup(fd);
+          return switch (cmd) {
+            case PollBits.F_GETFD -> fds.closeOnExec(fd) ? (long) PollBits.FD_CLOEXEC : 0L;
+            case PollBits.F_SETFD -> {
+              fds.setCloseOnExec(fd, (arg & PollBits.FD_CLOEXEC) != 0);
+              yield 0L;
+            }
+            case PollBits.F_GETFL -> (long) f.accessMode();
+            default -> throw new KernelError(Errno.EINVAL, "fcntl command " + cmd);
+          };
+        });
   }
 
   /**

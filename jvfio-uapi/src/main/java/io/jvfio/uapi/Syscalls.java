@@ -27,4 +27,22 @@ public interface Syscalls {
   int ioctl(int fd, long request, MemorySegment arg);
 
   int ioctl(int fd, long request, long arg);
+
+  /** lseek(2); streams (migration data fds) answer ESPIPE. */
+  long lseek(int fd, long offset, int whence);
+
+  /** pread(2) at {@code offset}; streams answer ESPIPE. */
+  long pread(int fd, MemorySegment buf, long offset);
+
+  /** pwrite(2) at {@code offset}; streams answer ESPIPE. */
+  long pwrite(int fd, MemorySegment buf, long offset);
+
+  /**
+   * poll(2) on one fd without waiting: the ready bits among {@code events}, plus POLLERR, POLLHUP
+   * and POLLNVAL (a closed fd), as {@link PollBits} names them.
+   */
+  int poll(int fd, int events);
+
+  /** fcntl(2): F_GETFD, F_SETFD (FD_CLOEXEC) and F_GETFL. */
+  int fcntl(int fd, int cmd, long arg);
 }

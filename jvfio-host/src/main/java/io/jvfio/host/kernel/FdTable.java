@@ -9,21 +9,45 @@ public final class FdTable {
   public static final int MAX_FDS = 1024;
 
   private final List<OpenFile> slots = new ArrayList<>();
+  // FD_CLOEXEC belongs to the fd, not to the open file
+  private final java.util.BitSet cloexec = new java.util.BitSet();
 
   /** Installs a reference the caller already owns; on EMFILE the reference is dropped. */
   public int install(OpenFile file) {
-    for (int fd = 0; fd < slots.size(); fd++) {
-      if (slots.get(fd) == null) {
-        slots.set(fd, file);
-        return fd;
+    return install(file, false);
+  }
+
+  /** Installs with or without close-on-exec; on EMFILE the reference is dropped. */
+  public int install(OpenFile file, boolean closeOnExec) {
+    int fd = -1;
+    for (int i = 0; i < slots.size(); i++) {
+      if (slots.get(i) == null) {
+        fd = i;
+        break;
       }
     }
-    if (slots.size() >= MAX_FDS) {
-      file.put();
-      throw new KernelError(Errno.EMFILE);
+    if (fd < 0) {
+      if (slots.size() >= MAX_FDS) {
+        file.put();
+        throw new KernelError(Errno.EMFILE);
+      }
+      slots.add(null);
+      fd = slots.size() - 1;
     }
-    slots.add(file);
-    return slots.size() - 1;
+    slots.set(fd, file);
+    cloexec.set(fd, closeOnExec);
+    return fd;
+  }
+
+  /** Whether {@code fd} has FD_CLOEXEC. */
+  public boolean closeOnExec(int fd) {
+    lookup(fd);
+    return cloexec.get(fd);
+  }
+
+  public void setCloseOnExec(int fd, boolean on) {
+    lookup(fd);
+    cloexec.set(fd, on);
   }
 
   /**
@@ -53,6 +77,7 @@ public final class FdTable {
   public void close(int fd) {
     OpenFile f = lookup(fd);
     slots.set(fd, null);
+    cloexec.clear(fd);
     f.put();
   }
 

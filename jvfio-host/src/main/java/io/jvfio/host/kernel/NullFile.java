@@ -22,4 +22,19 @@ public final class NullFile extends OpenFile {
   public long write(MemorySegment buf) {
     return buf.byteSize();
   }
+
+  @Override
+  public long lseek(long offset, int whence) {
+    return 0;
+  }
+
+  @Override
+  public long pread(MemorySegment buf, long offset) {
+    return 0;
+  }
+
+  @Override
+  public long pwrite(MemorySegment buf, long offset) {
+    return buf.byteSize();
+  }
 }

@@ -35,6 +35,14 @@ public abstract class OpenFile {
     return this;
   }
 
+  /** The access mode for F_GETFL: O_RDONLY, O_WRONLY or O_RDWR. */
+  public final int accessMode() {
+    if (readable && writable) {
+      return OpenFlags.O_RDWR;
+    }
+    return writable ? OpenFlags.O_WRONLY : OpenFlags.O_RDONLY;
+  }
+
   public final boolean readable() {
     return readable;
   }
@@ -83,5 +91,24 @@ public abstract class OpenFile {
 
   public int ioctl(long request, UserArg arg) {
     throw new KernelError(Errno.ENOTTY);
+  }
+
+  /** lseek(2): a file without a seek operation (or a stream) is not seekable. */
+  public long lseek(long offset, int whence) {
+    throw new KernelError(Errno.ESPIPE);
+  }
+
+  /** pread(2): only files with positions support it. */
+  public long pread(MemorySegment buf, long offset) {
+    throw new KernelError(Errno.ESPIPE);
+  }
+
+  public long pwrite(MemorySegment buf, long offset) {
+    throw new KernelError(Errno.ESPIPE);
+  }
+
+  /** poll(2) readiness; a file without a poll operation is always ready both ways. */
+  public int poll() {
+    return io.jvfio.uapi.PollBits.DEFAULT_POLLMASK;
   }
 }

@@ -80,6 +80,14 @@ public final class UserArg {
     copyOut(0, k, 0, n);
   }
 
+  /**
+   * The caller's bytes {@code [offset, offset + n)} themselves, for a driver that reads and writes
+   * its payload in place; EFAULT when they are not all there.
+   */
+  public MemorySegment slice(long offset, long n) {
+    return userRange(offset, n);
+  }
+
   /** put_user of a u32. */
   public void writeU32(long offset, int value) {
     writableRange(offset, 4).set(U32, 0, value);

@@ -66,6 +66,9 @@ public final class DeviceFile extends OpenFile {
     if (group == null && request == VfioIoctls.VFIO_DEVICE_DETACH_IOMMUFD_PT) {
       return detach(arg);
     }
+    if (request == VfioIoctls.VFIO_DEVICE_FEATURE) {
+      return DeviceFeatureIoctl.ioctl(device, arg);
+    }
     if (request == VfioIoctls.VFIO_DEVICE_GET_INFO) {
       return getInfo(arg);
     }

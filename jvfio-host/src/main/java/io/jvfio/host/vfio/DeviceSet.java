@@ -55,7 +55,10 @@ public final class DeviceSet {
       return;
     }
     for (PciDev p : scope.get()) {
-      find(p).get().hardwareReset();
+      VfioDevice d = find(p).get();
+      // members are closed here: one that keeps its migration state across close keeps it
+      boolean keeps = d.migration() != null && d.migration().driver().keepsStateAcrossClose();
+      d.hardwareReset(!keeps);
     }
     members.forEach(d -> d.needsReset = false);
   }

@@ -30,12 +30,20 @@ public final class VfioDevice {
   private boolean resetWorks;
   boolean needsReset;
   private int resets;
+  private final DeviceMigration migration;
 
   VfioDevice(PciDev pci, DeviceModel model, int index, IommuGroup iommuGroup) {
     this.pci = pci;
     this.model = model;
     this.index = index;
     this.iommuGroup = iommuGroup;
+    this.migration =
+        model.migration() == null ? null : new DeviceMigration(this, model.migration());
+  }
+
+  /** The core's migration state of this device, or null when its model cannot migrate. */
+  public DeviceMigration migration() {
+    return migration;
   }
 
   public PciDev pci() {
@@ -98,13 +106,29 @@ public final class VfioDevice {
     return resets;
   }
 
+  /**
+   * A function, slot or bus reset reached the hardware. Like a PCI {@code reset_done} handler of a
+   * migration driver, it puts the migration FSM back to RUNNING, except around open and close for a
+   * device that keeps its state across them.
+   */
   void hardwareReset() {
+    hardwareReset(true);
+  }
+
+  void hardwareReset(boolean migrationToo) {
     resets++;
     try {
       model.reset();
     } catch (DeviceFailure e) {
       throw new KernelError(Errno.EIO, name() + ": " + e.getMessage());
     }
+    if (migration != null && migrationToo) {
+      migration.reset();
+    }
+  }
+
+  private boolean resetsMigrationAtOpenAndClose() {
+    return migration != null && !migration.driver().keepsStateAcrossClose();
   }
 
   /** {@code vfio_df_open} through cdev BIND: one bind per device. */
@@ -176,7 +200,10 @@ public final class VfioDevice {
   private void enable() {
     resetWorks = PciTree.functionResetWorks(pci);
     if (resetWorks) {
-      hardwareReset();
+      hardwareReset(resetsMigrationAtOpenAndClose());
+    }
+    if (migration != null) {
+      migration.opened();
     }
     try {
       model.open(new DeviceContext(name(), pci.spec().vendor(), pci.spec().device()));
@@ -186,10 +213,13 @@ public final class VfioDevice {
   }
 
   private void disable() {
+    if (migration != null) {
+      migration.closed();
+    }
     model.close();
     needsReset = true;
     if (resetWorks) {
-      hardwareReset();
+      hardwareReset(resetsMigrationAtOpenAndClose());
       needsReset = false;
     }
     devSet.tryReset();
