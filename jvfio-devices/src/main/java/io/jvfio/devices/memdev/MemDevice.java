@@ -1,0 +1,764 @@
+package io.jvfio.devices.memdev;
+
+import static io.jvfio.uapi.vfio.MigrationState.PRE_COPY;
+import static io.jvfio.uapi.vfio.MigrationState.RESUMING;
+import static io.jvfio.uapi.vfio.MigrationState.RUNNING;
+import static io.jvfio.uapi.vfio.MigrationState.RUNNING_P2P;
+import static io.jvfio.uapi.vfio.MigrationState.STOP;
+
+import io.jvfio.host.sdk.DeviceContext;
+import io.jvfio.host.sdk.DeviceModel;
+import io.jvfio.host.sdk.DmaLogging;
+import io.jvfio.host.sdk.MigrationDriver;
+import io.jvfio.host.sdk.MigrationException;
+import io.jvfio.uapi.Errno;
+import io.jvfio.uapi.vfio.MigrationState;
+import io.jvfio.uapi.vfio.VfioConstants;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.BitSet;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NavigableSet;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
+
+/**
+ * A device with {@code N} bytes of internal memory (native memory from a shared {@link Arena}),
+ * tracked for changes in 4 KiB pages, and a workload that keeps dirtying random pages at a
+ * configurable rate with a seeded generator. It migrates its whole memory with the stream format of
+ * {@link io.jvfio.devices.memdev this package}.
+ *
+ * <p><b>Workload.</b> A daemon thread runs between {@link #open} and {@link #close}; it dirties
+ * pages only while the device is in RUNNING or PRE_COPY (the P2P states quiesce it, STOP,
+ * STOP_COPY, RESUMING and ERROR stop it). Each step writes one random 8-byte word of one random
+ * page and, when DMA logging is on, marks one random page of the logged IOVA ranges as DMA-written.
+ * {@link #runWorkload} performs steps synchronously with the same generator, for reproducible tests
+ * (rate 0 leaves the thread idle).
+ *
+ * <p><b>Resets.</b> {@link #reset()} is a power-on: the memory is zeroed and the dirty bitmap
+ * cleared (sessions are retired by the core, DMA logging is kept, as the spec allows). {@link
+ * MigrationDriver#migrationReset()} only drops the migration sessions and puts the device back in
+ * RUNNING; memory is untouched.
+ *
+ * <p><b>stop_copy_length.</b> Outside a saving session it is exact: the length of a STOP to
+ * STOP_COPY stream (header, every page once, end marker). During a saving session it is what the
+ * session still has to deliver: the unread rest of the initial image and of the record in flight,
+ * an upper bound for the dirty pages (one chunk each; runs of adjacent pages coalesce, so the real
+ * stream can be shorter), and the end marker unless it was already delivered.
+ *
+ * <p>Thread safety: one lock guards the memory, the dirty bitmaps and the state; the core calls
+ * arcs, reads and writes from one thread at a time while the workload runs concurrently. {@link
+ * #destroy()} stops the thread and frees the memory (the host never calls it; tests should).
+ */
+public final class MemDevice implements DeviceModel {
+  public static final String NAME = "memdev";
+  public static final int PAGE_SIZE = StreamFormat.PAGE_SIZE;
+
+  /** The largest memory accepted: 1 TiB. */
+  public static final long MAX_MEMORY_SIZE = 1L << 40;
+
+  private static final int MAX_BATCH = 4096;
+  private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+  /**
+   * How a memdev is built: memory size (a positive multiple of 4 KiB), migration flags (0x1, 0x3,
+   * 0x5 or 0x7), workload rate in dirtied pages per second (0: no background workload) and the
+   * workload's seed.
+   */
+  public record Config(
+      long memorySize, long migrationFlags, double dirtyPagesPerSecond, long seed) {
+    public static final long DEFAULT_MEMORY_SIZE = 4L << 20;
+
+    public Config {
+      if (memorySize <= 0 || memorySize % PAGE_SIZE != 0 || memorySize > MAX_MEMORY_SIZE) {
+        throw new IllegalArgumentException(
+            "memdev memory size " + memorySize + " is not a positive multiple of 4096 up to 1 TiB");
+      }
+      if (!MigrationArcs.validFlags(migrationFlags)) {
+        throw new IllegalArgumentException(
+            "memdev migration flags 0x" + Long.toHexString(migrationFlags));
+      }
+      if (!(dirtyPagesPerSecond >= 0) || Double.isInfinite(dirtyPagesPerSecond)) {
+        throw new IllegalArgumentException("memdev dirty rate " + dirtyPagesPerSecond);
+      }
+    }
+
+    /** 4 MiB, STOP_COPY|P2P|PRE_COPY, no background workload, seed 1. */
+    public static Config defaults() {
+      return new Config(
+          DEFAULT_MEMORY_SIZE,
+          VfioConstants.VFIO_MIGRATION_STOP_COPY
+              | VfioConstants.VFIO_MIGRATION_P2P
+              | VfioConstants.VFIO_MIGRATION_PRE_COPY,
+          0,
+          1);
+    }
+
+    public Config withMemorySize(long bytes) {
+      return new Config(bytes, migrationFlags, dirtyPagesPerSecond, seed);
+    }
+
+    public Config withMigrationFlags(long flags) {
+      return new Config(memorySize, flags, dirtyPagesPerSecond, seed);
+    }
+
+    public Config withDirtyRate(double pagesPerSecond) {
+      return new Config(memorySize, migrationFlags, pagesPerSecond, seed);
+    }
+
+    public Config withSeed(long s) {
+      return new Config(memorySize, migrationFlags, dirtyPagesPerSecond, s);
+    }
+  }
+
+  private final Config config;
+  private final Set<MigrationArcs.Arc> arcs;
+  private final Arena arena;
+  final MemorySegment memory;
+  final long pages;
+
+  /** Guards everything below, including the memory contents. */
+  final ReentrantLock lock = new ReentrantLock();
+
+  private final Condition wake = lock.newCondition();
+
+  private final BitSet dirty;
+  private long dirtyCount;
+  private MigrationState state = RUNNING;
+  MemSavingStream saving;
+  MemResumingStream resuming;
+
+  private final SplittableRandom random;
+  private final SplittableRandom dmaRandom;
+  private double rate;
+  private long workloadSteps;
+  private Thread workload;
+  private boolean workloadStop;
+  private boolean open;
+  private boolean destroyed;
+
+  private List<DmaLogging.Range> dmaRanges;
+  private final NavigableSet<Long> dmaDirty = new TreeSet<>();
+
+  private final Driver driver = new Driver();
+  private final DmaLog dmaLog = new DmaLog();
+
+  /** A memdev with {@link Config#defaults()}. */
+  public MemDevice() {
+    this(Config.defaults());
+  }
+
+  public MemDevice(Config config) {
+    this.config = config;
+    this.arcs = MigrationArcs.required(config.migrationFlags());
+    this.arena = Arena.ofShared();
+    this.memory = arena.allocate(config.memorySize(), PAGE_SIZE);
+    this.pages = config.memorySize() / PAGE_SIZE;
+    this.dirty = new BitSet((int) pages);
+    this.random = new SplittableRandom(config.seed());
+    this.dmaRandom = random.split();
+    this.rate = config.dirtyPagesPerSecond();
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  /** Starts the workload thread (idle while the rate is 0 or the device is not running). */
+  @Override
+  public void open(DeviceContext context) {
+    lock.lock();
+    try {
+      checkAlive();
+      open = true;
+      if (workload != null) {
+        return;
+      }
+      workloadStop = false;
+      workload = Thread.ofPlatform().daemon().name("memdev-workload").unstarted(this::workloadLoop);
+      workload.start();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Stops the workload thread. */
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      open = false;
+    } finally {
+      lock.unlock();
+    }
+    stopWorkload();
+  }
+
+  /** A power-on: zeroes the memory and forgets which pages were dirty. */
+  @Override
+  public void reset() {
+    lock.lock();
+    try {
+      checkAlive();
+      memory.fill((byte) 0);
+      clearDirty();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public MigrationDriver migration() {
+    return driver;
+  }
+
+  @Override
+  public DmaLogging dmaLogging() {
+    return dmaLog;
+  }
+
+  /** Stops the workload and frees the memory; the device is unusable afterwards. */
+  public void destroy() {
+    stopWorkload();
+    lock.lock();
+    try {
+      if (!destroyed) {
+        destroyed = true;
+        if (saving != null) {
+          saving.close();
+        }
+        if (resuming != null) {
+          resuming.close();
+        }
+        arena.close();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public boolean isOpen() {
+    lock.lock();
+    try {
+      return open;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The migration state as the model last saw it (the core's state, after each arc). */
+  public MigrationState state() {
+    lock.lock();
+    try {
+      return state;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public long memorySize() {
+    return config.memorySize();
+  }
+
+  public long pageCount() {
+    return pages;
+  }
+
+  /** Pages changed since a saving session last sent them (or since the bitmap was cleared). */
+  public long dirtyPageCount() {
+    lock.lock();
+    try {
+      return dirtyCount;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Workload steps performed so far (by the thread or {@link #runWorkload}). */
+  public long workloadSteps() {
+    lock.lock();
+    try {
+      return workloadSteps;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public double dirtyRate() {
+    lock.lock();
+    try {
+      return rate;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Changes the workload rate (pages per second) while the device lives. */
+  public void setDirtyRate(double pagesPerSecond) {
+    if (!(pagesPerSecond >= 0) || Double.isInfinite(pagesPerSecond)) {
+      throw new IllegalArgumentException("memdev dirty rate " + pagesPerSecond);
+    }
+    lock.lock();
+    try {
+      rate = pagesPerSecond;
+      wake.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Performs {@code steps} workload steps now, with the workload's generator, if the device is in a
+   * state where the workload runs; returns the steps performed (0 when quiesced or stopped).
+   */
+  public long runWorkload(long steps) {
+    lock.lock();
+    try {
+      checkAlive();
+      if (!workloadRuns(state)) {
+        return 0;
+      }
+      for (long i = 0; i < steps; i++) {
+        workloadStep();
+      }
+      return steps;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Copies {@code dst.byteSize()} bytes of device memory at {@code offset} into {@code dst}. */
+  public void readMemory(long offset, MemorySegment dst) {
+    lock.lock();
+    try {
+      checkAlive();
+      MemorySegment.copy(memory, offset, dst, 0, dst.byteSize());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Writes {@code src} into device memory at {@code offset}; the pages become dirty. */
+  public void writeMemory(long offset, MemorySegment src) {
+    lock.lock();
+    try {
+      checkAlive();
+      long len = src.byteSize();
+      MemorySegment.copy(src, 0, memory, offset, len);
+      if (len > 0) {
+        for (long p = offset / PAGE_SIZE; p <= (offset + len - 1) / PAGE_SIZE; p++) {
+          markDirty(p);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public byte readByte(long offset) {
+    lock.lock();
+    try {
+      checkAlive();
+      return memory.get(ValueLayout.JAVA_BYTE, offset);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public void writeByte(long offset, byte value) {
+    lock.lock();
+    try {
+      checkAlive();
+      memory.set(ValueLayout.JAVA_BYTE, offset, value);
+      markDirty(offset / PAGE_SIZE);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Fills the whole memory with a pseudo-random pattern from {@code seed}; every page is dirty. */
+  public void fillRandom(long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    lock.lock();
+    try {
+      checkAlive();
+      for (long off = 0; off < memory.byteSize(); off += 8) {
+        memory.set(ValueLayout.JAVA_LONG_UNALIGNED, off, r.nextLong());
+      }
+      for (long p = 0; p < pages; p++) {
+        markDirty(p);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** SHA-256 of the whole memory, in hex: equal digests mean equal contents. */
+  public String digest() {
+    MessageDigest md;
+    try {
+      md = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    lock.lock();
+    try {
+      checkAlive();
+      long size = memory.byteSize();
+      for (long off = 0; off < size; off += 1 << 20) {
+        md.update(memory.asSlice(off, Math.min(1 << 20, size - off)).asByteBuffer());
+      }
+    } finally {
+      lock.unlock();
+    }
+    return HexFormat.of().formatHex(md.digest());
+  }
+
+  // ---- internals, under the lock ----
+
+  private void checkAlive() {
+    if (destroyed) {
+      throw new IllegalStateException("memdev destroyed");
+    }
+  }
+
+  static boolean workloadRuns(MigrationState s) {
+    return s == RUNNING || s == PRE_COPY;
+  }
+
+  /**
+   * Records a change of page {@code p}. Pages a saving session has not reached yet in its initial
+   * pass are not marked: the initial pass sends their current contents anyway.
+   */
+  void markDirty(long p) {
+    if (saving != null && p >= saving.initialNext) {
+      return;
+    }
+    int i = (int) p;
+    if (!dirty.get(i)) {
+      dirty.set(i);
+      dirtyCount++;
+    }
+  }
+
+  void clearDirty() {
+    dirty.clear();
+    dirtyCount = 0;
+  }
+
+  long dirtyCountLocked() {
+    return dirtyCount;
+  }
+
+  /**
+   * Takes the run of dirty pages that starts at the first dirty page at or after {@code from}
+   * (wrapping around to page 0), at most {@code max} pages long: clears those pages, stores the run
+   * length in {@code runLength[0]} and returns the first page, or -1 when no page is dirty.
+   */
+  long takeDirtyRun(long from, int max, long[] runLength) {
+    int first = dirty.nextSetBit((int) Math.min(from, pages));
+    if (first < 0) {
+      first = dirty.nextSetBit(0);
+      if (first < 0) {
+        return -1;
+      }
+    }
+    int end = dirty.nextClearBit(first);
+    int n = (int) Math.min(Math.min(end - first, max), pages - first);
+    dirty.clear(first, first + n);
+    dirtyCount -= n;
+    runLength[0] = n;
+    return first;
+  }
+
+  private void workloadStep() {
+    long page = random.nextLong(pages);
+    long off = page * PAGE_SIZE + 8L * random.nextInt(PAGE_SIZE / 8);
+    memory.set(ValueLayout.JAVA_LONG_UNALIGNED, off, random.nextLong());
+    markDirty(page);
+    List<DmaLogging.Range> ranges = dmaRanges;
+    if (ranges != null && !ranges.isEmpty()) {
+      DmaLogging.Range r = ranges.get(dmaRandom.nextInt(ranges.size()));
+      if (r.length() != 0) {
+        long firstPage = r.iova() >>> 12;
+        long lastPage = (r.iova() + r.length() - 1) >>> 12;
+        dmaDirty.add(firstPage + dmaRandom.nextLong(lastPage - firstPage + 1));
+      }
+    }
+    workloadSteps++;
+  }
+
+  private void workloadLoop() {
+    lock.lock();
+    try {
+      double credit = 0;
+      long last = System.nanoTime();
+      while (!workloadStop) {
+        if (destroyed || rate <= 0 || !workloadRuns(state)) {
+          credit = 0;
+          wake.await();
+          last = System.nanoTime();
+          continue;
+        }
+        long now = System.nanoTime();
+        credit = Math.min(credit + rate * (now - last) / 1e9, Math.max(MAX_BATCH, rate / 10));
+        last = now;
+        long steps = (long) Math.min(credit, MAX_BATCH);
+        for (long i = 0; i < steps; i++) {
+          workloadStep();
+        }
+        credit -= steps;
+        if (credit < 1) {
+          wake.awaitNanos(TICK_NANOS);
+        } else {
+          // give the core's thread a chance at the lock between batches
+          lock.unlock();
+          Thread.yield();
+          lock.lock();
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void stopWorkload() {
+    Thread t;
+    lock.lock();
+    try {
+      t = workload;
+      workload = null;
+      workloadStop = true;
+      wake.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    if (t != null && t != Thread.currentThread()) {
+      boolean interrupted = false;
+      while (true) {
+        try {
+          t.join();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private MemSavingStream requireSaving(MigrationState from) {
+    if (saving == null) {
+      throw new MigrationException(Errno.EINVAL, "memdev has no saving session in " + from);
+    }
+    return saving;
+  }
+
+  private void endSaving() {
+    if (saving != null) {
+      saving.close();
+    }
+  }
+
+  private void endResuming() {
+    if (resuming != null) {
+      resuming.close();
+    }
+  }
+
+  /** The migration driver: single arcs, exactly those of the declared flags. */
+  private final class Driver implements MigrationDriver {
+    @Override
+    public long migrationFlags() {
+      return config.migrationFlags();
+    }
+
+    @Override
+    public Session arc(MigrationState from, MigrationState to) {
+      lock.lock();
+      try {
+        checkAlive();
+        if (!arcs.contains(new MigrationArcs.Arc(from, to))) {
+          throw new MigrationException(
+              Errno.EINVAL,
+              "memdev (flags 0x"
+                  + Long.toHexString(config.migrationFlags())
+                  + ") has no arc "
+                  + from
+                  + " -> "
+                  + to);
+        }
+        if (from != state) {
+          throw new MigrationException(
+              Errno.EINVAL, "memdev asked for arc " + from + " -> " + to + " while in " + state);
+        }
+        Session opened = null;
+        switch (to) {
+          case STOP_COPY -> {
+            if (from == STOP) {
+              endSaving();
+              clearDirty();
+              saving = new MemSavingStream(MemDevice.this, false);
+              opened = saving;
+            } else {
+              requireSaving(from).enterStopCopy();
+            }
+          }
+          case PRE_COPY, PRE_COPY_P2P -> {
+            if (from == RUNNING || from == RUNNING_P2P) {
+              endSaving();
+              clearDirty();
+              saving = new MemSavingStream(MemDevice.this, true);
+              opened = saving;
+            }
+          }
+          case RESUMING -> {
+            endResuming();
+            resuming = new MemResumingStream(MemDevice.this);
+            opened = resuming;
+          }
+          case STOP, RUNNING, RUNNING_P2P -> {
+            if (from == RESUMING) {
+              if (resuming == null) {
+                throw new MigrationException(Errno.EINVAL, "memdev has no resuming session");
+              }
+              resuming.finish();
+              endResuming();
+              clearDirty();
+            } else if (from.inSavingGroup()) {
+              endSaving();
+            }
+          }
+          default -> throw new IllegalStateException("arc to " + to);
+        }
+        state = to;
+        wake.signalAll();
+        return opened;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    public long stopCopyLength() {
+      lock.lock();
+      try {
+        checkAlive();
+        return saving != null
+            ? saving.remainingEstimate()
+            : StreamFormat.fullStreamLength(config.memorySize());
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    public void migrationReset() {
+      lock.lock();
+      try {
+        checkAlive();
+        endSaving();
+        endResuming();
+        state = RUNNING;
+        wake.signalAll();
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /**
+   * DMA dirty logging: the workload "DMA-writes" one random 4 KiB IOVA page of the logged ranges
+   * per step; the model tracks at 4 KiB whatever page size was asked. A second start without a stop
+   * is EINVAL (as mlx5); stop without start does nothing.
+   */
+  private final class DmaLog implements DmaLogging {
+    @Override
+    public long start(List<Range> ranges, long pageSize) {
+      lock.lock();
+      try {
+        if (dmaRanges != null) {
+          throw new MigrationException(Errno.EINVAL, "memdev DMA logging already started");
+        }
+        dmaRanges = List.copyOf(ranges);
+        dmaDirty.clear();
+        return PAGE_SIZE;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    public void stop() {
+      lock.lock();
+      try {
+        dmaRanges = null;
+        dmaDirty.clear();
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    @Override
+    public void report(long iova, long length, long pageSize, LongConsumer dirtyPage) {
+      if (length == 0) {
+        return;
+      }
+      long last = iova + length - 1;
+      lock.lock();
+      try {
+        Iterator<Long> it = dmaDirty.subSet(iova >>> 12, true, last >>> 12, true).iterator();
+        long reported = -1;
+        while (it.hasNext()) {
+          long q = it.next();
+          it.remove();
+          long lo = q << 12;
+          long hi = lo + PAGE_SIZE - 1;
+          if (Long.compareUnsigned(lo, iova) < 0) {
+            lo = iova;
+          }
+          if (Long.compareUnsigned(hi, last) > 0) {
+            hi = last;
+          }
+          long firstIndex = Long.divideUnsigned(lo - iova, pageSize);
+          long lastIndex = Long.divideUnsigned(hi - iova, pageSize);
+          for (long i = Math.max(firstIndex, reported + 1); i <= lastIndex; i++) {
+            dirtyPage.accept(i);
+            reported = i;
+          }
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /** Whether DMA logging is on (for tests). */
+  public boolean dmaLoggingActive() {
+    lock.lock();
+    try {
+      return dmaRanges != null;
+    } finally {
+      lock.unlock();
+    }
+  }
+}
