@@ -23,6 +23,9 @@ public final class HostProcess implements Syscalls, AutoCloseable {
   private final Host host;
   private final String name;
   private final int pid;
+  // SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE
+  private static final int SEEK_MAX = 4;
+
   private final FdTable fds = new FdTable();
   private final UserMemory memory = new UserMemory();
   private boolean exited;
@@ -146,16 +149,20 @@ public final class HostProcess implements Syscalls, AutoCloseable {
 
   @Override
   public long lseek(int fd, long offset, int whence) {
-    return call(() -> fds.lookup(fd).lseek(offset, whence));
+    return call(() -> {
+      OpenFile f = fds.lookup(fd);
+      KernelError.check(whence >= 0 && whence <= SEEK_MAX, Errno.EINVAL);
+      return f.lseek(offset, whence);
+    });
   }
 
   @Override
   public long pread(int fd, MemorySegment buf, long offset) {
     return call(() -> {
+      KernelError.check(offset >= 0, Errno.EINVAL);
       OpenFile f = fds.lookup(fd);
-      if (!f.readable()) {
-        throw new KernelError(Errno.EBADF);
-      }
+      KernelError.check(f.positioned(), Errno.ESPIPE);
+      KernelError.check(f.readable(), Errno.EBADF);
       return f.pread(buf, offset);
     });
   }
@@ -163,10 +170,10 @@ public final class HostProcess implements Syscalls, AutoCloseable {
   @Override
   public long pwrite(int fd, MemorySegment buf, long offset) {
     return call(() -> {
+      KernelError.check(offset >= 0, Errno.EINVAL);
       OpenFile f = fds.lookup(fd);
-      if (!f.writable()) {
-        throw new KernelError(Errno.EBADF);
-      }
+      KernelError.check(f.positioned(), Errno.ESPIPE);
+      KernelError.check(f.writable(), Errno.EBADF);
       return f.pwrite(buf, offset);
     });
   }

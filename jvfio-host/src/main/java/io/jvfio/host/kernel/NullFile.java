@@ -24,6 +24,11 @@ public final class NullFile extends OpenFile {
   }
 
   @Override
+  public boolean positioned() {
+    return true;
+  }
+
+  @Override
   public long lseek(long offset, int whence) {
     return 0;
   }

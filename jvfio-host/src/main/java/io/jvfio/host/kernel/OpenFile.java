@@ -98,6 +98,11 @@ public abstract class OpenFile {
     throw new KernelError(Errno.ESPIPE);
   }
 
+  /** Whether pread and pwrite apply (FMODE_PREAD); streams and most device files say no. */
+  public boolean positioned() {
+    return false;
+  }
+
   /** pread(2): only files with positions support it. */
   public long pread(MemorySegment buf, long offset) {
     throw new KernelError(Errno.ESPIPE);

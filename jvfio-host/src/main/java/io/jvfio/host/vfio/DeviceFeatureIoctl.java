@@ -279,11 +279,44 @@ final class DeviceFeatureIoctl {
 
   private int driverFeature(int index) {
     // the model reads and writes the caller's payload in place, as a driver's copy_*_user would
-    MemorySegment payload = arg.slice(PAYLOAD, payloadSize);
+    // argsz has no upper bound and a driver faults only on the bytes it touches: hand over what the
+    // caller mapped, and make a touch past it (or a write to read-only memory) EFAULT
+    MemorySegment payload = mappedPayload();
     try {
       return device.model().deviceFeature(index, flags & OPS, payload);
     } catch (MigrationException e) {
       throw new KernelError(e.errno(), e.getMessage());
+    } catch (IndexOutOfBoundsException e) {
+      if (payload.byteSize() < payloadSize) {
+        throw new KernelError(Errno.EFAULT, "payload beyond the caller's memory");
+      }
+      throw e;
+    } catch (IllegalArgumentException | UnsupportedOperationException e) {
+      // what the FFM API throws for a write to a read-only segment
+      if (payload.isReadOnly()) {
+        throw new KernelError(Errno.EFAULT, "payload memory is read-only");
+      }
+      throw e;
+    }
+  }
+
+  /** The longest prefix of {@code [PAYLOAD, PAYLOAD + payloadSize)} the caller has mapped. */
+  private MemorySegment mappedPayload() {
+    try {
+      return arg.slice(PAYLOAD, payloadSize);
+    } catch (KernelError e) {
+      long lo = 0; // mapped (the header was read, so offset PAYLOAD is reachable)
+      long hi = payloadSize; // not mapped
+      while (hi - lo > 1) {
+        long mid = lo + (hi - lo) / 2;
+        try {
+          arg.slice(PAYLOAD, mid);
+          lo = mid;
+        } catch (KernelError notMapped) {
+          hi = mid;
+        }
+      }
+      return arg.slice(PAYLOAD, lo);
     }
   }
 }

@@ -116,6 +116,7 @@ public final class MigrationFile extends OpenFile {
       }
       return stream.readable() ? in : 0;
     }
-    return PollBits.POLLOUT | PollBits.POLLWRNORM;
+    // no Linux driver gives a resuming file a poll op: the VFS default mask, whatever the mode
+    return PollBits.DEFAULT_POLLMASK;
   }
 }
