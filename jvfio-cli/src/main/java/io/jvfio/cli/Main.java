@@ -9,7 +9,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "jvfio 0.1.0",
     description = "VFIO migration toolkit for the JVM: an emulated Linux VFIO host and its tools.",
-    subcommands = {DemoCommand.class, TopologyCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      DemoCommand.class,
+      TopologyCommand.class,
+      FsmCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -1,5 +1,6 @@
 package io.jvfio.cli;
 
+import io.jvfio.devices.DemoHost;
 import io.jvfio.devices.Models;
 import io.jvfio.host.DefaultHost;
 import io.jvfio.host.Host;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description =
         "Print a host: PCI tree, IOMMU groups, device sets, device nodes and drivers. "
-            + "Without FILE, the default host.")
+            + "Without FILE, the host of jvfio demo.")
 final class TopologyCommand implements Callable<Integer> {
   @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "a topology file")
   Path file;
@@ -54,7 +55,7 @@ final class TopologyCommand implements Callable<Integer> {
     Topology topology;
     if (file == null) {
       switch (variant) {
-        case "default" -> topology = DefaultHost.topology();
+        case "default" -> topology = DemoHost.topology();
         case "host-driver" -> topology = DefaultHost.withHostDriver();
         case "nested-bridge" -> topology = DefaultHost.withNestedBridge();
         default -> {

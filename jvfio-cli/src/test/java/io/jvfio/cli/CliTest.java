@@ -34,6 +34,8 @@ class CliTest {
         .contains("pt_id = 3 (the auto-created HWPT)")
         .contains("iova = 0x200000")
         .contains("flags = 0x3 (PCI|RESET), num_regions = 9, num_irqs = 5")
+        .contains("SET MIG_DEVICE_STATE STOP_COPY)  = 0")
+        .contains("memory digests equal")
         .contains("every call succeeded");
   }
 
@@ -47,7 +49,9 @@ class CliTest {
         .contains("\"groupNode\": \"/dev/vfio/3\"")
         .contains("\"devSet\": \"slot 0000:01:00\"")
         .contains("\"devSet\": \"bus 0000:02\"")
-        .contains("\"iommuGroup\": 8");
+        .contains("\"iommuGroup\": 8")
+        .contains("\"driver\": \"vfio-pci:memdev\"")
+        .contains("\"driver\": \"vfio-pci:mtty\"");
   }
 
   @Test
@@ -56,7 +60,7 @@ class CliTest {
     assertThat(r.code()).isZero();
     assertThat(r.out())
         .contains("PCI tree", "IOMMU groups", "Device sets", "Device nodes")
-        .contains("/dev/vfio/devices/vfio5")
+        .contains("/dev/vfio/devices/vfio8")
         .contains("device 0000:00:02.0");
   }
 
