@@ -32,7 +32,7 @@ import java.util.function.Supplier;
  * io.jvfio.uapi.Syscalls}. One lock serialises every syscall, like a big kernel lock; the order of
  * checks inside a call is Linux's.
  */
-public final class Host {
+public final class Host implements AutoCloseable {
   private final Topology topology;
   private final PciTree tree;
   private final Map<Integer, IommuGroup> iommuGroups = new TreeMap<>();
@@ -117,6 +117,25 @@ public final class Host {
 
   void exited(HostProcess p) {
     processes.remove(p);
+  }
+
+  /**
+   * Shuts the host down: every process exits (closing its fds, so devices close), then every device
+   * model is destroyed (native memory freed, threads stopped).
+   */
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      for (HostProcess p : List.copyOf(processes)) {
+        p.close();
+      }
+      for (VfioDevice d : vfio.devices()) {
+        d.model().destroy();
+      }
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** open(2) of a device node. */

@@ -154,6 +154,11 @@ public final class FaultyDevice implements DeviceModel {
   }
 
   @Override
+  public void destroy() {
+    inner.destroy();
+  }
+
+  @Override
   public void reset() {
     synchronized (this) {
       broken = false;

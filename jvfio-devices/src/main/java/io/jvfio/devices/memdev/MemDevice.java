@@ -58,7 +58,7 @@ import java.util.function.LongConsumer;
  *
  * <p>Thread safety: one lock guards the memory, the dirty bitmaps and the state; the core calls
  * arcs, reads and writes from one thread at a time while the workload runs concurrently. {@link
- * #destroy()} stops the thread and frees the memory (the host never calls it; tests should).
+ * #destroy()} stops the thread and frees the memory; {@code Host.close()} calls it.
  */
 public final class MemDevice implements DeviceModel {
   public static final String NAME = "memdev";
@@ -233,6 +233,7 @@ public final class MemDevice implements DeviceModel {
   }
 
   /** Stops the workload and frees the memory; the device is unusable afterwards. */
+  @Override
   public void destroy() {
     stopWorkload();
     lock.lock();

@@ -21,6 +21,9 @@ public interface DeviceModel {
   /** A function, slot or bus reset put the hardware back to its power-on state. */
   void reset();
 
+  /** The host is going away: free native memory, stop threads. Called once, after close. */
+  default void destroy() {}
+
   /** The migration driver, or null for a device that cannot migrate. */
   default MigrationDriver migration() {
     return null;
