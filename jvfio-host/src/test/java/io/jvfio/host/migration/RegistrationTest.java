@@ -1,0 +1,39 @@
+package io.jvfio.host.migration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jvfio.host.Host;
+import io.jvfio.host.HostProcess;
+import io.jvfio.uapi.vfio.MigrationState;
+import org.junit.jupiter.api.Test;
+
+/** What the core refuses at registration, and the open-time state of a migratable device. */
+class RegistrationTest {
+  @Test
+  void aModelWithoutStopCopyIsRefusedWithAClearError() {
+    assertThatThrownBy(() -> Mig.host(new TestMigrationModel(0x6, 16)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("0x6")
+        .hasMessageContaining("VFIO_MIGRATION_STOP_COPY");
+    assertThatThrownBy(() -> Mig.host(new TestMigrationModel(0x9, 16)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown migration flags 0x8");
+  }
+
+  @Test
+  void aPciStyleDeviceReopensInRunningAndAKeepingOneWhereItWas() {
+    for (boolean keeps : new boolean[] {false, true}) {
+      try (Host host = Mig.host(new TestMigrationModel(0x7, 16).keepsState(keeps))) {
+        HostProcess p = host.process("vmm");
+        int dev = Mig.open(p, host, 0);
+        Mig.set(p, dev, MigrationState.STOP);
+        p.close(dev);
+        int again = Mig.open(p, host, 0);
+        assertThat(Mig.state(p, again))
+            .as("keeps state: %s", keeps)
+            .isEqualTo(keeps ? MigrationState.STOP : MigrationState.RUNNING);
+      }
+    }
+  }
+}
