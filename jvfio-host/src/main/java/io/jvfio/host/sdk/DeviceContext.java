@@ -1,4 +1,17 @@
 package io.jvfio.host.sdk;
 
-/** What the core tells a model about the function it plays. */
-public record DeviceContext(String bdf, int vendor, int device) {}
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * What the core tells a model about the function it plays. {@code memoryLock} is vfio-pci's memory
+ * lock of the function: a model doing BAR or DMA work that a reset must not cut holds its read
+ * side, and a hot reset finds the function busy (EBUSY) meanwhile. Whoever holds it must not make
+ * syscalls until it lets go.
+ */
+public record DeviceContext(String bdf, int vendor, int device, ReadWriteLock memoryLock) {
+  /** A context with a lock of its own (for models used outside a host). */
+  public DeviceContext(String bdf, int vendor, int device) {
+    this(bdf, vendor, device, new ReentrantReadWriteLock());
+  }
+}

@@ -69,6 +69,12 @@ public final class DeviceFile extends OpenFile {
     if (request == VfioIoctls.VFIO_DEVICE_FEATURE) {
       return DeviceFeatureIoctl.ioctl(device, arg);
     }
+    if (request == VfioIoctls.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO) {
+      return HotReset.info(device, arg);
+    }
+    if (request == VfioIoctls.VFIO_DEVICE_PCI_HOT_RESET) {
+      return HotReset.reset(device, arg);
+    }
     if (request == VfioIoctls.VFIO_DEVICE_GET_INFO) {
       return getInfo(arg);
     }

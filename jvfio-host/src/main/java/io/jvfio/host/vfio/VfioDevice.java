@@ -11,6 +11,7 @@ import io.jvfio.host.sdk.DeviceContext;
 import io.jvfio.host.sdk.DeviceFailure;
 import io.jvfio.host.sdk.DeviceModel;
 import io.jvfio.uapi.Errno;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A function bound to vfio-pci: the vfio core's device (open count, cdev state, iommufd binding)
@@ -31,6 +32,7 @@ public final class VfioDevice {
   boolean needsReset;
   private int resets;
   private final DeviceMigration migration;
+  private final ReentrantReadWriteLock memoryLock = new ReentrantReadWriteLock();
 
   VfioDevice(PciDev pci, DeviceModel model, int index, IommuGroup iommuGroup) {
     this.pci = pci;
@@ -39,6 +41,14 @@ public final class VfioDevice {
     this.iommuGroup = iommuGroup;
     this.migration =
         model.migration() == null ? null : new DeviceMigration(this, model.migration());
+  }
+
+  /**
+   * vfio-pci's memory lock: region access and model work hold the read side; a hot reset tries the
+   * write side of every member (EBUSY when one is held), VFIO_DEVICE_RESET waits for it.
+   */
+  public ReentrantReadWriteLock memoryLock() {
+    return memoryLock;
   }
 
   /** The core's migration state of this device, or null when its model cannot migrate. */
@@ -206,7 +216,7 @@ public final class VfioDevice {
       migration.opened();
     }
     try {
-      model.open(new DeviceContext(name(), pci.spec().vendor(), pci.spec().device()));
+      model.open(new DeviceContext(name(), pci.spec().vendor(), pci.spec().device(), memoryLock));
     } catch (DeviceFailure e) {
       throw new KernelError(Errno.EIO, name() + ": " + e.getMessage());
     }
@@ -225,10 +235,19 @@ public final class VfioDevice {
     devSet.tryReset();
   }
 
-  /** VFIO_DEVICE_RESET. */
+  /** VFIO_DEVICE_RESET: this function only, after waiting for its memory lock. */
   void reset() {
     KernelError.check(resetWorks, Errno.EINVAL);
-    hardwareReset();
+    if (memoryLock.getReadHoldCount() > 0) {
+      throw new IllegalStateException(
+          "VFIO_DEVICE_RESET from the thread that holds " + name() + "'s memory lock would hang");
+    }
+    memoryLock.writeLock().lock();
+    try {
+      hardwareReset();
+    } finally {
+      memoryLock.writeLock().unlock();
+    }
   }
 
   @Override
