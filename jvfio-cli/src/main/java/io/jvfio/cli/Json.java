@@ -7,6 +7,42 @@ import java.util.Map;
 final class Json {
   private Json() {}
 
+  /** One line, no spaces: for output that scripts match exactly. */
+  static String compact(Object value) {
+    StringBuilder sb = new StringBuilder();
+    compact(sb, value);
+    return sb.toString();
+  }
+
+  private static void compact(StringBuilder sb, Object v) {
+    switch (v) {
+      case Map<?, ?> m -> {
+        sb.append('{');
+        int i = 0;
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+          if (i++ > 0) {
+            sb.append(',');
+          }
+          quote(sb, String.valueOf(e.getKey()));
+          sb.append(':');
+          compact(sb, e.getValue());
+        }
+        sb.append('}');
+      }
+      case List<?> l -> {
+        sb.append('[');
+        for (int i = 0; i < l.size(); i++) {
+          if (i > 0) {
+            sb.append(',');
+          }
+          compact(sb, l.get(i));
+        }
+        sb.append(']');
+      }
+      case null, default -> write(sb, v, "");
+    }
+  }
+
   static String write(Object value) {
     StringBuilder sb = new StringBuilder();
     write(sb, value, "");

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       TopologyCommand.class,
       FsmCommand.class,
+      ResetCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
