@@ -147,7 +147,9 @@ final class HotReset {
         if (!owned.test(member)) {
           throw new KernelError(Errno.EINVAL, "ownership of " + member.name() + " is not proven");
         }
-        if (!member.memoryLock().writeLock().tryLock()) {
+        // down_write_trylock: an rw-semaphore is not recursive, so the caller's own hold counts
+        if (member.memoryLock().isWriteLockedByCurrentThread()
+            || !member.memoryLock().writeLock().tryLock()) {
           throw new KernelError(Errno.EBUSY, member.name() + "'s memory lock is held");
         }
         locked.add(member);

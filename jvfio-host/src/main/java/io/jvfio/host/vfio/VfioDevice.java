@@ -238,7 +238,7 @@ public final class VfioDevice {
   /** VFIO_DEVICE_RESET: this function only, after waiting for its memory lock. */
   void reset() {
     KernelError.check(resetWorks, Errno.EINVAL);
-    if (memoryLock.getReadHoldCount() > 0) {
+    if (memoryLock.getReadHoldCount() > 0 || memoryLock.isWriteLockedByCurrentThread()) {
       throw new IllegalStateException(
           "VFIO_DEVICE_RESET from the thread that holds " + name() + "'s memory lock would hang");
     }
