@@ -4,29 +4,29 @@ import static io.jvfio.uapi.iommufd.IommufdConstants.*;
 import static io.jvfio.uapi.vfio.VfioConstants.*;
 
 import io.jvfio.devices.DemoHost;
-import io.jvfio.devices.memdev.MemDevice;
 import io.jvfio.host.DefaultHost;
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
+import io.jvfio.migration.report.Summary;
+import io.jvfio.migration.report.TimelinePlot;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.OpenFlags;
 import io.jvfio.uapi.iommufd.IommuIoasAlloc;
 import io.jvfio.uapi.iommufd.IommuIoasMap;
 import io.jvfio.uapi.iommufd.IommufdIoctls;
-import io.jvfio.uapi.vfio.MigrationState;
 import io.jvfio.uapi.vfio.VfioDeviceAttachIommufdPt;
 import io.jvfio.uapi.vfio.VfioDeviceBindIommufd;
-import io.jvfio.uapi.vfio.VfioDeviceFeature;
-import io.jvfio.uapi.vfio.VfioDeviceFeatureMigState;
 import io.jvfio.uapi.vfio.VfioDeviceInfo;
 import io.jvfio.uapi.vfio.VfioIoctls;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.function.IntSupplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code jvfio demo}: a scripted VMM session on the default host through the byte-level syscall
@@ -37,8 +37,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description =
         "Play a short VMM session on the default host: iommufd, IOAS, cdev bind and attach, "
-            + "DMA map, device info and reset, then move one memdev's state into another through "
-            + "their migration data fds. Each call and its result is printed.")
+            + "DMA map, device info and reset (each call and its result printed), then a live "
+            + "migration of the host's devices, with their workloads running, to a second host.")
 final class DemoCommand implements Callable<Integer> {
   static final String DEVICE = DefaultHost.SLOT_DEVICE;
   static final long MAP_LENGTH = 2L << 20;
@@ -48,9 +48,53 @@ final class DemoCommand implements Callable<Integer> {
   private PrintWriter out;
   private int failures;
 
+  @Option(names = "--json", description = "print only the migration's JSON object")
+  boolean json;
+
+  @Option(
+      names = "--memdev-mib",
+      paramLabel = "N",
+      defaultValue = "512",
+      description = "memory of each of the two memdev devices in MiB (default: ${DEFAULT-VALUE})")
+  long memdevMib;
+
+  @Option(
+      names = "--dirty-rate",
+      paramLabel = "PAGES/S",
+      defaultValue = "20000",
+      description =
+          "pages each memdev dirties per second while running (default: ${DEFAULT-VALUE})")
+  double dirtyRate;
+
+  @Option(
+      names = "--plot",
+      paramLabel = "FILE.png",
+      description = "write the migration's timeline plot")
+  Path plot;
+
   @Override
-  public Integer call() {
+  public Integer call() throws Exception {
     out = spec.commandLine().getOut();
+    int tour = json ? 0 : tour();
+    DemoMigration.Outcome m =
+        new DemoMigration(memdevMib << 20, dirtyRate, json ? null : out).run();
+    if (plot != null) {
+      TimelinePlot.write(m.report(), plot);
+    }
+    out.println(json ? Summary.json(m.report()) : Summary.text(m.report()));
+    if (!json) {
+      out.println(m.digestCheck());
+      out.println(
+          tour == 0 && m.report().completed()
+              ? "demo finished: every call succeeded and the devices moved intact"
+              : "demo failed");
+    }
+    out.flush();
+    return tour == 0 && m.report().completed() ? 0 : 1;
+  }
+
+  /** The byte-level tour: every call and the kernel's answer. */
+  private int tour() {
     Host host = DemoHost.build();
     String cdev = host.device(DEVICE).orElseThrow().cdevPath();
     out.printf("jvfio demo: default host, device %s (%s)%n%n", DEVICE, cdev);
@@ -117,84 +161,11 @@ final class DemoCommand implements Callable<Integer> {
           () -> vmm.ioctl(dev, VfioIoctls.VFIO_DEVICE_RESET, 0L));
       step("close(" + dev + ")", () -> vmm.close(dev));
       step("close(" + iommufd + ")", () -> vmm.close(iommufd));
-      migrateMemdev(host, vmm, arena);
     }
     out.printf(
-        "%n%s%n",
-        failures == 0 ? "demo finished: every call succeeded" : failures + " calls failed");
+        "%n%s%n%n", failures == 0 ? "tour: every call succeeded" : failures + " calls failed");
     out.flush();
-    return failures == 0 ? 0 : 1;
-  }
-
-  /**
-   * Saves memdev A's state (STOP_COPY) and resumes it into memdev B (RESUMING, then STOP and
-   * RUNNING), through the data fds, and compares the two devices' memory digests.
-   */
-  private void migrateMemdev(Host host, HostProcess vmm, Arena arena) {
-    out.printf(
-        "%nmigrating %s to %s through their data fds%n", DemoHost.MEMDEV_A, DemoHost.MEMDEV_B);
-    int iommufd =
-        step("open(\"/dev/iommu\", O_RDWR)", () -> vmm.open("/dev/iommu", OpenFlags.O_RDWR));
-    int src = openBound(host, vmm, arena, iommufd, DemoHost.MEMDEV_A);
-    int dst = openBound(host, vmm, arena, iommufd, DemoHost.MEMDEV_B);
-    MemDevice a = (MemDevice) host.device(DemoHost.MEMDEV_A).orElseThrow().model();
-    MemDevice b = (MemDevice) host.device(DemoHost.MEMDEV_B).orElseThrow().model();
-    a.fillRandom(2026);
-    int saving = setState(vmm, arena, src, MigrationState.STOP_COPY);
-    int resuming = setState(vmm, arena, dst, MigrationState.RESUMING);
-    MemorySegment chunk = arena.allocate(1 << 20);
-    long total = 0;
-    int chunks = 0;
-    for (long n; (n = vmm.read(saving, chunk)) != 0; ) {
-      if (n < 0 || vmm.write(resuming, chunk.asSlice(0, n)) != n) {
-        failures++;
-        out.printf("    copy failed: %s%n", Errno.describe(n));
-        return;
-      }
-      total += n;
-      chunks++;
-    }
-    out.printf("    copied %d bytes in %d reads and writes%n", total, chunks);
-    setState(vmm, arena, dst, MigrationState.STOP);
-    setState(vmm, arena, dst, MigrationState.RUNNING);
-    setState(vmm, arena, src, MigrationState.STOP);
-    boolean same = a.digest().equals(b.digest());
-    if (!same) {
-      failures++;
-    }
-    out.printf("    memory digests %s: %s%n", same ? "equal" : "DIFFER", b.digest());
-    step("close(" + saving + ")", () -> vmm.close(saving));
-    step("close(" + resuming + ")", () -> vmm.close(resuming));
-  }
-
-  private int openBound(Host host, HostProcess vmm, Arena arena, int iommufd, String bdf) {
-    String cdev = host.device(bdf).orElseThrow().cdevPath();
-    int dev = step("open(\"" + cdev + "\", O_RDWR)", () -> vmm.open(cdev, OpenFlags.O_RDWR));
-    MemorySegment bind = arena.allocate(VfioDeviceBindIommufd.SIZEOF);
-    VfioDeviceBindIommufd.ARGSZ.set(bind, (int) VfioDeviceBindIommufd.SIZEOF);
-    VfioDeviceBindIommufd.IOMMUFD.set(bind, iommufd);
-    step(
-        "ioctl(" + dev + ", VFIO_DEVICE_BIND_IOMMUFD, iommufd=" + iommufd + ")",
-        () -> vmm.ioctl(dev, VfioIoctls.VFIO_DEVICE_BIND_IOMMUFD, bind));
-    return dev;
-  }
-
-  /** MIG_DEVICE_STATE SET; returns the data fd the kernel wrote back (-1 for none). */
-  private int setState(HostProcess vmm, Arena arena, int dev, MigrationState state) {
-    MemorySegment arg = arena.allocate(VfioDeviceFeature.SIZEOF + VfioDeviceFeatureMigState.SIZEOF);
-    VfioDeviceFeature.ARGSZ.set(arg, (int) arg.byteSize());
-    VfioDeviceFeature.FLAGS.set(
-        arg, VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE);
-    MemorySegment payload = arg.asSlice(VfioDeviceFeature.DATA_OFFSET);
-    VfioDeviceFeatureMigState.DEVICE_STATE.set(payload, state.value());
-    step(
-        "ioctl(" + dev + ", VFIO_DEVICE_FEATURE, SET MIG_DEVICE_STATE " + state + ")",
-        () -> vmm.ioctl(dev, VfioIoctls.VFIO_DEVICE_FEATURE, arg));
-    int fd = VfioDeviceFeatureMigState.DATA_FD.get(payload);
-    if (fd >= 0) {
-      out.printf("    data_fd = %d%n", fd);
-    }
-    return fd;
+    return failures;
   }
 
   private int step(String call, IntSupplier syscall) {

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       TopologyCommand.class,
       FsmCommand.class,
       ResetCommand.class,
+      MigrateCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

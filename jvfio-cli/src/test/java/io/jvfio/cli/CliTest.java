@@ -25,7 +25,7 @@ class CliTest {
 
   @Test
   void demoSucceedsAndShowsTheIdsLinuxWouldHandOut() {
-    Result r = run("demo");
+    Result r = run("demo", "--memdev-mib", "16");
     assertThat(r.code()).isZero();
     assertThat(r.out())
         .contains("open(\"/dev/iommu\", O_RDWR)")
@@ -34,9 +34,26 @@ class CliTest {
         .contains("pt_id = 3 (the auto-created HWPT)")
         .contains("iova = 0x200000")
         .contains("flags = 0x3 (PCI|RESET), num_regions = 9, num_irqs = 5")
-        .contains("SET MIG_DEVICE_STATE STOP_COPY)  = 0")
-        .contains("memory digests equal")
-        .contains("every call succeeded");
+        .contains("tour: every call succeeded")
+        .contains("Migration completed")
+        .contains("0000:05:00.0 memdev  digest equal")
+        .contains("0000:05:02.0 mtty    digest equal")
+        .contains("demo finished: every call succeeded and the devices moved intact");
+  }
+
+  @Test
+  void demoJsonIsOneObjectWithEqualDigests() {
+    Result r = run("demo", "--json", "--memdev-mib", "8");
+    assertThat(r.code()).isZero();
+    String json = r.out().strip();
+    assertThat(json.lines()).hasSize(1);
+    assertThat(json)
+        .startsWith("{\"result\":\"completed\"")
+        .contains("\"bdf\":\"0000:05:00.0\"")
+        .contains("\"precopyBytes\":")
+        .contains("\"stopCopyBytes\":")
+        .contains("\"downtimeMs\":")
+        .contains("\"throughputBytesPerSec\":");
   }
 
   @Test

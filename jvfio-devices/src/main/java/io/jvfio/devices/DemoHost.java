@@ -34,6 +34,11 @@ public final class DemoHost {
     return new Host(topology(), Models.registry());
   }
 
+  /** A demo host whose memdev devices are built from {@code memdev}. */
+  public static Host build(io.jvfio.devices.memdev.MemDevice.Config memdev) {
+    return new Host(topology(), Models.registry(memdev));
+  }
+
   private static String resource(String name) {
     try (InputStream in = DemoHost.class.getResourceAsStream(name)) {
       if (in == null) {

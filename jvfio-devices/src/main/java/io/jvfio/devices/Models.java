@@ -24,12 +24,17 @@ public final class Models {
 
   /** The core's built-in models plus the samples of this module. */
   public static ModelRegistry registry() {
+    return registry(MemDevice.Config.defaults());
+  }
+
+  /** The same, with {@code memdev} built from {@code memdev} (size, flags, workload rate). */
+  public static ModelRegistry registry(MemDevice.Config memdev) {
     ModelRegistry r =
         ModelRegistry.builtin()
             .register("edu", EduDevice::new)
             .register("mtty", () -> new MttyDevice(1))
             .register("mtty2", () -> new MttyDevice(2))
-            .register(MemDevice.NAME, MemDevice::new);
+            .register(MemDevice.NAME, () -> new MemDevice(memdev));
     for (long flags : FLAG_SETS) {
       String suffix = "-0x" + Long.toHexString(flags);
       r.register("mtty" + suffix, () -> MttyDevice.withFlags(flags, 1));

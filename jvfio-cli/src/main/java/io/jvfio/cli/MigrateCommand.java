@@ -1,0 +1,203 @@
+package io.jvfio.cli;
+
+import io.jvfio.devices.memdev.MemDevice;
+import io.jvfio.host.Host;
+import io.jvfio.host.HostProcess;
+import io.jvfio.migration.engine.MigratingDevice;
+import io.jvfio.migration.engine.MigrationDestination;
+import io.jvfio.migration.engine.MigrationOptions;
+import io.jvfio.migration.engine.MigrationSource;
+import io.jvfio.migration.engine.ProgressListener;
+import io.jvfio.migration.report.MigrationReport;
+import io.jvfio.migration.report.Progress;
+import io.jvfio.migration.report.Summary;
+import io.jvfio.migration.report.TimelinePlot;
+import io.jvfio.migration.transport.Channel;
+import io.jvfio.migration.transport.TcpListener;
+import io.jvfio.migration.transport.TcpTransport;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jvfio migrate send|receive}: live migration between two processes over TCP. */
+@Command(
+    name = "migrate",
+    mixinStandardHelpOptions = true,
+    description = "Live-migrate devices between two jvfio hosts over TCP.",
+    subcommands = {MigrateCommand.Send.class, MigrateCommand.Receive.class})
+final class MigrateCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Options both ends share. */
+  static class Common {
+    @Option(
+        names = "--topology",
+        paramLabel = "FILE",
+        description = "the host (default: the demo host)")
+    Path topology;
+
+    @Option(
+        names = "--memdev-mib",
+        paramLabel = "N",
+        defaultValue = "64",
+        description = "memory of each memdev device in MiB (default: ${DEFAULT-VALUE})")
+    long memdevMib;
+
+    @Option(names = "--json", description = "print one JSON object instead of the summary")
+    boolean json;
+
+    @Option(names = "--plot", paramLabel = "FILE.png", description = "write a timeline plot")
+    Path plot;
+
+    @Option(
+        names = "--timeout-ms",
+        paramLabel = "N",
+        defaultValue = "30000",
+        description = "how long to wait for the peer (default: ${DEFAULT-VALUE})")
+    long timeoutMs;
+
+    MemDevice.Config memdev(double rate) {
+      return MemDevice.Config.defaults().withMemorySize(memdevMib << 20).withDirtyRate(rate);
+    }
+
+    ProgressListener progress(PrintWriter err) {
+      if (json) {
+        return ProgressListener.NONE;
+      }
+      Progress p = new Progress(System.err, System.console() != null);
+      return new ProgressListener() {
+        @Override
+        public void phase(String phase) {
+          p.phase(phase);
+        }
+
+        @Override
+        public void progress(long bytes, long remaining, double bytesPerSecond) {
+          p.progress(bytes, remaining, bytesPerSecond);
+        }
+      };
+    }
+
+    int finish(MigrationReport report, PrintWriter out, PrintWriter err) throws IOException {
+      if (plot != null) {
+        TimelinePlot.write(report, plot);
+      }
+      out.println(json ? Summary.json(report) : Summary.text(report));
+      out.flush();
+      return report.completed() ? 0 : 1;
+    }
+  }
+
+  @Command(
+      name = "send",
+      mixinStandardHelpOptions = true,
+      description = "Migrate this host's devices to a receiver.")
+  static final class Send extends Common implements Callable<Integer> {
+    @Option(names = "--to", required = true, paramLabel = "HOST:PORT", description = "the receiver")
+    String to;
+
+    @Option(
+        names = "--devices",
+        split = ",",
+        paramLabel = "BDF,...",
+        description = "which devices (default: every migratable one)")
+    List<String> devices;
+
+    @Option(
+        names = "--downtime-ms",
+        paramLabel = "N",
+        defaultValue = "300",
+        description = "the downtime limit (default: ${DEFAULT-VALUE})")
+    long downtimeMs;
+
+    @Option(
+        names = "--dirty-rate",
+        paramLabel = "PAGES/S",
+        defaultValue = "2000",
+        description = "memdev workload: pages dirtied per second (default: ${DEFAULT-VALUE})")
+    double dirtyRate;
+
+    @Option(
+        names = "--switchover-ack",
+        description = "wait for the receiver to approve the switchover")
+    boolean switchoverAck;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      MigrationOptions options =
+          MigrationOptions.defaults()
+              .withDowntimeLimit(Duration.ofMillis(downtimeMs))
+              .withSwitchoverAck(switchoverAck)
+              .withPeerTimeout(Duration.ofMillis(timeoutMs));
+      try (Host host = MigrationHosts.build(topology, memdev(0))) {
+        HostProcess vmm = host.process("vmm");
+        List<MigratingDevice> list =
+            MigrationHosts.open(host, vmm, MigrationHosts.select(host, devices));
+        MigrationHosts.startWorkloads(host, dirtyRate, 1);
+        Channel ch = TcpTransport.connect(TcpTransport.parse(to), Duration.ofMillis(timeoutMs));
+        MigrationReport report = new MigrationSource(list, ch, options, progress(err)).run();
+        ch.close();
+        return finish(report, out, err);
+      } catch (IllegalArgumentException e) {
+        err.println("jvfio migrate send: " + e.getMessage());
+        return 2;
+      }
+    }
+  }
+
+  @Command(
+      name = "receive",
+      mixinStandardHelpOptions = true,
+      description = "Wait for one migration and run the devices it brings.")
+  static final class Receive extends Common implements Callable<Integer> {
+    @Option(
+        names = "--listen",
+        required = true,
+        paramLabel = "HOST:PORT",
+        description = "where to listen")
+    String listen;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      MigrationOptions options =
+          MigrationOptions.defaults().withPeerTimeout(Duration.ofMillis(timeoutMs));
+      try (Host host = MigrationHosts.build(topology, memdev(0))) {
+        HostProcess vmm = host.process("vmm");
+        List<MigratingDevice> list =
+            MigrationHosts.open(host, vmm, MigrationHosts.select(host, null));
+        try (TcpListener listener = TcpTransport.listen(TcpTransport.parse(listen))) {
+          if (!json) {
+            err.println("jvfio migrate receive: listening on " + listener.localAddress());
+            err.flush();
+          }
+          Channel ch = listener.accept(Duration.ofMillis(timeoutMs));
+          MigrationReport report = new MigrationDestination(list, ch, options, progress(err)).run();
+          ch.close();
+          return finish(report, out, err);
+        }
+      } catch (IllegalArgumentException e) {
+        err.println("jvfio migrate receive: " + e.getMessage());
+        return 2;
+      }
+    }
+  }
+}

@@ -1,0 +1,439 @@
+package io.jvfio.migration.engine;
+
+import static io.jvfio.uapi.vfio.MigrationState.*;
+
+import io.jvfio.client.Migration;
+import io.jvfio.client.VfioException;
+import io.jvfio.migration.report.MigrationReport;
+import io.jvfio.migration.transport.Channel;
+import io.jvfio.migration.wire.BackMessage;
+import io.jvfio.migration.wire.BackReader;
+import io.jvfio.migration.wire.DeviceIdentity;
+import io.jvfio.migration.wire.WireWriter;
+import io.jvfio.uapi.vfio.MigrationState;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The source side of a live migration, in QEMU's order: setup (RUNNING to PRE_COPY where the device
+ * has it), precopy iterations until the remaining bytes fit the downtime limit at the measured
+ * bandwidth, quiesce (every device to a P2P state before any stops), stop-copy to the end of each
+ * stream, then wait for the destination to run the devices and only then move the source devices to
+ * STOP. Any failure puts the source devices back to RUNNING (or resets them).
+ */
+public final class MigrationSource {
+  private final List<MigratingDevice> devices;
+  private final Channel channel;
+  private final MigrationOptions options;
+  private final ProgressListener progress;
+  private final Timeline timeline = new Timeline();
+  private final long[] precopyBytes;
+  private final long[] stopCopyBytes;
+  private final int[] iterations;
+  private final List<String> notes = new ArrayList<>();
+  private final BlockingQueue<BackMessage> back = new ArrayBlockingQueue<>(1024);
+  private long bytesSent;
+  private long dirtyNow;
+  private String phase = "setup";
+  private long quiesceStartNanos;
+  private WireWriter writer;
+
+  public MigrationSource(
+      List<MigratingDevice> devices,
+      Channel channel,
+      MigrationOptions options,
+      ProgressListener progress) {
+    if (devices.isEmpty()) {
+      throw new IllegalArgumentException("nothing to migrate: no devices");
+    }
+    this.devices = List.copyOf(devices);
+    this.channel = channel;
+    this.options = options;
+    this.progress = progress;
+    this.precopyBytes = new long[devices.size()];
+    this.stopCopyBytes = new long[devices.size()];
+    this.iterations = new int[devices.size()];
+  }
+
+  /** Runs the migration; never throws for a migration failure: the report says what happened. */
+  public MigrationReport run() {
+    long t0 = System.nanoTime();
+    String error = null;
+    double downtimeMs = 0;
+    boolean completed = false;
+    Thread backReader = null;
+    try (Arena arena = Arena.ofConfined()) {
+      checkDevices();
+      channel.setReadTimeout(options.peerTimeout());
+      WireWriter out = new WireWriter(channel);
+      writer = out;
+      backReader = Thread.ofVirtual().name("migration-back-channel").start(this::readBackChannel);
+      MemorySegment chunk = arena.allocate(options.chunkBytes());
+      out.header(identities());
+      setup(out);
+      precopy(out, chunk);
+      quiesceStartNanos = System.nanoTime();
+      quiesce();
+      stopCopy(out, chunk);
+      out.trailer();
+      out.flush();
+      phase("completing");
+      BackMessage.Result result = awaitResult();
+      downtimeMs = (System.nanoTime() - quiesceStartNanos) / 1e6;
+      if (!result.ok()) {
+        throw new MigrationFailure("the destination could not resume: " + result.message());
+      }
+      // the source devices stop only now, so that it does not add to the downtime
+      for (MigratingDevice d : devices) {
+        d.migration().set(STOP);
+      }
+      completed = true;
+    } catch (IOException | RuntimeException e) {
+      error = describe(e);
+      phase("recovering");
+      tellDestination(error);
+      recover();
+    } finally {
+      if (backReader != null) {
+        backReader.interrupt();
+      }
+    }
+    return report(completed, error, downtimeMs, (long) ((System.nanoTime() - t0) / 1e6));
+  }
+
+  private void checkDevices() {
+    List<String> noP2p = new ArrayList<>();
+    for (MigratingDevice d : devices) {
+      Migration m = d.migration();
+      if (m.state() != RUNNING) {
+        throw new MigrationFailure(d.bdf() + " is in " + m.state() + ", not RUNNING");
+      }
+      if (!m.hasP2P()) {
+        noP2p.add(d.bdf() + " (" + d.model() + ")");
+      }
+    }
+    if (devices.size() > 1 && !noP2p.isEmpty()) {
+      throw new MigrationFailure(
+          "several devices migrate together only when every one supports P2P, so that none is "
+              + "stopped while another still does peer DMA; without P2P: "
+              + String.join(", ", noP2p));
+    }
+  }
+
+  private List<DeviceIdentity> identities() {
+    List<DeviceIdentity> ids = new ArrayList<>();
+    for (int i = 0; i < devices.size(); i++) {
+      MigratingDevice d = devices.get(i);
+      ids.add(
+          new DeviceIdentity(
+              i, d.bdf(), d.model(), d.vendor(), d.deviceId(), d.migration().flags()));
+    }
+    return ids;
+  }
+
+  private void setup(WireWriter out) throws IOException {
+    phase("setup");
+    for (int i = 0; i < devices.size(); i++) {
+      Migration m = devices.get(i).migration();
+      if (m.hasPreCopy()) {
+        m.set(PRE_COPY);
+      }
+      out.setup(i);
+      out.endOfState(i);
+    }
+    out.flush();
+  }
+
+  private long pendingEstimate() {
+    long pending = 0;
+    dirtyNow = 0;
+    for (MigratingDevice d : devices) {
+      Migration m = d.migration();
+      pending += m.stopCopySize();
+      if (m.hasPreCopy() && m.hasDataStream()) {
+        Migration.PrecopyInfo info = m.precopyInfo();
+        dirtyNow += info.dirtyBytes();
+        pending += info.initialBytes() + info.dirtyBytes();
+      }
+    }
+    return pending;
+  }
+
+  private boolean initialBytesSent() {
+    for (MigratingDevice d : devices) {
+      Migration m = d.migration();
+      if (m.hasPreCopy() && m.precopyInfo().initialBytes() > 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void precopy(WireWriter out, MemorySegment chunk) throws IOException {
+    boolean any = devices.stream().anyMatch(d -> d.migration().hasPreCopy());
+    if (!any) {
+      return;
+    }
+    phase("precopy");
+    long start = System.nanoTime();
+    long windowStart = start;
+    long windowBytes = 0;
+    double bandwidth = 0; // bytes per second
+    boolean[] ackSent = new boolean[devices.size()];
+    int acks = 0;
+    int needAcks = (int) devices.stream().filter(d -> d.migration().hasPreCopy()).count();
+    while (true) {
+      long passBytes = 0;
+      for (int i = 0; i < devices.size(); i++) {
+        Migration m = devices.get(i).migration();
+        if (!m.hasPreCopy()) {
+          continue;
+        }
+        long n = m.read(chunk);
+        if (n > 0) {
+          passBytes += n;
+          out.data(i, chunk.asSlice(0, n));
+          precopyBytes[i] += n;
+          bytesSent += n;
+          windowBytes += n;
+        }
+        iterations[i]++;
+        if (options.switchoverAck() && !ackSent[i] && m.precopyInfo().initialBytes() == 0) {
+          out.initDataSent(i);
+          ackSent[i] = true;
+        } else {
+          out.endOfState(i);
+        }
+      }
+      out.flush();
+      acks += drainAcks();
+      long now = System.nanoTime();
+      if (now - windowStart >= 100_000_000L) {
+        // a window with nothing to send keeps the last measurement, as the link did not change
+        if (windowBytes > 0) {
+          bandwidth = windowBytes / ((now - windowStart) / 1e9);
+        }
+        windowStart = now;
+        windowBytes = 0;
+      }
+      long pending = pendingEstimate();
+      timeline.sample(bytesSent, dirtyNow, phase, false);
+      progress.progress(bytesSent, pending, bandwidth);
+      double threshold = bandwidth * options.downtimeLimit().toNanos() / 1e9;
+      boolean acked = !options.switchoverAck() || acks >= needAcks;
+      boolean measured = bandwidth > 0 || (now - start >= 100_000_000L && bytesSent == 0);
+      if (bandwidth == 0 && now - start >= 100_000_000L && windowBytes > 0) {
+        bandwidth = windowBytes / ((now - windowStart) / 1e9);
+      }
+      if (measured && acked && initialBytesSent() && pending <= threshold) {
+        return;
+      }
+      if (passBytes == 0) {
+        sleepBriefly();
+      }
+      if (Duration.ofNanos(now - start).compareTo(options.maxPrecopy()) > 0) {
+        notes.add(
+            String.format(
+                "precopy did not converge within %d ms (%d bytes pending, %.0f bytes/s): switched over anyway",
+                options.maxPrecopy().toMillis(), pending, bandwidth));
+        return;
+      }
+    }
+  }
+
+  private static void sleepBriefly() {
+    try {
+      Thread.sleep(1);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new MigrationFailure("interrupted during precopy");
+    }
+  }
+
+  private int drainAcks() {
+    int n = 0;
+    for (BackMessage m; (m = back.poll()) != null; ) {
+      switch (m) {
+        case BackMessage.SwitchoverAck a -> n++;
+        case BackMessage.Abort a ->
+            throw new MigrationFailure("the destination aborted: " + a.reason());
+        case BackMessage.Result r ->
+            throw new MigrationFailure("the destination answered too early: " + r.message());
+      }
+    }
+    return n;
+  }
+
+  private void quiesce() {
+    phase("stop-copy");
+    // every device stops peer DMA before any device stops
+    for (MigratingDevice d : devices) {
+      Migration m = d.migration();
+      if (m.hasP2P()) {
+        m.set(m.state() == PRE_COPY ? PRE_COPY_P2P : RUNNING_P2P);
+      }
+    }
+  }
+
+  private void stopCopy(WireWriter out, MemorySegment chunk) throws IOException {
+    for (int i = 0; i < devices.size(); i++) {
+      Migration m = devices.get(i).migration();
+      m.set(STOP_COPY);
+      while (true) {
+        long n = m.read(chunk);
+        if (n == 0) {
+          break;
+        }
+        if (n == Migration.NO_DATA_NOW) {
+          throw new MigrationFailure(devices.get(i).bdf() + " answered ENOMSG in STOP_COPY");
+        }
+        out.data(i, chunk.asSlice(0, n));
+        stopCopyBytes[i] += n;
+        bytesSent += n;
+        timeline.sample(bytesSent, 0, phase, false);
+        progress.progress(bytesSent, 0, 0);
+      }
+      out.endOfState(i);
+    }
+  }
+
+  private BackMessage.Result awaitResult() throws IOException {
+    long deadline = System.nanoTime() + options.peerTimeout().toNanos();
+    while (true) {
+      BackMessage m;
+      try {
+        m = back.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new MigrationFailure("interrupted while waiting for the destination");
+      }
+      if (m == null) {
+        throw new MigrationFailure(
+            "the destination did not answer within " + options.peerTimeout().toMillis() + " ms");
+      }
+      switch (m) {
+        case BackMessage.Result r -> {
+          return r;
+        }
+        case BackMessage.Abort a ->
+            throw new MigrationFailure("the destination aborted: " + a.reason());
+        case BackMessage.SwitchoverAck a -> {}
+      }
+    }
+  }
+
+  private volatile String backFailure;
+
+  private void readBackChannel() {
+    BackReader in = new BackReader(channel);
+    try {
+      while (true) {
+        BackMessage m = in.next();
+        back.put(m);
+        if (!(m instanceof BackMessage.SwitchoverAck)) {
+          return;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException | RuntimeException e) {
+      backFailure = describe(e);
+      back.offer(new BackMessage.Abort("the connection to the destination failed: " + backFailure));
+    }
+  }
+
+  /** Best effort: an ABORT record so the destination stops at once instead of timing out. */
+  private void tellDestination(String error) {
+    if (writer == null) {
+      return;
+    }
+    try {
+      writer.abort(error);
+    } catch (IOException | RuntimeException e) {
+      notes.add("could not tell the destination: " + describe(e));
+    }
+  }
+
+  /** Source devices go back to RUNNING, or are reset when that fails. */
+  private void recover() {
+    for (MigratingDevice d : devices) {
+      Migration m = d.device().migration();
+      if (m == null) {
+        continue;
+      }
+      try {
+        m.set(RUNNING);
+        notes.add(d.bdf() + " back to RUNNING");
+      } catch (VfioException e) {
+        try {
+          d.device().reset();
+          notes.add(d.bdf() + " could not return to RUNNING (" + e.getMessage() + "): reset");
+        } catch (VfioException r) {
+          notes.add(d.bdf() + " could not be reset either: " + r.getMessage());
+        }
+      }
+    }
+    channel.close();
+  }
+
+  private void phase(String p) {
+    phase = p;
+    progress.phase(p);
+    timeline.sample(bytesSent, dirtyNow, p, true);
+  }
+
+  static String describe(Throwable e) {
+    String m = e.getMessage();
+    String what =
+        switch (e) {
+          case java.io.EOFException x -> "the peer closed the connection";
+          case java.net.SocketTimeoutException x -> "the peer did not answer in time";
+          case IOException x -> "connection error";
+          default -> null;
+        };
+    if (what == null) {
+      return m == null ? e.toString() : m;
+    }
+    return m == null ? what : what + ": " + m;
+  }
+
+  private MigrationReport report(boolean completed, String error, double downtimeMs, long totalMs) {
+    List<MigrationReport.DeviceReport> per = new ArrayList<>();
+    for (int i = 0; i < devices.size(); i++) {
+      MigratingDevice d = devices.get(i);
+      MigrationState state;
+      try {
+        state = d.device().migration() == null ? null : d.device().migration().state();
+      } catch (VfioException e) {
+        state = null;
+      }
+      per.add(
+          new MigrationReport.DeviceReport(
+              d.bdf(),
+              d.model(),
+              d.digestOrNull(),
+              precopyBytes[i],
+              stopCopyBytes[i],
+              iterations[i],
+              state == null ? "unknown" : state.name()));
+    }
+    double seconds = totalMs / 1000.0;
+    timeline.sample(bytesSent, 0, completed ? "done" : "failed", true);
+    return new MigrationReport(
+        completed ? "completed" : "failed",
+        per,
+        downtimeMs,
+        totalMs,
+        seconds > 0 ? bytesSent / seconds : 0,
+        timeline.samples(),
+        error,
+        List.copyOf(notes));
+  }
+}

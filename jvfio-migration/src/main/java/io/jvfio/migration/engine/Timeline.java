@@ -1,0 +1,30 @@
+package io.jvfio.migration.engine;
+
+import io.jvfio.migration.report.MigrationReport;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Samples of bytes sent and dirty bytes over time, at most one per {@link #PERIOD_MS}. */
+final class Timeline {
+  static final long PERIOD_MS = 20;
+
+  private final long start = System.nanoTime();
+  private final List<MigrationReport.Sample> samples = new ArrayList<>();
+  private long last = -PERIOD_MS;
+
+  long elapsedMs() {
+    return (System.nanoTime() - start) / 1_000_000;
+  }
+
+  void sample(long bytesSent, long dirtyBytes, String phase, boolean force) {
+    long t = elapsedMs();
+    if (force || t - last >= PERIOD_MS) {
+      samples.add(new MigrationReport.Sample(t, bytesSent, dirtyBytes, phase));
+      last = t;
+    }
+  }
+
+  List<MigrationReport.Sample> samples() {
+    return List.copyOf(samples);
+  }
+}

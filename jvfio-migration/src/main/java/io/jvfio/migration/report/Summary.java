@@ -1,0 +1,165 @@
+package io.jvfio.migration.report;
+
+import io.jvfio.migration.report.MigrationReport.DeviceReport;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** A {@link MigrationReport} as text for a person, or as one compact JSON object for a program. */
+public final class Summary {
+  /** How many hex digits of a digest the text shows. */
+  static final int DIGEST_SHORT = 12;
+
+  private static final String[] HEADER = {
+    "device", "model", "precopy", "stop-copy", "iterations", "final state", "digest"
+  };
+
+  /** Right-aligned columns (the numbers). */
+  private static final boolean[] RIGHT = {false, false, true, true, true, false, false};
+
+  private Summary() {}
+
+  /**
+   * A multi-line summary: the result, a table with one row per device, the totals, then the error
+   * and the recovery notes when there are any. Lines end with {@code \n}.
+   */
+  public static String text(MigrationReport r) {
+    StringBuilder b = new StringBuilder();
+    b.append("Migration ").append(r.result()).append('\n');
+    if (r.devices().isEmpty()) {
+      b.append("  (no devices)\n");
+    } else {
+      List<String[]> rows = new ArrayList<>();
+      rows.add(HEADER);
+      for (DeviceReport d : r.devices()) {
+        rows.add(
+            new String[] {
+              d.bdf(),
+              orDash(d.model()),
+              Units.bytes(d.precopyBytes()),
+              Units.bytes(d.stopCopyBytes()),
+              Integer.toString(d.iterations()),
+              orDash(d.finalState()),
+              shortDigest(d.digest())
+            });
+      }
+      table(b, rows);
+    }
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "Total: %s moved, downtime %s, throughput %s, total time %s\n",
+            Units.bytes(r.totalBytes()),
+            Units.millis(r.downtimeMs()),
+            Units.mibPerSecond(r.throughputBytesPerSec()),
+            Units.duration(r.totalMs())));
+    if (r.error() != null) {
+      b.append("Error: ").append(oneLine(r.error())).append('\n');
+    }
+    if (!r.recovery().isEmpty()) {
+      b.append("Recovery:\n");
+      for (String note : r.recovery()) {
+        b.append("  - ").append(oneLine(note)).append('\n');
+      }
+    }
+    return b.toString();
+  }
+
+  /**
+   * One compact JSON object: {@code result}, {@code devices} (each with {@code bdf}, {@code model},
+   * {@code digest}, {@code precopyBytes}, {@code stopCopyBytes}, {@code iterations}, {@code
+   * finalState}), {@code downtimeMs}, {@code throughputBytesPerSec}, {@code totalMs}, and {@code
+   * error} and {@code recovery} when present. Unknown values are {@code null}.
+   */
+  public static String json(MigrationReport r) {
+    StringBuilder b = new StringBuilder(256);
+    b.append('{');
+    field(b, "result").append(Json.string(r.result()));
+    b.append(",\"devices\":[");
+    for (int i = 0; i < r.devices().size(); i++) {
+      DeviceReport d = r.devices().get(i);
+      if (i > 0) {
+        b.append(',');
+      }
+      b.append('{');
+      field(b, "bdf").append(Json.string(d.bdf()));
+      b.append(',');
+      field(b, "model").append(Json.string(d.model()));
+      b.append(',');
+      field(b, "digest").append(Json.string(d.digest()));
+      b.append(',');
+      field(b, "precopyBytes").append(d.precopyBytes());
+      b.append(',');
+      field(b, "stopCopyBytes").append(d.stopCopyBytes());
+      b.append(',');
+      field(b, "iterations").append(d.iterations());
+      b.append(',');
+      field(b, "finalState").append(Json.string(d.finalState()));
+      b.append('}');
+    }
+    b.append("],");
+    field(b, "downtimeMs").append(Json.number(r.downtimeMs()));
+    b.append(',');
+    field(b, "throughputBytesPerSec").append(Json.number(r.throughputBytesPerSec()));
+    b.append(',');
+    field(b, "totalMs").append(r.totalMs());
+    if (r.error() != null) {
+      b.append(',');
+      field(b, "error").append(Json.string(r.error()));
+    }
+    if (!r.recovery().isEmpty()) {
+      b.append(',');
+      field(b, "recovery").append('[');
+      for (int i = 0; i < r.recovery().size(); i++) {
+        if (i > 0) {
+          b.append(',');
+        }
+        b.append(Json.string(r.recovery().get(i)));
+      }
+      b.append(']');
+    }
+    b.append('}');
+    return b.toString();
+  }
+
+  /** The first {@link #DIGEST_SHORT} characters of a digest, or "-". */
+  static String shortDigest(String digest) {
+    if (digest == null || digest.isEmpty()) {
+      return "-";
+    }
+    return digest.length() <= DIGEST_SHORT ? digest : digest.substring(0, DIGEST_SHORT);
+  }
+
+  private static StringBuilder field(StringBuilder b, String name) {
+    return b.append(Json.string(name)).append(':');
+  }
+
+  private static String orDash(String s) {
+    return s == null || s.isEmpty() ? "-" : oneLine(s);
+  }
+
+  /** Keeps a table or list entry on one line. */
+  private static String oneLine(String s) {
+    return s.replaceAll("\\R+", " ");
+  }
+
+  private static void table(StringBuilder b, List<String[]> rows) {
+    int[] width = new int[HEADER.length];
+    for (String[] row : rows) {
+      for (int c = 0; c < row.length; c++) {
+        width[c] = Math.max(width[c], row[c].length());
+      }
+    }
+    for (String[] row : rows) {
+      StringBuilder line = new StringBuilder("  ");
+      for (int c = 0; c < row.length; c++) {
+        if (c > 0) {
+          line.append("  ");
+        }
+        String pad = " ".repeat(width[c] - row[c].length());
+        line.append(RIGHT[c] ? pad + row[c] : row[c] + pad);
+      }
+      b.append(line.toString().stripTrailing()).append('\n');
+    }
+  }
+}

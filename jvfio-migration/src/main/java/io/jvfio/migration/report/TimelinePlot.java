@@ -1,0 +1,371 @@
+package io.jvfio.migration.report;
+
+import io.jvfio.migration.report.MigrationReport.Sample;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.FontMetrics;
+import java.awt.Graphics2D;
+import java.awt.Rectangle;
+import java.awt.RenderingHints;
+import java.awt.Stroke;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+
+/**
+ * The timeline of a {@link MigrationReport} as a PNG line chart: bytes sent and dirty bytes over
+ * time, with axis labels, a legend above the plot, and a dashed vertical marker (labelled) where
+ * each phase begins. Rendered off-screen with Java2D; {@code java.awt.headless} is set to true
+ * unless the caller chose otherwise. When the JDK cannot render text (no fonts installed), the
+ * chart is drawn without its labels rather than not at all.
+ */
+public final class TimelinePlot {
+  /** Default image size. */
+  public static final int WIDTH = 960;
+
+  public static final int HEIGHT = 540;
+
+  /** Series colours (RGB), drawn without anti-aliasing so their exact values are in the image. */
+  public static final int SENT_RGB = 0x1f77b4;
+
+  public static final int DIRTY_RGB = 0xd62728;
+  static final int BACKGROUND_RGB = 0xffffff;
+  static final int AXIS_RGB = 0x333333;
+  static final int GRID_RGB = 0xe6e6e6;
+  static final int PHASE_RGB = 0x8c8c8c;
+
+  private static final int LEFT = 84;
+  private static final int RIGHT = 24;
+  private static final int TOP = 64;
+  private static final int BOTTOM = 56;
+
+  private TimelinePlot() {}
+
+  /** Writes the chart at the default size. */
+  public static void write(MigrationReport report, Path png) throws IOException {
+    write(report, png, WIDTH, HEIGHT);
+  }
+
+  /** Writes the chart as a {@code width} x {@code height} PNG (at least 320 x 200). */
+  public static void write(MigrationReport report, Path png, int width, int height)
+      throws IOException {
+    BufferedImage img = render(report, width, height);
+    try (OutputStream out = Files.newOutputStream(png)) {
+      if (!ImageIO.write(img, "png", out)) {
+        throw new IOException("no PNG writer in this JDK");
+      }
+    }
+  }
+
+  /** The plot rectangle (inside the axes) of a {@code width} x {@code height} chart. */
+  static Rectangle plotArea(int width, int height) {
+    return new Rectangle(LEFT, TOP, width - LEFT - RIGHT, height - TOP - BOTTOM);
+  }
+
+  /** Renders the chart. */
+  static BufferedImage render(MigrationReport report, int width, int height) {
+    if (width < 320 || height < 200) {
+      throw new IllegalArgumentException("chart size " + width + "x" + height + " below 320x200");
+    }
+    headless();
+    BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = img.createGraphics();
+    try {
+      new Painter(g, report, width, height).paint();
+    } finally {
+      g.dispose();
+    }
+    return img;
+  }
+
+  private static void headless() {
+    if (System.getProperty("java.awt.headless") == null) {
+      System.setProperty("java.awt.headless", "true");
+    }
+  }
+
+  /** One rendering. */
+  private static final class Painter {
+    private final Graphics2D g;
+    private final MigrationReport report;
+    private final int width;
+    private final int height;
+    private final Rectangle plot;
+    private final List<Sample> samples;
+    private final long t0;
+    private final long t1;
+    private final long yMax;
+    private final long yStep;
+    private final long xStep;
+    private boolean text = true;
+
+    Painter(Graphics2D g, MigrationReport report, int width, int height) {
+      this.g = g;
+      this.report = report;
+      this.width = width;
+      this.height = height;
+      this.plot = plotArea(width, height);
+      this.samples = report.timeline();
+      long lo = 0;
+      long hi = Math.max(1, report.totalMs());
+      long top = 0;
+      for (Sample s : samples) {
+        lo = Math.min(lo, s.tMillis());
+        hi = Math.max(hi, s.tMillis());
+        top = Math.max(top, Math.max(s.bytesSent(), s.dirtyBytes()));
+      }
+      this.t0 = lo;
+      this.xStep = niceStep(Math.max(1, hi - lo), 8);
+      this.t1 = lo + roundUp(hi - lo, xStep);
+      this.yStep = byteStep(Math.max(1, top), 5);
+      this.yMax = Math.max(yStep, roundUp(top, yStep));
+    }
+
+    void paint() {
+      g.setColor(new Color(BACKGROUND_RGB));
+      g.fillRect(0, 0, width, height);
+      g.setRenderingHint(
+          RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+      g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+      grid();
+      phases();
+      series(SENT_RGB, true);
+      series(DIRTY_RGB, false);
+      axes();
+      title();
+      legend();
+      if (samples.isEmpty()) {
+        label(
+            "no samples",
+            plot.x + plot.width / 2,
+            plot.y + plot.height / 2,
+            0.5,
+            0.5,
+            new Color(AXIS_RGB));
+      }
+    }
+
+    private int x(long t) {
+      return plot.x + (int) Math.round((double) (t - t0) * plot.width / Math.max(1, t1 - t0));
+    }
+
+    private int y(long v) {
+      // a negative count (unknown) sits on the axis
+      return plot.y + plot.height - (int) Math.round((double) Math.max(0, v) * plot.height / yMax);
+    }
+
+    private void grid() {
+      g.setColor(new Color(GRID_RGB));
+      g.setStroke(new BasicStroke(1));
+      for (long i = 1; i <= yMax / yStep; i++) {
+        g.drawLine(plot.x, y(i * yStep), plot.x + plot.width, y(i * yStep));
+      }
+      for (long i = 1; i <= (t1 - t0) / xStep; i++) {
+        g.drawLine(x(t0 + i * xStep), plot.y, x(t0 + i * xStep), plot.y + plot.height);
+      }
+    }
+
+    private void axes() {
+      Color axis = new Color(AXIS_RGB);
+      g.setColor(axis);
+      g.setStroke(new BasicStroke(1));
+      g.drawLine(plot.x, plot.y, plot.x, plot.y + plot.height);
+      g.drawLine(plot.x, plot.y + plot.height, plot.x + plot.width, plot.y + plot.height);
+      for (long i = 0; i <= yMax / yStep; i++) {
+        long v = i * yStep;
+        g.setColor(axis);
+        g.drawLine(plot.x - 4, y(v), plot.x, y(v));
+        label(Units.bytes(v), plot.x - 7, y(v), 1.0, 0.5, axis);
+      }
+      boolean seconds = t1 - t0 >= 2000;
+      for (long i = 0; i <= (t1 - t0) / xStep; i++) {
+        long t = t0 + i * xStep;
+        g.setColor(axis);
+        g.drawLine(x(t), plot.y + plot.height, x(t), plot.y + plot.height + 4);
+        String s =
+            seconds ? trimZeros(String.format(Locale.ROOT, "%.3f", t / 1000.0)) : Long.toString(t);
+        label(s, x(t), plot.y + plot.height + 7, 0.5, 0.0, axis);
+      }
+      label(
+          seconds ? "time (s)" : "time (ms)", plot.x + plot.width / 2, height - 8, 0.5, 1.0, axis);
+      verticalLabel("bytes", 14, plot.y + plot.height / 2, axis);
+    }
+
+    private void title() {
+      String t =
+          "Migration "
+              + report.result()
+              + " - "
+              + Units.duration(report.totalMs())
+              + ", downtime "
+              + Units.millis(report.downtimeMs());
+      Font f = g.getFont();
+      g.setFont(f.deriveFont(Font.BOLD, 14f));
+      label(t, plot.x, 8, 0.0, 0.0, new Color(AXIS_RGB));
+      g.setFont(f);
+    }
+
+    /** Above the plot, right-aligned: a short line of each series' colour and its name. */
+    private void legend() {
+      int yLine = TOP - 18;
+      int xRight = plot.x + plot.width;
+      String[] names = {"bytes sent", "dirty bytes"};
+      int[] colours = {SENT_RGB, DIRTY_RGB};
+      int x = xRight;
+      for (int i = names.length - 1; i >= 0; i--) {
+        int w = textWidth(names[i]);
+        x -= w;
+        label(names[i], x, yLine, 0.0, 0.5, new Color(AXIS_RGB));
+        x -= 6 + 22;
+        g.setColor(new Color(colours[i]));
+        g.fillRect(x, yLine - 1, 22, 3);
+        x -= 18;
+      }
+    }
+
+    private void phases() {
+      Stroke dashed =
+          new BasicStroke(
+              1, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {4, 4}, 0);
+      Color c = new Color(PHASE_RGB);
+      String current = null;
+      int lastLabelEnd = Integer.MIN_VALUE;
+      for (Sample s : samples) {
+        if (s.phase().equals(current)) {
+          continue;
+        }
+        current = s.phase();
+        int px = x(s.tMillis());
+        g.setColor(c);
+        g.setStroke(dashed);
+        g.drawLine(px, plot.y, px, plot.y + plot.height);
+        // labels inside the top of the plot, right of the marker (left of it at the right edge),
+        // shifted down a row when they would overlap the previous one
+        int w = textWidth(s.phase());
+        int lx = px + 3 + w <= plot.x + plot.width ? px + 3 : px - 3 - w;
+        int row = lx < lastLabelEnd ? 1 : 0;
+        label(s.phase(), lx, plot.y + 3 + row * 14, 0.0, 0.0, c);
+        if (row == 0) {
+          lastLabelEnd = lx + w + 6;
+        }
+      }
+      g.setStroke(new BasicStroke(1));
+    }
+
+    private void series(int rgb, boolean sent) {
+      if (samples.isEmpty()) {
+        return;
+      }
+      g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_OFF);
+      g.setColor(new Color(rgb));
+      g.setStroke(new BasicStroke(2, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+      List<int[]> pts = new ArrayList<>();
+      for (Sample s : samples) {
+        pts.add(new int[] {x(s.tMillis()), y(sent ? s.bytesSent() : s.dirtyBytes())});
+      }
+      if (pts.size() == 1) {
+        int[] p = pts.getFirst();
+        g.fillOval(p[0] - 3, p[1] - 3, 7, 7);
+        return;
+      }
+      int[] xs = new int[pts.size()];
+      int[] ys = new int[pts.size()];
+      for (int i = 0; i < pts.size(); i++) {
+        xs[i] = pts.get(i)[0];
+        ys[i] = pts.get(i)[1];
+      }
+      g.drawPolyline(xs, ys, xs.length);
+    }
+
+    /**
+     * Draws {@code s} with its anchor at {@code (x, y)}: {@code ax} 0 left .. 1 right, {@code ay} 0
+     * top .. 1 bottom.
+     */
+    private void label(String s, int x, int y, double ax, double ay, Color c) {
+      if (!text) {
+        return;
+      }
+      try {
+        FontMetrics fm = g.getFontMetrics();
+        int w = fm.stringWidth(s);
+        int h = fm.getAscent() + fm.getDescent();
+        g.setColor(c);
+        g.drawString(
+            s, x - (int) Math.round(ax * w), y - (int) Math.round(ay * h) + fm.getAscent());
+      } catch (RuntimeException | InternalError | LinkageError e) {
+        text = false; // a JDK without usable fonts: keep the chart, drop the words
+      }
+    }
+
+    private void verticalLabel(String s, int x, int y, Color c) {
+      if (!text) {
+        return;
+      }
+      Graphics2D r = (Graphics2D) g.create();
+      try {
+        r.rotate(-Math.PI / 2, x, y);
+        FontMetrics fm = r.getFontMetrics();
+        r.setColor(c);
+        r.drawString(s, x - fm.stringWidth(s) / 2, y + fm.getAscent() / 2);
+      } catch (RuntimeException | InternalError | LinkageError e) {
+        text = false;
+      } finally {
+        r.dispose();
+      }
+    }
+
+    private int textWidth(String s) {
+      if (!text) {
+        return 7 * s.length();
+      }
+      try {
+        return g.getFontMetrics().stringWidth(s);
+      } catch (RuntimeException | InternalError | LinkageError e) {
+        text = false;
+        return 7 * s.length();
+      }
+    }
+  }
+
+  /** A 1-2-5 step (1, 2, 5, 10, 20, ...) that splits {@code range} into at most {@code parts}. */
+  static long niceStep(long range, int parts) {
+    double raw = (double) range / parts;
+    if (raw <= 1) {
+      return 1;
+    }
+    double mag = Math.pow(10, Math.floor(Math.log10(raw)));
+    double f = raw / mag;
+    double nice = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
+    return Math.max(1, (long) Math.ceil(nice * mag));
+  }
+
+  /**
+   * A power-of-two step that splits {@code range} bytes into at most {@code parts}, so byte ticks
+   * read "256 KiB", "512 KiB", "768 KiB", "1.00 MiB".
+   */
+  static long byteStep(long range, int parts) {
+    long raw = Math.max(1, range / parts + (range % parts == 0 ? 0 : 1));
+    long step = Long.highestOneBit(raw);
+    return step == raw || step >= (1L << 62) ? step : step << 1;
+  }
+
+  /** {@code v} rounded up to a multiple of {@code step} (at least one step), saturating. */
+  private static long roundUp(long v, long step) {
+    if (v <= 0) {
+      return step;
+    }
+    long n = v / step + (v % step == 0 ? 0 : 1);
+    return n > Long.MAX_VALUE / step ? Long.MAX_VALUE : n * step;
+  }
+
+  private static String trimZeros(String s) {
+    return s.contains(".") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
+  }
+}

@@ -1,0 +1,106 @@
+package io.jvfio.migration.wire;
+
+import io.jvfio.migration.transport.Channel;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Reads and checks the back channel (destination to source). Malformed bytes end in a {@link
+ * WireFormatException} naming the field and its offset in the back channel; an early end in an
+ * {@link java.io.EOFException}. The back channel carries no CRC (see {@code docs/wire-format.md}).
+ * Not thread-safe.
+ */
+public final class BackReader {
+  private final WireInput in;
+  private final int deviceCount;
+
+  /** A reader that checks device indices only against the u16 range. */
+  public BackReader(Channel channel) {
+    this(channel, 0x10000);
+  }
+
+  /** A reader that refuses device indices not below {@code deviceCount} (the header's count). */
+  public BackReader(Channel channel, int deviceCount) {
+    Objects.requireNonNull(channel, "channel");
+    if (deviceCount < 0 || deviceCount > 0x10000) {
+      throw new IllegalArgumentException("device count " + deviceCount + " out of range");
+    }
+    this.in = new WireInput(channel, "back channel");
+    this.deviceCount = deviceCount;
+  }
+
+  /** Reads the next message. */
+  public BackMessage next() throws IOException {
+    long at = in.offset();
+    int kind = in.u8("the kind byte of the next back-channel message");
+    return switch (kind) {
+      case WireFormat.KIND_SWITCHOVER_ACK ->
+          new BackMessage.SwitchoverAck(device("a SWITCHOVER_ACK"));
+      case WireFormat.KIND_RESULT -> result();
+      case WireFormat.KIND_ABORT -> new BackMessage.Abort(string("the reason of an ABORT"));
+      default ->
+          throw new WireFormatException(
+              String.format(
+                  "unknown back-channel message kind 0x%02x (expected 0x%02x switchover-ack,"
+                      + " 0x%02x result or 0x%02x abort)",
+                  kind,
+                  WireFormat.KIND_SWITCHOVER_ACK,
+                  WireFormat.KIND_RESULT,
+                  WireFormat.KIND_ABORT),
+              at);
+    };
+  }
+
+  /** Bytes read so far. */
+  public long offset() {
+    return in.offset();
+  }
+
+  private BackMessage result() throws IOException {
+    long at = in.offset();
+    int flag = in.u8("the ok flag of a RESULT");
+    if (flag > 1) {
+      throw new WireFormatException("the ok flag of a RESULT is " + flag + ", not 0 or 1", at);
+    }
+    String message = string("the message of a RESULT");
+    at = in.offset();
+    int count = in.u16("the digest count of a RESULT");
+    if (count > deviceCount) {
+      throw new WireFormatException(
+          "a RESULT with " + count + " digests for " + deviceCount + " devices", at);
+    }
+    Map<Integer, String> digests = new HashMap<>();
+    for (int i = 0; i < count; i++) {
+      at = in.offset();
+      int device = device("a RESULT digest entry");
+      String digest = string("a RESULT digest");
+      if (digests.put(device, digest) != null) {
+        throw new WireFormatException("a RESULT lists device " + device + " twice", at);
+      }
+    }
+    return new BackMessage.Result(flag == 1, message, digests);
+  }
+
+  private int device(String what) throws IOException {
+    long at = in.offset();
+    int device = in.u16("the device index of " + what);
+    if (device >= deviceCount) {
+      throw new WireFormatException(
+          "device index " + device + " of " + what + " is out of range 0.." + (deviceCount - 1),
+          at);
+    }
+    return device;
+  }
+
+  private String string(String what) throws IOException {
+    int length = in.u16("the length of " + what);
+    long at = in.offset();
+    String s = Text.decodeUtf8(in.bytes(length, what));
+    if (s == null) {
+      throw new WireFormatException(what + " is not valid UTF-8", at);
+    }
+    return s;
+  }
+}

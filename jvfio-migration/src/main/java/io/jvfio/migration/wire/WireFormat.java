@@ -1,0 +1,55 @@
+package io.jvfio.migration.wire;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Constants of the jvfio migration stream, version 1; {@code docs/wire-format.md} describes every
+ * byte. All integers are big-endian.
+ */
+public final class WireFormat {
+  private WireFormat() {}
+
+  /** The first 8 bytes of a session, ASCII {@code JVFIOMIG}. */
+  public static final String MAGIC = "JVFIOMIG";
+
+  static final byte[] MAGIC_BYTES = MAGIC.getBytes(StandardCharsets.US_ASCII);
+
+  /** The version this code writes and the only one it reads. */
+  public static final int VERSION = 1;
+
+  /** Record kind: a device section (u16 device index, u64 marker, maybe a payload). */
+  public static final int KIND_SECTION = 0x01;
+
+  /** Back-channel kind: the destination loaded a device's initial data (switchover-ack). */
+  public static final int KIND_SWITCHOVER_ACK = 0x10;
+
+  /** Back-channel kind: the destination's verdict and per-device digests. */
+  public static final int KIND_RESULT = 0x11;
+
+  /** Kind of an abort, in either direction: u16 length and a UTF-8 reason. */
+  public static final int KIND_ABORT = 0x12;
+
+  /** Record kind: the trailer that ends a stream. */
+  public static final int KIND_TRAILER = 0x7f;
+
+  /** Most devices a session header may list (readers refuse more). */
+  public static final int MAX_DEVICES = 1024;
+
+  /** Longest BDF, in bytes of printable ASCII ("0000:00:00.0" has 12). */
+  public static final int MAX_BDF_BYTES = 64;
+
+  /** Longest model name, in bytes of UTF-8. */
+  public static final int MAX_MODEL_BYTES = 256;
+
+  /** Longest string of the back channel and of an abort reason, in bytes of UTF-8. */
+  public static final int MAX_STRING_BYTES = 0xffff;
+
+  /** Bytes of the session header before its device entries: magic, version, device count. */
+  static final int HEADER_FIXED_BYTES = 8 + 4 + 4;
+
+  /** Bytes of a section record without payload: kind, device, marker. */
+  static final int SECTION_BYTES = 1 + 2 + 8;
+
+  /** Bytes of the trailer: kind, record count, payload byte count, CRC32C. */
+  static final int TRAILER_BYTES = 1 + 8 + 8 + 4;
+}

@@ -1,0 +1,199 @@
+package io.jvfio.migration.wire;
+
+import io.jvfio.migration.transport.Channel;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Objects;
+import java.util.zip.CRC32C;
+
+/**
+ * Writes the forward stream (source to destination): {@link #header} once, then device sections,
+ * then {@link #trailer()} (or {@link #abort}). See {@code docs/wire-format.md}.
+ *
+ * <p>Payloads go straight from the caller's segment to the channel; record fields are built in one
+ * scratch array; nothing is allocated per record. The writer counts the section records and payload
+ * bytes for the trailer and keeps the stream CRC32C. It is not thread-safe. After an IOException
+ * the stream is broken and only {@link Channel#close()} is left.
+ */
+public final class WireWriter {
+  private static final int SCRATCH = 32;
+
+  private final Channel channel;
+  private final byte[] scratch = new byte[SCRATCH];
+  private final ByteBuffer fields = ByteBuffer.wrap(scratch);
+  private final MemorySegment[] views = new MemorySegment[SCRATCH + 1];
+  private final CRC32C streamCrc = new CRC32C();
+  private final CRC32C payloadCrc = new CRC32C();
+
+  private int devices = -1;
+  private boolean finished;
+  private long records;
+  private long payloadBytes;
+
+  public WireWriter(Channel channel) {
+    this.channel = Objects.requireNonNull(channel, "channel");
+    MemorySegment all = MemorySegment.ofArray(scratch);
+    for (int n = 0; n <= SCRATCH; n++) {
+      views[n] = all.asSlice(0, n);
+    }
+  }
+
+  /**
+   * Writes the session header. Devices must be numbered 0..n-1 in list order.
+   *
+   * @throws IllegalArgumentException when the indices are not 0..n-1 or there are too many devices
+   */
+  public void header(List<DeviceIdentity> identities) throws IOException {
+    if (devices >= 0) {
+      throw new IllegalStateException("the session header was already written");
+    }
+    if (identities.size() > WireFormat.MAX_DEVICES) {
+      throw new IllegalArgumentException(
+          identities.size() + " devices is more than " + WireFormat.MAX_DEVICES);
+    }
+    int size = WireFormat.HEADER_FIXED_BYTES + 4;
+    for (int i = 0; i < identities.size(); i++) {
+      DeviceIdentity id = identities.get(i);
+      if (id.index() != i) {
+        throw new IllegalArgumentException(
+            "device at position " + i + " has index " + id.index() + "; indices must be 0..n-1");
+      }
+      size += id.wireSize();
+    }
+    ByteBuffer h = ByteBuffer.allocate(size);
+    h.put(WireFormat.MAGIC_BYTES).putInt(WireFormat.VERSION).putInt(identities.size());
+    for (DeviceIdentity id : identities) {
+      byte[] bdf = id.bdf().getBytes(StandardCharsets.US_ASCII);
+      byte[] model = id.model().getBytes(StandardCharsets.UTF_8);
+      h.putShort((short) id.index());
+      h.putShort((short) bdf.length).put(bdf);
+      h.putShort((short) model.length).put(model);
+      h.putShort((short) id.vendor()).putShort((short) id.device()).putLong(id.migrationFlags());
+    }
+    CRC32C crc = new CRC32C();
+    crc.update(h.array(), 0, h.position());
+    h.putInt((int) crc.getValue());
+    channel.write(MemorySegment.ofArray(h.array()));
+    devices = identities.size();
+  }
+
+  /** A SETUP_STATE section marker for {@code device}. */
+  public void setup(int device) throws IOException {
+    section(device, Marker.SETUP_STATE);
+  }
+
+  /** An END_OF_STATE section marker for {@code device}. */
+  public void endOfState(int device) throws IOException {
+    section(device, Marker.END_OF_STATE);
+  }
+
+  /** An INIT_DATA_SENT section marker for {@code device} (switchover-ack). */
+  public void initDataSent(int device) throws IOException {
+    section(device, Marker.INIT_DATA_SENT);
+  }
+
+  /** A DATA_STATE record carrying all of {@code bytes} (possibly none). */
+  public void data(int device, MemorySegment bytes) throws IOException {
+    payload(device, Marker.DATA_STATE, bytes);
+  }
+
+  /** A CONFIG_STATE record carrying all of {@code bytes}. */
+  public void config(int device, MemorySegment bytes) throws IOException {
+    payload(device, Marker.CONFIG_STATE, bytes);
+  }
+
+  /** Writes the trailer and flushes; the stream is then finished. */
+  public void trailer() throws IOException {
+    checkOpen();
+    fields.clear();
+    fields.put((byte) WireFormat.KIND_TRAILER).putLong(records).putLong(payloadBytes);
+    streamCrc.update(scratch, 0, fields.position());
+    fields.putInt((int) streamCrc.getValue());
+    finished = true;
+    channel.write(views[fields.position()]);
+    channel.flush();
+  }
+
+  /**
+   * Ends the stream with an ABORT record (no trailer follows) and flushes. A reason longer than
+   * {@value WireFormat#MAX_STRING_BYTES} UTF-8 bytes is cut at a character boundary.
+   */
+  public void abort(String reason) throws IOException {
+    checkOpen();
+    byte[] text = Text.utf8Truncated(reason, WireFormat.MAX_STRING_BYTES);
+    ByteBuffer b = ByteBuffer.allocate(1 + 2 + text.length);
+    b.put((byte) WireFormat.KIND_ABORT).putShort((short) text.length).put(text);
+    finished = true;
+    channel.write(MemorySegment.ofArray(b.array()));
+    channel.flush();
+  }
+
+  /** Pushes what was written to the peer. */
+  public void flush() throws IOException {
+    channel.flush();
+  }
+
+  /** Section records (kind 0x01, with or without payload) written so far. */
+  public long records() {
+    return records;
+  }
+
+  /** Payload bytes (DATA and CONFIG) written so far. */
+  public long payloadBytes() {
+    return payloadBytes;
+  }
+
+  private void section(int device, Marker marker) throws IOException {
+    checkDevice(device);
+    fields.clear();
+    fields.put((byte) WireFormat.KIND_SECTION).putShort((short) device).putLong(marker.value());
+    emitFields();
+    records++;
+  }
+
+  private void payload(int device, Marker marker, MemorySegment bytes) throws IOException {
+    checkDevice(device);
+    long size = bytes.byteSize();
+    fields.clear();
+    fields
+        .put((byte) WireFormat.KIND_SECTION)
+        .putShort((short) device)
+        .putLong(marker.value())
+        .putLong(size);
+    emitFields();
+    channel.write(bytes);
+    int crc = Checksums.crc32c(payloadCrc, bytes);
+    fields.clear();
+    fields.putInt(crc);
+    emitFields();
+    records++;
+    payloadBytes += size;
+  }
+
+  /** Writes scratch[0, position) and adds it to the stream CRC. */
+  private void emitFields() throws IOException {
+    int n = fields.position();
+    streamCrc.update(scratch, 0, n);
+    channel.write(views[n]);
+  }
+
+  private void checkDevice(int device) {
+    checkOpen();
+    if (device < 0 || device >= devices) {
+      throw new IllegalArgumentException(
+          "device index " + device + " is not in the header's 0.." + (devices - 1));
+    }
+  }
+
+  private void checkOpen() {
+    if (devices < 0) {
+      throw new IllegalStateException("header() must be written first");
+    }
+    if (finished) {
+      throw new IllegalStateException("the stream is finished (trailer or abort was written)");
+    }
+  }
+}
