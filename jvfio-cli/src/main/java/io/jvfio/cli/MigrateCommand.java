@@ -149,7 +149,13 @@ final class MigrateCommand implements Runnable {
         List<MigratingDevice> list =
             MigrationHosts.open(host, vmm, MigrationHosts.select(host, devices));
         MigrationHosts.startWorkloads(host, dirtyRate, 1);
-        Channel ch = TcpTransport.connect(TcpTransport.parse(to), Duration.ofMillis(timeoutMs));
+        Channel ch;
+        try {
+          ch = TcpTransport.connect(TcpTransport.parse(to), Duration.ofMillis(timeoutMs));
+        } catch (IOException e) {
+          err.println("jvfio migrate send: cannot reach the receiver: " + e.getMessage());
+          return 1;
+        }
         MigrationReport report = new MigrationSource(list, ch, options, progress(err)).run();
         ch.close();
         return finish(report, out, err);
@@ -189,7 +195,13 @@ final class MigrateCommand implements Runnable {
             err.println("jvfio migrate receive: listening on " + listener.localAddress());
             err.flush();
           }
-          Channel ch = listener.accept(Duration.ofMillis(timeoutMs));
+          Channel ch;
+          try {
+            ch = listener.accept(Duration.ofMillis(timeoutMs));
+          } catch (IOException e) {
+            err.println("jvfio migrate receive: no sender came: " + e.getMessage());
+            return 1;
+          }
           MigrationReport report = new MigrationDestination(list, ch, options, progress(err)).run();
           ch.close();
           return finish(report, out, err);
