@@ -69,9 +69,14 @@ public final class MigrationSource {
     double downtimeMs = 0;
     boolean completed = false;
     Thread backReader = null;
+    boolean checked = false;
     try (Arena arena = Arena.ofConfined()) {
       checkDevices();
-      channel.setReadTimeout(options.peerTimeout());
+      checked = true;
+      // The destination says nothing until it approves or answers, however long precopy runs:
+      // the back-channel reader waits without a limit, and awaitResult bounds the wait for the
+      // answer by the peer timeout.
+      channel.setReadTimeout(Duration.ZERO);
       WireWriter out = new WireWriter(channel);
       writer = out;
       backReader = Thread.ofVirtual().name("migration-back-channel").start(this::readBackChannel);
@@ -90,22 +95,42 @@ public final class MigrationSource {
       if (!result.ok()) {
         throw new MigrationFailure("the destination could not resume: " + result.message());
       }
-      // the source devices stop only now, so that it does not add to the downtime
-      for (MigratingDevice d : devices) {
-        d.migration().set(STOP);
-      }
+      // the destination runs the devices now: the migration has completed, and a source device
+      // must never run again. They stop only now, so that it does not add to the downtime; one that
+      // cannot stop is reset (QEMU's set_state_or_reset in save_cleanup).
       completed = true;
+      for (MigratingDevice d : devices) {
+        stopAfterCompletion(d);
+      }
     } catch (IOException | RuntimeException e) {
-      error = describe(e);
+      error = e instanceof IOException io ? connectionError(io) : describe(e);
       phase("recovering");
       tellDestination(error);
-      recover();
+      if (checked) {
+        recover();
+      } else {
+        // refused before any device was touched: leave each one as it is
+        channel.close();
+      }
     } finally {
       if (backReader != null) {
         backReader.interrupt();
       }
     }
     return report(completed, error, downtimeMs, (long) ((System.nanoTime() - t0) / 1e6));
+  }
+
+  private void stopAfterCompletion(MigratingDevice d) {
+    try {
+      d.migration().set(STOP);
+    } catch (VfioException e) {
+      try {
+        d.device().reset();
+        notes.add(d.bdf() + " could not stop after the migration (" + e.getMessage() + "): reset");
+      } catch (VfioException r) {
+        notes.add(d.bdf() + " could not stop after the migration nor be reset: " + r.getMessage());
+      }
+    }
   }
 
   private void checkDevices() {
@@ -262,8 +287,7 @@ public final class MigrationSource {
     for (BackMessage m; (m = back.poll()) != null; ) {
       switch (m) {
         case BackMessage.SwitchoverAck a -> n++;
-        case BackMessage.Abort a ->
-            throw new MigrationFailure("the destination aborted: " + a.reason());
+        case BackMessage.Abort a -> throw new MigrationFailure(abortText(a));
         case BackMessage.Result r ->
             throw new MigrationFailure("the destination answered too early: " + r.message());
       }
@@ -322,14 +346,41 @@ public final class MigrationSource {
         case BackMessage.Result r -> {
           return r;
         }
-        case BackMessage.Abort a ->
-            throw new MigrationFailure("the destination aborted: " + a.reason());
+        case BackMessage.Abort a -> throw new MigrationFailure(abortText(a));
         case BackMessage.SwitchoverAck a -> {}
       }
     }
   }
 
   private volatile String backFailure;
+
+  /** The ABORT the back-channel reader made up when the connection broke (not the peer's). */
+  private volatile BackMessage.Abort connectionLost;
+
+  private String abortText(BackMessage.Abort a) {
+    return a == connectionLost ? a.reason() : "the destination aborted: " + a.reason();
+  }
+
+  /**
+   * Why the channel failed under the source: a destination that gives up sends its reason and
+   * closes the connection, which the source often notices first as a failed write; the reason is
+   * then on the back channel. Otherwise the error names the peer and what the connection said.
+   */
+  private String connectionError(IOException e) {
+    long deadline = System.nanoTime() + Math.min(options.peerTimeout().toNanos(), 1_000_000_000L);
+    try {
+      for (BackMessage m;
+          (m = back.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS))
+              != null; ) {
+        if (m instanceof BackMessage.Abort a) {
+          return abortText(a);
+        }
+      }
+    } catch (InterruptedException x) {
+      Thread.currentThread().interrupt();
+    }
+    return "the connection to the destination (" + channel.describe() + ") failed: " + describe(e);
+  }
 
   private void readBackChannel() {
     BackReader in = new BackReader(channel);
@@ -345,7 +396,14 @@ public final class MigrationSource {
       Thread.currentThread().interrupt();
     } catch (IOException | RuntimeException e) {
       backFailure = describe(e);
-      back.offer(new BackMessage.Abort("the connection to the destination failed: " + backFailure));
+      BackMessage.Abort lost =
+          new BackMessage.Abort(
+              "the connection to the destination ("
+                  + channel.describe()
+                  + ") failed: "
+                  + backFailure);
+      connectionLost = lost;
+      back.offer(lost);
     }
   }
 
@@ -363,6 +421,18 @@ public final class MigrationSource {
 
   /** Source devices go back to RUNNING, or are reset when that fails. */
   private void recover() {
+    // as QEMU restarts a VM: every stopped P2P device answers peer DMA again (RUNNING_P2P) before
+    // any device runs; one that cannot is reset below
+    for (MigratingDevice d : devices) {
+      Migration m = d.device().migration();
+      try {
+        if (m != null && m.hasP2P() && (m.state() == STOP || m.state() == STOP_COPY)) {
+          m.set(RUNNING_P2P);
+        }
+      } catch (VfioException e) {
+        // the device goes to RUNNING or is reset below
+      }
+    }
     for (MigratingDevice d : devices) {
       Migration m = d.device().migration();
       if (m == null) {
@@ -395,6 +465,7 @@ public final class MigrationSource {
         switch (e) {
           case java.io.EOFException x -> "the peer closed the connection";
           case java.net.SocketTimeoutException x -> "the peer did not answer in time";
+          case java.nio.channels.ClosedChannelException x -> "the connection was closed here";
           case IOException x -> "connection error";
           default -> null;
         };
