@@ -63,6 +63,15 @@ public final class MigrationDestination {
       for (MigratingDevice d : devices) {
         d.migration().set(STOP);
       }
+      // loaded and validated; the devices run only when the source commits, so that both ends
+      // never run them
+      back.result(true, "loaded, waiting for the source to commit", Map.of());
+      back.flush();
+      var decision = in.decision();
+      if (decision.isPresent()) {
+        throw new MigrationFailure(
+            "the source aborted after sending everything: " + decision.get());
+      }
       for (MigratingDevice d : devices) {
         if (d.migration().hasP2P()) {
           d.migration().set(RUNNING_P2P);
@@ -71,9 +80,14 @@ public final class MigrationDestination {
       for (MigratingDevice d : devices) {
         d.migration().set(RUNNING);
       }
-      back.result(true, "every device is RUNNING", Map.of());
-      back.flush();
       completed = true;
+      try {
+        back.result(true, "every device is RUNNING", Map.of());
+        back.flush();
+      } catch (IOException e) {
+        // the source committed already; only its downtime measurement misses this
+        notes.add("could not confirm RUNNING to the source: " + MigrationSource.describe(e));
+      }
     } catch (IOException | RuntimeException e) {
       error = MigrationSource.describe(e);
       phase("recovering");

@@ -9,7 +9,8 @@ import java.time.Duration;
  * @param downtimeLimit the switchover rule: remaining bytes no more than bandwidth times this
  * @param switchoverAck wait for the destination to approve once it loaded each device's initial
  *     bytes
- * @param peerTimeout how long a read from the peer may wait before the migration fails
+ * @param peerTimeout how long the destination waits for the source's next bytes, and the source for
+ *     each answer of the destination (the loaded result, the running result)
  * @param maxPrecopy how long precopy may run before switching over even if it has not converged
  */
 public record MigrationOptions(

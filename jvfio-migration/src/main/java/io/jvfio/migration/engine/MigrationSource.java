@@ -90,11 +90,31 @@ public final class MigrationSource {
       out.trailer();
       out.flush();
       phase("completing");
-      BackMessage.Result result = awaitResult();
-      downtimeMs = (System.nanoTime() - quiesceStartNanos) / 1e6;
-      if (!result.ok()) {
-        throw new MigrationFailure("the destination could not resume: " + result.message());
+      BackMessage.Result loaded = awaitResult();
+      if (!loaded.ok()) {
+        throw new MigrationFailure("the destination could not resume: " + loaded.message());
       }
+      // the decision: from here the destination runs the devices, so the two ends never both do
+      out.commit();
+      completed = true;
+      BackMessage after = awaitAnswer();
+      if (after instanceof BackMessage.Result r && !r.ok()
+          || after instanceof BackMessage.Abort a && a != connectionLost) {
+        // the destination could not run them and reset its devices: the source may run them again
+        completed = false;
+        String why =
+            after instanceof BackMessage.Abort a
+                ? a.reason()
+                : ((BackMessage.Result) after).message();
+        throw new MigrationFailure(
+            "the destination could not run the devices after the commit: " + why);
+      }
+      if (!(after instanceof BackMessage.Result)) {
+        notes.add(
+            "the destination did not confirm that the devices run; after the commit they are its"
+                + " own, so the source keeps its devices stopped");
+      }
+      downtimeMs = (System.nanoTime() - quiesceStartNanos) / 1e6;
       // the destination runs the devices now: the migration has completed, and a source device
       // must never run again. They stop only now, so that it does not add to the downtime; one that
       // cannot stop is reset (QEMU's set_state_or_reset in save_cleanup).
@@ -104,6 +124,12 @@ public final class MigrationSource {
       }
     } catch (IOException | RuntimeException e) {
       error = e instanceof IOException io ? connectionError(io) : describe(e);
+      if (completed) {
+        // committed: the destination owns the devices now, whatever failed afterwards
+        notes.add("after the commit: " + error);
+        error = null;
+        return report(true, null, downtimeMs, (long) ((System.nanoTime() - t0) / 1e6));
+      }
       phase("recovering");
       tellDestination(error);
       if (checked) {
@@ -328,6 +354,29 @@ public final class MigrationSource {
     }
   }
 
+  /**
+   * The destination's answer after the commit: its RUNNING result, an abort, or null when none came
+   * within the peer timeout or the connection went.
+   */
+  private BackMessage awaitAnswer() {
+    long deadline = System.nanoTime() + options.peerTimeout().toNanos();
+    while (true) {
+      BackMessage m;
+      try {
+        m = back.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+      if (m == null || m == connectionLost) {
+        return null;
+      }
+      if (!(m instanceof BackMessage.SwitchoverAck)) {
+        return m;
+      }
+    }
+  }
+
   private BackMessage.Result awaitResult() throws IOException {
     long deadline = System.nanoTime() + options.peerTimeout().toNanos();
     while (true) {
@@ -388,7 +437,7 @@ public final class MigrationSource {
       while (true) {
         BackMessage m = in.next();
         back.put(m);
-        if (!(m instanceof BackMessage.SwitchoverAck)) {
+        if (m instanceof BackMessage.Abort) {
           return;
         }
       }

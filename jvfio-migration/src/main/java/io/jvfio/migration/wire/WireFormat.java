@@ -29,6 +29,12 @@ public final class WireFormat {
   /** Kind of an abort, in either direction: u16 length and a UTF-8 reason. */
   public static final int KIND_ABORT = 0x12;
 
+  /**
+   * Record kind, only after the trailer: the source commits, so the destination may run the devices
+   * (an ABORT in its place tells it not to).
+   */
+  public static final int KIND_COMMIT = 0x13;
+
   /** Record kind: the trailer that ends a stream. */
   public static final int KIND_TRAILER = 0x7f;
 

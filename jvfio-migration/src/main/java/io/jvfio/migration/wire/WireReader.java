@@ -39,6 +39,7 @@ public final class WireReader {
 
   private int devices = -1;
   private boolean finished;
+  private boolean trailerRead;
   private long records;
   private long payloadBytes;
   private long firstRecordOffset;
@@ -164,6 +165,28 @@ public final class WireReader {
   }
 
   /**
+   * After the trailer: the source's decision. Empty means COMMIT (the devices may run); a reason
+   * means the source aborted.
+   */
+  public java.util.Optional<String> decision() throws IOException {
+    if (!trailerRead) {
+      throw new IllegalStateException("the decision follows the trailer");
+    }
+    long at = in.offset();
+    int kind = in.u8("the source's decision after the trailer");
+    return switch (kind) {
+      case WireFormat.KIND_COMMIT -> java.util.Optional.empty();
+      case WireFormat.KIND_ABORT -> java.util.Optional.of(((Record.Abort) abort()).reason());
+      default ->
+          throw new WireFormatException(
+              String.format(
+                  "unknown decision 0x%02x after the trailer (expected 0x%02x commit or 0x%02x abort)",
+                  kind, WireFormat.KIND_COMMIT, WireFormat.KIND_ABORT),
+              at);
+    };
+  }
+
+  /**
    * Reads the next record.
    *
    * @throws IllegalStateException before {@link #header()} or after the trailer or an abort
@@ -285,6 +308,7 @@ public final class WireReader {
           crcAt);
     }
     finished = true;
+    trailerRead = true;
     return new Record.Trailer(sentRecords, sentBytes);
   }
 

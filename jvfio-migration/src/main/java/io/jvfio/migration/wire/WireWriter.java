@@ -30,6 +30,8 @@ public final class WireWriter {
 
   private int devices = -1;
   private boolean finished;
+  private boolean trailerWritten;
+  private boolean decided;
   private long records;
   private long payloadBytes;
 
@@ -113,16 +115,36 @@ public final class WireWriter {
     streamCrc.update(scratch, 0, fields.position());
     fields.putInt((int) streamCrc.getValue());
     finished = true;
+    trailerWritten = true;
     channel.write(views[fields.position()]);
     channel.flush();
   }
 
   /**
-   * Ends the stream with an ABORT record (no trailer follows) and flushes. A reason longer than
-   * {@value WireFormat#MAX_STRING_BYTES} UTF-8 bytes is cut at a character boundary.
+   * After the trailer: the source's decision that the destination may run the devices (a COMMIT
+   * record), flushed. The one alternative is {@link #abort}.
+   */
+  public void commit() throws IOException {
+    if (!trailerWritten || decided) {
+      throw new IllegalStateException(
+          trailerWritten ? "the decision was already sent" : "commit() comes after the trailer");
+    }
+    decided = true;
+    channel.write(MemorySegment.ofArray(new byte[] {(byte) WireFormat.KIND_COMMIT}));
+    channel.flush();
+  }
+
+  /**
+   * Ends the stream with an ABORT record and flushes: before the trailer (none follows), or after
+   * it in place of {@link #commit}. A reason longer than {@value WireFormat#MAX_STRING_BYTES} UTF-8
+   * bytes is cut at a character boundary.
    */
   public void abort(String reason) throws IOException {
-    checkOpen();
+    if (decided || (finished && !trailerWritten)) {
+      throw new IllegalStateException(
+          "the stream is finished (a decision or an abort was written)");
+    }
+    decided = true;
     byte[] text = Text.utf8Truncated(reason, WireFormat.MAX_STRING_BYTES);
     ByteBuffer b = ByteBuffer.allocate(1 + 2 + text.length);
     b.put((byte) WireFormat.KIND_ABORT).putShort((short) text.length).put(text);

@@ -17,7 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** Source and destination in two threads of one JVM, over loopback TCP (listening on port 0). */
@@ -145,7 +144,6 @@ class EngineTcpTest {
    * EngineStreamFaultTest#destinationSlowerThanThePeerTimeout}).
    */
   @Test
-  @Disabled("known limitation: needs a commit step in the wire protocol (split brain over TCP)")
   void destinationSlowerThanThePeerTimeoutDoesNotLeaveBothEndsRunning() throws Exception {
     long mem = 2L << 20;
     List<Rig.Spec> specs = List.of(Rig.Spec.memdev(0x7, mem, 0));
