@@ -182,6 +182,8 @@ public final class MigrationDestination {
   }
 
   private MigrationReport report(boolean completed, String error, double loadMs, long totalMs) {
+    // the timeline ends with the migration, not with the digests computed for the report
+    timeline.sample(bytes, 0, completed ? "done" : "failed", true);
     List<MigrationReport.DeviceReport> per = new ArrayList<>();
     for (int i = 0; i < devices.size(); i++) {
       MigratingDevice d = devices.get(i);
@@ -196,7 +198,6 @@ public final class MigrationDestination {
               d.bdf(), d.model(), completed ? d.digestOrNull() : null, 0, received[i], 0, state));
     }
     double seconds = totalMs / 1000.0;
-    timeline.sample(bytes, 0, completed ? "done" : "failed", true);
     return new MigrationReport(
         completed ? "completed" : "failed",
         per,

@@ -525,6 +525,8 @@ public final class MigrationSource {
   }
 
   private MigrationReport report(boolean completed, String error, double downtimeMs, long totalMs) {
+    // the timeline ends with the migration, not with the digests computed for the report
+    timeline.sample(bytesSent, 0, completed ? "done" : "failed", true);
     List<MigrationReport.DeviceReport> per = new ArrayList<>();
     for (int i = 0; i < devices.size(); i++) {
       MigratingDevice d = devices.get(i);
@@ -545,7 +547,6 @@ public final class MigrationSource {
               state == null ? "unknown" : state.name()));
     }
     double seconds = totalMs / 1000.0;
-    timeline.sample(bytesSent, 0, completed ? "done" : "failed", true);
     return new MigrationReport(
         completed ? "completed" : "failed",
         per,
