@@ -58,7 +58,8 @@ final class DemoMigration {
       }
       InMemoryChannels.Pair pair = InMemoryChannels.pair(8 << 20);
       MigrationOptions options = MigrationOptions.defaults();
-      ProgressListener progress = out == null ? ProgressListener.NONE : progress();
+      ProgressListener progress =
+          out == null ? ProgressListener.NONE : new Progress(System.err, System.console() != null);
       CompletableFuture<MigrationReport> receiving =
           CompletableFuture.supplyAsync(
               () -> new MigrationDestination(to, pair.b(), options, ProgressListener.NONE).run(),
@@ -101,20 +102,5 @@ final class DemoMigration {
       }
       return new Outcome(report, received, equal, "content check:\n" + String.join("\n", lines));
     }
-  }
-
-  private ProgressListener progress() {
-    Progress p = new Progress(System.err, System.console() != null);
-    return new ProgressListener() {
-      @Override
-      public void phase(String phase) {
-        p.phase(phase);
-      }
-
-      @Override
-      public void progress(long bytes, long remaining, double bytesPerSecond) {
-        p.progress(bytes, remaining, bytesPerSecond);
-      }
-    };
   }
 }

@@ -75,18 +75,7 @@ final class MigrateCommand implements Runnable {
       if (json) {
         return ProgressListener.NONE;
       }
-      Progress p = new Progress(System.err, System.console() != null);
-      return new ProgressListener() {
-        @Override
-        public void phase(String phase) {
-          p.phase(phase);
-        }
-
-        @Override
-        public void progress(long bytes, long remaining, double bytesPerSecond) {
-          p.progress(bytes, remaining, bytesPerSecond);
-        }
-      };
+      return new Progress(System.err, System.console() != null);
     }
 
     int finish(MigrationReport report, PrintWriter out, PrintWriter err) throws IOException {
