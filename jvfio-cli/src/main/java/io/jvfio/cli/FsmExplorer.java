@@ -5,9 +5,8 @@ import io.jvfio.devices.mtty.MttyDevice;
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
 import io.jvfio.host.pci.Topology;
-import io.jvfio.host.sdk.DeviceContext;
-import io.jvfio.host.sdk.DeviceModel;
-import io.jvfio.host.sdk.DmaLogging;
+import io.jvfio.host.sdk.ForwardingDeviceModel;
+import io.jvfio.host.sdk.ForwardingMigrationDriver;
 import io.jvfio.host.sdk.MigrationDriver;
 import io.jvfio.host.sdk.ModelRegistry;
 import io.jvfio.host.vfio.MigrationFsm;
@@ -160,71 +159,24 @@ final class FsmExplorer {
   }
 
   /** Passes everything to the fault wrapper and writes down every arc the model is asked for. */
-  private static final class Recorder implements DeviceModel {
-    private final FaultyDevice inner;
+  private static final class Recorder extends ForwardingDeviceModel {
     final List<MigrationState> arcs = new ArrayList<>();
 
     Recorder(FaultyDevice inner) {
-      this.inner = inner;
+      super(inner);
     }
 
     FaultyDevice faulty() {
-      return inner;
-    }
-
-    @Override
-    public String name() {
-      return inner.name();
-    }
-
-    @Override
-    public void open(DeviceContext context) {
-      inner.open(context);
-    }
-
-    @Override
-    public void close() {
-      inner.close();
-    }
-
-    @Override
-    public void reset() {
-      inner.reset();
-    }
-
-    @Override
-    public DmaLogging dmaLogging() {
-      return inner.dmaLogging();
+      return (FaultyDevice) inner();
     }
 
     @Override
     public MigrationDriver migration() {
-      MigrationDriver d = inner.migration();
-      return new MigrationDriver() {
-        @Override
-        public long migrationFlags() {
-          return d.migrationFlags();
-        }
-
+      return new ForwardingMigrationDriver(inner().migration()) {
         @Override
         public Session arc(MigrationState from, MigrationState to) {
           arcs.add(to);
-          return d.arc(from, to);
-        }
-
-        @Override
-        public long stopCopyLength() {
-          return d.stopCopyLength();
-        }
-
-        @Override
-        public void migrationReset() {
-          d.migrationReset();
-        }
-
-        @Override
-        public boolean keepsStateAcrossClose() {
-          return d.keepsStateAcrossClose();
+          return super.arc(from, to);
         }
       };
     }

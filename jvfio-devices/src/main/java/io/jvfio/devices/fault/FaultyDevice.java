@@ -1,15 +1,13 @@
 package io.jvfio.devices.fault;
 
 import io.jvfio.host.sdk.DeviceBrokenException;
-import io.jvfio.host.sdk.DeviceContext;
 import io.jvfio.host.sdk.DeviceModel;
-import io.jvfio.host.sdk.DmaLogging;
+import io.jvfio.host.sdk.ForwardingDeviceModel;
 import io.jvfio.host.sdk.MigrationDriver;
 import io.jvfio.host.sdk.MigrationException;
 import io.jvfio.host.sdk.SavingStream;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.vfio.MigrationState;
-import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -36,7 +34,7 @@ import java.util.Objects;
  * <p>Faults apply in this order for an arc: broken device, delays, failures, then the wrapped
  * driver. A ONCE fault is used up when it fires (a stream fault when a saving session opens).
  */
-public final class FaultyDevice implements DeviceModel {
+public final class FaultyDevice extends ForwardingDeviceModel {
   /** Whether a fault fires once or every time it matches. */
   public enum Repeat {
     ONCE,
@@ -52,7 +50,6 @@ public final class FaultyDevice implements DeviceModel {
 
   private record StreamFault(long offset, int xor, long truncateAt, Repeat repeat) {}
 
-  private final DeviceModel inner;
   private final FaultyDriver driver;
   private final List<ArcFault> arcFaults = new ArrayList<>();
   private final List<StreamFault> streamFaults = new ArrayList<>();
@@ -60,14 +57,9 @@ public final class FaultyDevice implements DeviceModel {
   private long injected;
 
   public FaultyDevice(DeviceModel inner) {
-    this.inner = Objects.requireNonNull(inner);
+    super(inner);
     MigrationDriver d = inner.migration();
     this.driver = d == null ? null : new FaultyDriver(d);
-  }
-
-  /** The wrapped model. */
-  public DeviceModel inner() {
-    return inner;
   }
 
   /**
@@ -139,46 +131,16 @@ public final class FaultyDevice implements DeviceModel {
   }
 
   @Override
-  public String name() {
-    return inner.name();
-  }
-
-  @Override
-  public void open(DeviceContext context) {
-    inner.open(context);
-  }
-
-  @Override
-  public void close() {
-    inner.close();
-  }
-
-  @Override
-  public void destroy() {
-    inner.destroy();
-  }
-
-  @Override
   public void reset() {
     synchronized (this) {
       broken = false;
     }
-    inner.reset();
+    super.reset();
   }
 
   @Override
   public MigrationDriver migration() {
     return driver;
-  }
-
-  @Override
-  public DmaLogging dmaLogging() {
-    return inner.dmaLogging();
-  }
-
-  @Override
-  public int deviceFeature(int index, int ops, MemorySegment payload) {
-    return inner.deviceFeature(index, ops, payload);
   }
 
   /** The arc faults that fire for {@code from -> to}, using up the ONCE ones. */
