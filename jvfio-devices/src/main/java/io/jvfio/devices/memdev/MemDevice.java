@@ -9,6 +9,7 @@ import static io.jvfio.uapi.vfio.MigrationState.STOP;
 import io.jvfio.host.sdk.DeviceContext;
 import io.jvfio.host.sdk.DeviceModel;
 import io.jvfio.host.sdk.DmaLogging;
+import io.jvfio.host.sdk.MigrationArcs;
 import io.jvfio.host.sdk.MigrationDriver;
 import io.jvfio.host.sdk.MigrationException;
 import io.jvfio.uapi.Errno;

@@ -8,13 +8,12 @@ import static io.jvfio.uapi.vfio.MigrationState.RUNNING_P2P;
 import static io.jvfio.uapi.vfio.MigrationState.STOP;
 import static io.jvfio.uapi.vfio.MigrationState.STOP_COPY;
 
+import io.jvfio.host.sdk.MigrationArcs;
+import io.jvfio.host.sdk.MigrationArcs.Arc;
 import io.jvfio.host.sdk.MigrationDriver;
 import io.jvfio.host.sdk.MigrationException;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.vfio.MigrationState;
-import io.jvfio.uapi.vfio.VfioConstants;
-import java.util.Collections;
-import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
@@ -30,9 +29,8 @@ import java.util.Set;
  */
 public final class MttyMigration implements MigrationDriver {
   /** One single FSM arc. */
-  public record Arc(MigrationState from, MigrationState to) {}
-
   private final MttyDevice device;
+
   private final long flags;
   private final Set<Arc> arcs;
   private SavingFile saving;
@@ -49,48 +47,10 @@ public final class MttyMigration implements MigrationDriver {
    * that include STOP_COPY (0x1, 0x3, 0x5, 0x7).
    */
   public static Set<Arc> arcs(long flags) {
-    boolean p2p = (flags & VfioConstants.VFIO_MIGRATION_P2P) != 0;
-    boolean preCopy = (flags & VfioConstants.VFIO_MIGRATION_PRE_COPY) != 0;
-    if ((flags & VfioConstants.VFIO_MIGRATION_STOP_COPY) == 0
-        || (flags
-                & ~(VfioConstants.VFIO_MIGRATION_STOP_COPY
-                    | VfioConstants.VFIO_MIGRATION_P2P
-                    | VfioConstants.VFIO_MIGRATION_PRE_COPY))
-            != 0) {
+    if (!MigrationArcs.validFlags(flags)) {
       throw new IllegalArgumentException("mtty migration flags 0x" + Long.toHexString(flags));
     }
-    Set<Arc> s = new LinkedHashSet<>();
-    add(s, RESUMING, STOP);
-    add(s, STOP, RESUMING);
-    add(s, STOP, STOP_COPY);
-    add(s, STOP_COPY, STOP);
-    if (p2p) {
-      add(s, RUNNING, RUNNING_P2P);
-      add(s, RUNNING_P2P, RUNNING);
-      add(s, RUNNING_P2P, STOP);
-      add(s, STOP, RUNNING_P2P);
-    } else {
-      add(s, RUNNING, STOP);
-      add(s, STOP, RUNNING);
-    }
-    if (preCopy) {
-      add(s, RUNNING, PRE_COPY);
-      add(s, PRE_COPY, RUNNING);
-      if (p2p) {
-        add(s, PRE_COPY, PRE_COPY_P2P);
-        add(s, PRE_COPY_P2P, PRE_COPY);
-        add(s, PRE_COPY_P2P, RUNNING_P2P);
-        add(s, PRE_COPY_P2P, STOP_COPY);
-        add(s, RUNNING_P2P, PRE_COPY_P2P);
-      } else {
-        add(s, PRE_COPY, STOP_COPY);
-      }
-    }
-    return Collections.unmodifiableSet(s);
-  }
-
-  private static void add(Set<Arc> s, MigrationState from, MigrationState to) {
-    s.add(new Arc(from, to));
+    return MigrationArcs.required(flags);
   }
 
   @Override

@@ -11,8 +11,9 @@ import static io.jvfio.uapi.vfio.MigrationState.STOP_COPY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jvfio.devices.memdev.MigrationArcs.Arc;
 import io.jvfio.host.kernel.KernelError;
+import io.jvfio.host.sdk.MigrationArcs;
+import io.jvfio.host.sdk.MigrationArcs.Arc;
 import io.jvfio.host.sdk.MigrationDriver;
 import io.jvfio.host.sdk.MigrationException;
 import io.jvfio.host.sdk.ResumingStream;

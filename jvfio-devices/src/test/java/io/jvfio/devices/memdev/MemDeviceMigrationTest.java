@@ -409,7 +409,7 @@ class MemDeviceMigrationTest {
         .contains("before 16 pages");
     assertThat(resumeError(size, stream(size, record(StreamFormat.TAG_END, 0, 3))).getMessage())
         .contains("end marker counts 3");
-    assertThat(resumeError(size, stream(size, record(StreamFormat.tag("XXXX"), 0, 0))).errno())
+    assertThat(resumeError(size, stream(size, record(StreamFormat.tag("BOGS"), 0, 0))).errno())
         .isEqualTo(Errno.EINVAL);
     assertThat(resumeError(size, stream(size, record(StreamFormat.TAG_CHUNK, 0, 0))).errno())
         .isEqualTo(Errno.EINVAL);

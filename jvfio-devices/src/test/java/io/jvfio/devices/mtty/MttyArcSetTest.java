@@ -13,7 +13,7 @@ import static io.jvfio.uapi.vfio.MigrationState.STOP_COPY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jvfio.devices.mtty.MttyMigration.Arc;
+import io.jvfio.host.sdk.MigrationArcs.Arc;
 import io.jvfio.host.sdk.MigrationDriver;
 import io.jvfio.host.sdk.MigrationDriver.Session;
 import io.jvfio.host.sdk.MigrationException;

@@ -1,4 +1,4 @@
-package io.jvfio.devices.memdev;
+package io.jvfio.host.sdk;
 
 import static io.jvfio.uapi.vfio.MigrationState.PRE_COPY;
 import static io.jvfio.uapi.vfio.MigrationState.PRE_COPY_P2P;
