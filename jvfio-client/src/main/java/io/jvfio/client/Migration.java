@@ -149,6 +149,9 @@ public final class Migration {
    */
   public long read(MemorySegment buf) {
     long r = sys.read(requireStream(), buf);
+    if (r >= 0) {
+      return r; // the data path: no message is built unless the call failed
+    }
     if (r == Errno.ENOMSG.negative()) {
       return NO_DATA_NOW;
     }
@@ -160,8 +163,10 @@ public final class Migration {
     int fd = requireStream();
     long off = 0;
     while (off < src.byteSize()) {
-      long n =
-          Calls.check(sys.write(fd, src.asSlice(off)), "write(data fd of " + device.name() + ")");
+      long n = sys.write(fd, off == 0 ? src : src.asSlice(off));
+      if (n < 0) {
+        Calls.check(n, "write(data fd of " + device.name() + ")");
+      }
       if (n == 0) {
         throw new VfioException(
             -Errno.EIO.number(),

@@ -76,17 +76,28 @@ public final class HostProcess implements Syscalls, AutoCloseable {
     }
   }
 
-  private long call(Supplier<Long> body) {
+  /** A syscall's body: its result, or a {@link KernelError}. */
+  @FunctionalInterface
+  private interface Body {
+    long run();
+  }
+
+  // a primitive result: no Long is boxed per syscall
+  private long call(Body body) {
     host.lock.lock();
     try {
-      if (exited) {
-        throw new IllegalStateException("process " + name + " has exited");
-      }
-      return body.get();
+      checkAlive();
+      return body.run();
     } catch (KernelError e) {
       return e.errno().negative();
     } finally {
       host.lock.unlock();
+    }
+  }
+
+  private void checkAlive() {
+    if (exited) {
+      throw new IllegalStateException("process " + name + " has exited");
     }
   }
 
@@ -114,26 +125,40 @@ public final class HostProcess implements Syscalls, AutoCloseable {
     return (int) call(() -> (long) fds.install(fds.lookup(fd).get()));
   }
 
+  // read and write are the data path (migration streams): written out rather than through call(),
+  // so nothing is allocated per call; the checks are call()'s, in the same order
   @Override
   public long read(int fd, MemorySegment buf) {
-    return call(() -> {
+    host.lock.lock();
+    try {
+      checkAlive();
       OpenFile f = fds.lookup(fd);
       if (!f.readable()) {
         throw new KernelError(Errno.EBADF);
       }
       return f.read(buf);
-    });
+    } catch (KernelError e) {
+      return e.errno().negative();
+    } finally {
+      host.lock.unlock();
+    }
   }
 
   @Override
   public long write(int fd, MemorySegment buf) {
-    return call(() -> {
+    host.lock.lock();
+    try {
+      checkAlive();
       OpenFile f = fds.lookup(fd);
       if (!f.writable()) {
         throw new KernelError(Errno.EBADF);
       }
       return f.write(buf);
-    });
+    } catch (KernelError e) {
+      return e.errno().negative();
+    } finally {
+      host.lock.unlock();
+    }
   }
 
   @Override
