@@ -128,6 +128,9 @@ public final class MemDevice implements DeviceModel {
   final MemorySegment memory;
   final long pages;
 
+  /** Checksums device memory as streams copy it. */
+  final MemoryCrc memoryCrc;
+
   /** Guards everything below, including the memory contents. */
   final ReentrantLock lock = new ReentrantLock();
 
@@ -165,6 +168,7 @@ public final class MemDevice implements DeviceModel {
     this.arena = Arena.ofShared();
     this.memory = arena.allocate(config.memorySize(), PAGE_SIZE);
     this.pages = config.memorySize() / PAGE_SIZE;
+    this.memoryCrc = new MemoryCrc(memory);
     this.dirty = new BitSet((int) pages);
     this.random = new SplittableRandom(config.seed());
     this.dmaRandom = random.split();

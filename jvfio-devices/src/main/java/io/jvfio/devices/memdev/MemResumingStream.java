@@ -29,9 +29,6 @@ final class MemResumingStream implements ResumingStream {
     DONE
   }
 
-  /** Bounds one copy so a ByteBuffer view of it stays below 2 GiB. */
-  private static final long MAX_COPY = 1L << 30;
-
   private final MemDevice dev;
   private final BitSet received;
   private final byte[] stage = new byte[HEADER_SIZE];
@@ -122,10 +119,8 @@ final class MemResumingStream implements ResumingStream {
 
   private long step(MemorySegment src, long at, long avail) {
     if (phase == Phase.DATA) {
-      long n = Math.min(Math.min(dataLength - dataPos, avail), MAX_COPY);
-      long off = dataOffset + dataPos;
-      MemorySegment.copy(src, at, dev.memory, off, n);
-      dataCrc.update(dev.memory.asSlice(off, n).asByteBuffer());
+      long n = Math.min(dataLength - dataPos, avail);
+      dev.memoryCrc.copyIn(dataCrc, src, at, dataOffset + dataPos, n);
       dataPos += n;
       if (dataPos == dataLength) {
         expect(Phase.TRAILER, TRAILER_SIZE);

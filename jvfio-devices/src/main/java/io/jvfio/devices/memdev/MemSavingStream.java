@@ -19,8 +19,14 @@ import java.util.zip.CRC32C;
  * memory into the reader's segment (no intermediate buffer for page data); only the small record
  * headers and checksums go through a reusable staging array. Pages of a chunk are marked clean when
  * the chunk starts, so a page the workload changes while (or after) it is sent is sent again.
+ *
+ * <p>A read holds the device lock while it copies, letting the workload in after every {@link
+ * #LOCK_HOLD_BYTES} bytes, and allocates nothing.
  */
 final class MemSavingStream implements SavingStream {
+  /** Bytes a read copies before it lets other users of the device lock in. */
+  static final long LOCK_HOLD_BYTES = 1 << 20;
+
   private enum Kind {
     INITIAL,
     DIRTY,
@@ -78,9 +84,10 @@ final class MemSavingStream implements SavingStream {
   public long read(MemorySegment dst) {
     long size = dst.byteSize();
     long done = 0;
-    do {
-      dev.lock.lock();
-      try {
+    long held = 0;
+    dev.lock.lock();
+    try {
+      do {
         if (closed) {
           throw new MigrationException(Errno.ENODEV, "memdev saving session ended");
         }
@@ -90,11 +97,18 @@ final class MemSavingStream implements SavingStream {
           }
           break;
         }
-        done += emit(dst, done, size - done);
-      } finally {
-        dev.lock.unlock();
-      }
-    } while (done < size);
+        long n = emit(dst, done, size - done);
+        done += n;
+        held += n;
+        if (held >= LOCK_HOLD_BYTES && done < size) {
+          dev.lock.unlock();
+          held = 0;
+          dev.lock.lock();
+        }
+      } while (done < size);
+    } finally {
+      dev.lock.unlock();
+    }
     return done;
   }
 
@@ -228,9 +242,7 @@ final class MemSavingStream implements SavingStream {
       }
     } else {
       n = Math.min(dataLength - dataPos, room);
-      long src = dataOffset + dataPos;
-      MemorySegment.copy(dev.memory, src, dst, at, n);
-      dataCrc.update(dev.memory.asSlice(src, n).asByteBuffer());
+      dev.memoryCrc.copyOut(dataCrc, dataOffset + dataPos, dst, at, n);
       dataPos += n;
       if (dataPos == dataLength) {
         stageSegment.set(StreamFormat.U32, 0, (int) dataCrc.getValue());
