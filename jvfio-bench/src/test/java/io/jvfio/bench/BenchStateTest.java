@@ -18,7 +18,7 @@ class BenchStateTest {
     b.setUp();
     try {
       ByteCounter c = new ByteCounter();
-      long length = StreamFormat.fullStreamLength(1 << 20);
+      long length = StreamFormat.fullStreamLength(1 << 20, MemDevice.Config.DEFAULT_DATA_CRC);
       byte[] first = new byte[(int) length];
       int ops = (int) (3 * length / b.chunk);
       for (long i = 0; i < ops; i++) {
@@ -50,7 +50,7 @@ class BenchStateTest {
     b.setUp();
     try {
       ByteCounter c = new ByteCounter();
-      long length = StreamFormat.fullStreamLength(1 << 20);
+      long length = StreamFormat.fullStreamLength(1 << 20, MemDevice.Config.DEFAULT_DATA_CRC);
       int perStream = (int) ((length + b.chunk - 1) / b.chunk);
       for (int i = 0; i < 2 * perStream; i++) {
         b.write(c);

@@ -73,12 +73,21 @@ public final class MemDevice implements DeviceModel {
 
   /**
    * How a memdev is built: memory size (a positive multiple of 4 KiB), migration flags (0x1, 0x3,
-   * 0x5 or 0x7), workload rate in dirtied pages per second (0: no background workload) and the
-   * workload's seed.
+   * 0x5 or 0x7), workload rate in dirtied pages per second (0: no background workload), the
+   * workload's seed, and whether its saving streams give every chunk a CRC32C of its data ({@code
+   * dataCrc}; without it the device leaves data integrity to the transport, as real devices do, and
+   * the data path reads the memory once). Resuming accepts either form whatever this says.
    */
   public record Config(
-      long memorySize, long migrationFlags, double dirtyPagesPerSecond, long seed) {
+      long memorySize,
+      long migrationFlags,
+      double dirtyPagesPerSecond,
+      long seed,
+      boolean dataCrc) {
     public static final long DEFAULT_MEMORY_SIZE = 4L << 20;
+
+    /** Saving streams of the default configuration: chunks carry a data checksum. */
+    public static final boolean DEFAULT_DATA_CRC = true;
 
     public Config {
       if (memorySize <= 0 || memorySize % PAGE_SIZE != 0 || memorySize > MAX_MEMORY_SIZE) {
@@ -94,7 +103,12 @@ public final class MemDevice implements DeviceModel {
       }
     }
 
-    /** 4 MiB, STOP_COPY|P2P|PRE_COPY, no background workload, seed 1. */
+    /** With the default data checksum choice ({@link #DEFAULT_DATA_CRC}). */
+    public Config(long memorySize, long migrationFlags, double dirtyPagesPerSecond, long seed) {
+      this(memorySize, migrationFlags, dirtyPagesPerSecond, seed, DEFAULT_DATA_CRC);
+    }
+
+    /** 4 MiB, STOP_COPY|P2P|PRE_COPY, no background workload, seed 1, {@link #DEFAULT_DATA_CRC}. */
     public static Config defaults() {
       return new Config(
           DEFAULT_MEMORY_SIZE,
@@ -102,23 +116,29 @@ public final class MemDevice implements DeviceModel {
               | VfioConstants.VFIO_MIGRATION_P2P
               | VfioConstants.VFIO_MIGRATION_PRE_COPY,
           0,
-          1);
+          1,
+          DEFAULT_DATA_CRC);
     }
 
     public Config withMemorySize(long bytes) {
-      return new Config(bytes, migrationFlags, dirtyPagesPerSecond, seed);
+      return new Config(bytes, migrationFlags, dirtyPagesPerSecond, seed, dataCrc);
     }
 
     public Config withMigrationFlags(long flags) {
-      return new Config(memorySize, flags, dirtyPagesPerSecond, seed);
+      return new Config(memorySize, flags, dirtyPagesPerSecond, seed, dataCrc);
     }
 
     public Config withDirtyRate(double pagesPerSecond) {
-      return new Config(memorySize, migrationFlags, pagesPerSecond, seed);
+      return new Config(memorySize, migrationFlags, pagesPerSecond, seed, dataCrc);
     }
 
     public Config withSeed(long s) {
-      return new Config(memorySize, migrationFlags, dirtyPagesPerSecond, s);
+      return new Config(memorySize, migrationFlags, dirtyPagesPerSecond, s, dataCrc);
+    }
+
+    /** Whether saving streams give each chunk a CRC32C of its data. */
+    public Config withDataCrc(boolean on) {
+      return new Config(memorySize, migrationFlags, dirtyPagesPerSecond, seed, on);
     }
   }
 
@@ -671,7 +691,7 @@ public final class MemDevice implements DeviceModel {
         checkAlive();
         return saving != null
             ? saving.remainingEstimate()
-            : StreamFormat.fullStreamLength(config.memorySize());
+            : StreamFormat.fullStreamLength(config.memorySize(), config.dataCrc());
       } finally {
         lock.unlock();
       }

@@ -18,7 +18,8 @@ import java.util.zip.CRC32C;
 /**
  * A memdev resuming session: an incremental parser of the saving stream that accepts any
  * segmentation, down to single bytes. Headers and checksums are gathered in a small staging array;
- * chunk data is copied straight into device memory and checked when its checksum arrives.
+ * chunk data is copied straight into device memory and, when the stream's header says chunks carry
+ * a data checksum, checked when that checksum arrives.
  */
 final class MemResumingStream implements ResumingStream {
   private enum Phase {
@@ -44,6 +45,7 @@ final class MemResumingStream implements ResumingStream {
   private long dataLength;
   private long dataPos;
   private long chunks;
+  private boolean withDataCrc;
   private long consumed;
   private String failure;
   private boolean closed;
@@ -120,10 +122,18 @@ final class MemResumingStream implements ResumingStream {
   private long step(MemorySegment src, long at, long avail) {
     if (phase == Phase.DATA) {
       long n = Math.min(dataLength - dataPos, avail);
-      dev.memoryCrc.copyIn(dataCrc, src, at, dataOffset + dataPos, n);
+      if (withDataCrc) {
+        dev.memoryCrc.copyIn(dataCrc, src, at, dataOffset + dataPos, n);
+      } else {
+        MemorySegment.copy(src, at, dev.memory, dataOffset + dataPos, n);
+      }
       dataPos += n;
       if (dataPos == dataLength) {
-        expect(Phase.TRAILER, TRAILER_SIZE);
+        if (withDataCrc) {
+          expect(Phase.TRAILER, TRAILER_SIZE);
+        } else {
+          chunkDone();
+        }
       }
       return n;
     }
@@ -162,11 +172,13 @@ final class MemResumingStream implements ResumingStream {
     if (version != StreamFormat.VERSION) {
       throw invalid("unsupported version " + version);
     }
+    int flags = stageSegment.get(U32, 12);
     if ((stageSegment.get(U16, 6) & 0xffff) != HEADER_SIZE
-        || stageSegment.get(U32, 12) != 0
+        || (flags & ~StreamFormat.KNOWN_FLAGS) != 0
         || stageSegment.get(U32, 24) != 0) {
       throw invalid("unexpected header size, flags or reserved bits");
     }
+    withDataCrc = (flags & StreamFormat.FLAG_NO_DATA_CRC) == 0;
     int pageSize = stageSegment.get(U32, 8);
     if (pageSize != PAGE_SIZE) {
       throw invalid("page size " + Integer.toUnsignedString(pageSize));
@@ -239,6 +251,10 @@ final class MemResumingStream implements ResumingStream {
               + (firstPage + pageCount)
               + ")");
     }
+    chunkDone();
+  }
+
+  private void chunkDone() {
     received.set((int) firstPage, (int) (firstPage + pageCount));
     chunks++;
     expect(Phase.RECORD, RECORD_HEADER_SIZE);

@@ -1,6 +1,5 @@
 package io.jvfio.devices.memdev;
 
-import static io.jvfio.devices.memdev.StreamFormat.CHUNK_OVERHEAD;
 import static io.jvfio.devices.memdev.StreamFormat.END_SIZE;
 import static io.jvfio.devices.memdev.StreamFormat.HEADER_SIZE;
 import static io.jvfio.devices.memdev.StreamFormat.MAX_CHUNK_PAGES;
@@ -40,6 +39,7 @@ final class MemSavingStream implements SavingStream {
   }
 
   private final MemDevice dev;
+  private final boolean withDataCrc;
   private final long initialLength;
   private boolean stopCopy;
 
@@ -72,7 +72,8 @@ final class MemSavingStream implements SavingStream {
   MemSavingStream(MemDevice dev, boolean precopy) {
     this.dev = dev;
     this.stopCopy = !precopy;
-    this.initialLength = StreamFormat.initialLength(dev.memory.byteSize());
+    this.withDataCrc = dev.config().dataCrc();
+    this.initialLength = StreamFormat.initialLength(dev.memory.byteSize(), withDataCrc);
   }
 
   /** PRE_COPY[_P2P] to STOP_COPY: from now on the stream runs to its end marker. */
@@ -176,14 +177,15 @@ final class MemSavingStream implements SavingStream {
 
   private long dirtyPending() {
     long inFlight = part != Part.NONE && kind == Kind.DIRTY ? recordRemaining : 0;
-    return StreamFormat.dirtyEstimate(dev.dirtyCountLocked()) + inFlight;
+    return StreamFormat.dirtyEstimate(dev.dirtyCountLocked(), withDataCrc) + inFlight;
   }
 
   /** Queues the next record, or returns false when nothing is pending. */
   private boolean nextRecord() {
     if (!headerQueued) {
       headerQueued = true;
-      StreamFormat.encodeHeader(stage, dev.memory.byteSize(), headerCrc);
+      StreamFormat.encodeHeader(
+          stage, dev.memory.byteSize(), StreamFormat.flags(withDataCrc), headerCrc);
       startStaged(Kind.INITIAL, HEADER_SIZE, HEADER_SIZE, false);
       return true;
     }
@@ -217,7 +219,7 @@ final class MemSavingStream implements SavingStream {
     dataLength = (long) n * PAGE_SIZE;
     dataPos = 0;
     dataCrc.reset();
-    startStaged(k, RECORD_HEADER_SIZE, CHUNK_OVERHEAD + dataLength, true);
+    startStaged(k, RECORD_HEADER_SIZE, StreamFormat.chunkOverhead(withDataCrc) + dataLength, true);
   }
 
   private void startStaged(Kind k, int length, long recordLength, boolean thenData) {
@@ -242,13 +244,21 @@ final class MemSavingStream implements SavingStream {
       }
     } else {
       n = Math.min(dataLength - dataPos, room);
-      dev.memoryCrc.copyOut(dataCrc, dataOffset + dataPos, dst, at, n);
+      if (withDataCrc) {
+        dev.memoryCrc.copyOut(dataCrc, dataOffset + dataPos, dst, at, n);
+      } else {
+        MemorySegment.copy(dev.memory, dataOffset + dataPos, dst, at, n);
+      }
       dataPos += n;
       if (dataPos == dataLength) {
-        stageSegment.set(StreamFormat.U32, 0, (int) dataCrc.getValue());
-        stageLength = TRAILER_SIZE;
-        stagePos = 0;
-        part = Part.STAGED;
+        if (withDataCrc) {
+          stageSegment.set(StreamFormat.U32, 0, (int) dataCrc.getValue());
+          stageLength = TRAILER_SIZE;
+          stagePos = 0;
+          part = Part.STAGED;
+        } else {
+          part = Part.NONE;
+        }
       }
     }
     delivered += n;

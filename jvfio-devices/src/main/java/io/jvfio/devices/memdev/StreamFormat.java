@@ -21,8 +21,11 @@ public final class StreamFormat {
   public static final int RECORD_HEADER_SIZE = 24;
   public static final int TRAILER_SIZE = 4;
 
-  /** Bytes a chunk adds to its data: record header and data checksum. */
-  public static final int CHUNK_OVERHEAD = RECORD_HEADER_SIZE + TRAILER_SIZE;
+  /** Header flag: chunks carry no data checksum (a chunk is its record header and its data). */
+  public static final int FLAG_NO_DATA_CRC = 1;
+
+  /** Every header flag this version knows; a stream with any other bit set is refused. */
+  public static final int KNOWN_FLAGS = FLAG_NO_DATA_CRC;
 
   /** The end marker is a bare record header. */
   public static final int END_SIZE = RECORD_HEADER_SIZE;
@@ -48,21 +51,31 @@ public final class StreamFormat {
         | (s.charAt(3) & 0xff) << 24;
   }
 
+  /** The header flags of a stream whose chunks do or do not carry a data checksum. */
+  public static int flags(boolean dataCrc) {
+    return dataCrc ? 0 : FLAG_NO_DATA_CRC;
+  }
+
+  /** Bytes a chunk adds to its data: the record header, and the data checksum if there is one. */
+  public static int chunkOverhead(boolean dataCrc) {
+    return RECORD_HEADER_SIZE + (dataCrc ? TRAILER_SIZE : 0);
+  }
+
   /** Bytes of the initial part of a stream: header plus every page once. */
-  public static long initialLength(long memorySize) {
+  public static long initialLength(long memorySize, boolean dataCrc) {
     long pages = memorySize / PAGE_SIZE;
     long chunks = (pages + MAX_CHUNK_PAGES - 1) / MAX_CHUNK_PAGES;
-    return HEADER_SIZE + chunks * CHUNK_OVERHEAD + memorySize;
+    return HEADER_SIZE + chunks * chunkOverhead(dataCrc) + memorySize;
   }
 
   /** Bytes of a STOP to STOP_COPY stream: the initial part and the end marker. */
-  public static long fullStreamLength(long memorySize) {
-    return initialLength(memorySize) + END_SIZE;
+  public static long fullStreamLength(long memorySize, boolean dataCrc) {
+    return initialLength(memorySize, dataCrc) + END_SIZE;
   }
 
   /** An upper bound of the bytes {@code pages} dirty pages take (one chunk each). */
-  public static long dirtyEstimate(long pages) {
-    return pages * (PAGE_SIZE + CHUNK_OVERHEAD);
+  public static long dirtyEstimate(long pages, boolean dataCrc) {
+    return pages * (PAGE_SIZE + chunkOverhead(dataCrc));
   }
 
   /** CRC32C of {@code b[off..off+len)}, computed with (and resetting) {@code c}. */
@@ -72,14 +85,14 @@ public final class StreamFormat {
     return (int) c.getValue();
   }
 
-  /** Writes the stream header into {@code b[0..32)}. */
-  static void encodeHeader(byte[] b, long memorySize, CRC32C c) {
+  /** Writes the stream header with {@code flags} into {@code b[0..32)}. */
+  static void encodeHeader(byte[] b, long memorySize, int flags, CRC32C c) {
     MemorySegment s = MemorySegment.ofArray(b);
     s.set(U32, 0, MAGIC);
     s.set(U16, 4, (short) VERSION);
     s.set(U16, 6, (short) HEADER_SIZE);
     s.set(U32, 8, PAGE_SIZE);
-    s.set(U32, 12, 0);
+    s.set(U32, 12, flags);
     s.set(U64, 16, memorySize);
     s.set(U32, 24, 0);
     s.set(U32, 28, crc(c, b, 0, 28));

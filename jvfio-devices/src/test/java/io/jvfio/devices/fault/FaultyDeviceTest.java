@@ -30,6 +30,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class FaultyDeviceTest {
+  /** Whether the streams of default-configured devices carry data checksums. */
+  static final boolean CRC = MemDevice.Config.DEFAULT_DATA_CRC;
+
   private static final long SIZE = 256 << 10;
   private final List<MemDevice> devices = new ArrayList<>();
   private final MemDevice mem = memdev(1);
@@ -222,7 +225,8 @@ class FaultyDeviceTest {
     assertThat(dev.name()).isEqualTo("memdev");
     assertThat(dev.inner()).isSameAs(mem);
     assertThat(dev.migration().migrationFlags()).isEqualTo(7);
-    assertThat(dev.migration().stopCopyLength()).isEqualTo(StreamFormat.fullStreamLength(SIZE));
+    assertThat(dev.migration().stopCopyLength())
+        .isEqualTo(StreamFormat.fullStreamLength(SIZE, CRC));
     assertThat(dev.migration().keepsStateAcrossClose()).isFalse();
     assertThat(dev.dmaLogging()).isSameAs(mem.dmaLogging());
   }

@@ -31,6 +31,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class MemDeviceArcsTest {
+  /** Whether the streams of default-configured devices carry data checksums. */
+  static final boolean CRC = MemDevice.Config.DEFAULT_DATA_CRC;
+
   private static final long SIZE = 64 << 10;
   private final List<MemDevice> devices = new ArrayList<>();
 
@@ -137,7 +140,7 @@ class MemDeviceArcsTest {
     assertThat(sim.saving()).isSameAs(s);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     CoreSim.drain(s, out);
-    assertThat((long) out.size()).isEqualTo(StreamFormat.fullStreamLength(SIZE));
+    assertThat((long) out.size()).isEqualTo(StreamFormat.fullStreamLength(SIZE, CRC));
     sim.set(RUNNING);
     assertThat(sim.state()).isEqualTo(RUNNING);
     assertThat(d.state()).isEqualTo(RUNNING);

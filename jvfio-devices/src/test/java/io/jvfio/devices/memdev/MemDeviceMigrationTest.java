@@ -27,6 +27,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class MemDeviceMigrationTest {
+  /** Whether the streams of default-configured devices carry data checksums. */
+  static final boolean CRC = MemDevice.Config.DEFAULT_DATA_CRC;
+
   static final long MIB = 1 << 20;
   private final List<MemDevice> devices = new ArrayList<>();
 
@@ -78,7 +81,7 @@ class MemDeviceMigrationTest {
     CoreSim.drain(s, out);
     assertThat((long) out.size())
         .isEqualTo(announced)
-        .isEqualTo(StreamFormat.fullStreamLength(MIB));
+        .isEqualTo(StreamFormat.fullStreamLength(MIB, CRC));
     assertThat(src.migration().stopCopyLength()).isZero();
     assertThat(s.read(MemorySegment.ofArray(new byte[16]))).isZero(); // permanent end, again
     sim.set(STOP);
@@ -102,7 +105,7 @@ class MemDeviceMigrationTest {
     SavingStream s = (SavingStream) sim.set(PRE_COPY);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     long initial = s.precopyInfo().initialBytes();
-    assertThat(initial).isEqualTo(StreamFormat.initialLength(4 * MIB));
+    assertThat(initial).isEqualTo(StreamFormat.initialLength(4 * MIB, CRC));
     long read = 0;
     for (int round = 0; round < 5; round++) {
       read += CoreSim.drain(s, out, () -> 100_000);
@@ -202,7 +205,7 @@ class MemDeviceMigrationTest {
     SavingStream s = (SavingStream) sim.set(PRE_COPY);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     CoreSim.drain(s, out);
-    assertThat((long) out.size()).isEqualTo(StreamFormat.initialLength(MIB));
+    assertThat((long) out.size()).isEqualTo(StreamFormat.initialLength(MIB, CRC));
     MemorySegment buf = MemorySegment.ofArray(new byte[8192]);
     assertThat(migrationError(() -> s.read(buf)).errno()).isEqualTo(Errno.ENOMSG);
     assertThat(s.readable()).isFalse();
@@ -211,8 +214,8 @@ class MemDeviceMigrationTest {
     src.writeByte(5 * 4096 + 17, (byte) 1);
     assertThat(s.readable()).isTrue();
     assertThat(s.precopyInfo().dirtyBytes())
-        .isEqualTo(StreamFormat.PAGE_SIZE + StreamFormat.CHUNK_OVERHEAD);
-    assertThat(s.read(buf)).isEqualTo(StreamFormat.PAGE_SIZE + StreamFormat.CHUNK_OVERHEAD);
+        .isEqualTo(StreamFormat.PAGE_SIZE + StreamFormat.chunkOverhead(CRC));
+    assertThat(s.read(buf)).isEqualTo(StreamFormat.PAGE_SIZE + StreamFormat.chunkOverhead(CRC));
     assertThat(migrationError(() -> s.read(buf)).errno()).isEqualTo(Errno.ENOMSG);
 
     sim.set(PRE_COPY_P2P);
@@ -230,7 +233,7 @@ class MemDeviceMigrationTest {
     src.fillRandom(9);
     CoreSim sim = new CoreSim(src.migration());
     SavingStream s = (SavingStream) sim.set(PRE_COPY);
-    long initial = StreamFormat.initialLength(MIB);
+    long initial = StreamFormat.initialLength(MIB, CRC);
     assertThat(s.precopyInfo()).isEqualTo(new SavingStream.PrecopyInfo(initial, 0));
     MemorySegment buf = MemorySegment.ofArray(new byte[10_000]);
     long read = 0;
@@ -245,7 +248,7 @@ class MemDeviceMigrationTest {
 
     src.runWorkload(64);
     long dirty = s.precopyInfo().dirtyBytes();
-    assertThat(dirty).isEqualTo(StreamFormat.dirtyEstimate(src.dirtyPageCount())).isPositive();
+    assertThat(dirty).isEqualTo(StreamFormat.dirtyEstimate(src.dirtyPageCount(), CRC)).isPositive();
     long lastDirty = dirty;
     MemorySegment small = buf.asSlice(0, 1000);
     while (s.readable()) {
@@ -260,24 +263,24 @@ class MemDeviceMigrationTest {
   @Test
   void stopCopyLengthIsExactInStopAndAnUpperBoundDuringPrecopy() {
     MemDevice src = device(MIB);
-    assertThat(src.migration().stopCopyLength()).isEqualTo(StreamFormat.fullStreamLength(MIB));
+    assertThat(src.migration().stopCopyLength()).isEqualTo(StreamFormat.fullStreamLength(MIB, CRC));
     CoreSim sim = new CoreSim(src.migration());
     SavingStream s = (SavingStream) sim.set(PRE_COPY);
-    assertThat(src.migration().stopCopyLength()).isEqualTo(StreamFormat.fullStreamLength(MIB));
+    assertThat(src.migration().stopCopyLength()).isEqualTo(StreamFormat.fullStreamLength(MIB, CRC));
     CoreSim.drain(s, new ByteArrayOutputStream());
     assertThat(src.migration().stopCopyLength()).isEqualTo(StreamFormat.END_SIZE);
     // three adjacent pages coalesce into one chunk: the estimate counts three
     src.writeMemory(10 * 4096, MemorySegment.ofArray(new byte[3 * 4096]));
     long estimate = src.migration().stopCopyLength();
-    assertThat(estimate).isEqualTo(StreamFormat.dirtyEstimate(3) + StreamFormat.END_SIZE);
+    assertThat(estimate).isEqualTo(StreamFormat.dirtyEstimate(3, CRC) + StreamFormat.END_SIZE);
     sim.set(STOP_COPY);
     ByteArrayOutputStream rest = new ByteArrayOutputStream();
     CoreSim.drain(s, rest);
     assertThat((long) rest.size())
-        .isEqualTo(3 * 4096 + StreamFormat.CHUNK_OVERHEAD + StreamFormat.END_SIZE)
+        .isEqualTo(3 * 4096 + StreamFormat.chunkOverhead(CRC) + StreamFormat.END_SIZE)
         .isLessThanOrEqualTo(estimate);
     sim.set(STOP);
-    assertThat(src.migration().stopCopyLength()).isEqualTo(StreamFormat.fullStreamLength(MIB));
+    assertThat(src.migration().stopCopyLength()).isEqualTo(StreamFormat.fullStreamLength(MIB, CRC));
   }
 
   private byte[] savedImage(long size, long seed) {
@@ -381,7 +384,7 @@ class MemDeviceMigrationTest {
   private static byte[] stream(long memorySize, byte[]... records) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] h = new byte[StreamFormat.HEADER_SIZE];
-    StreamFormat.encodeHeader(h, memorySize, new java.util.zip.CRC32C());
+    StreamFormat.encodeHeader(h, memorySize, StreamFormat.flags(CRC), new java.util.zip.CRC32C());
     out.writeBytes(h);
     for (byte[] r : records) {
       out.writeBytes(r);
@@ -437,7 +440,7 @@ class MemDeviceMigrationTest {
         assertThat(r.write(buf.asSlice(0, n))).isEqualTo(n);
         total += n;
       }
-      assertThat(total).isEqualTo(StreamFormat.fullStreamLength(size));
+      assertThat(total).isEqualTo(StreamFormat.fullStreamLength(size, CRC));
     }
     sim.set(STOP);
     d.set(STOP);
@@ -459,7 +462,7 @@ class MemDeviceMigrationTest {
     assertThat(src.digest()).isEqualTo(digest);
     // a new session starts over
     SavingStream s2 = (SavingStream) sim.set(PRE_COPY);
-    assertThat(s2.precopyInfo().initialBytes()).isEqualTo(StreamFormat.initialLength(MIB));
+    assertThat(s2.precopyInfo().initialBytes()).isEqualTo(StreamFormat.initialLength(MIB, CRC));
 
     src.reset();
     MemDevice zero = device(MIB);
