@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
 
 /** The fault wrapper's failures as a VMM sees them through the syscall layer. */
 class FaultsThroughTheCoreTest {
+  /** The checksummed stream form, so the destination itself catches a flipped data byte. */
   private static MemDevice memdev() {
-    return new MemDevice(MemDevice.Config.defaults().withMemorySize(256 << 10));
+    return new MemDevice(MemDevice.Config.defaults().withMemorySize(256 << 10).withDataCrc(true));
   }
 
   @Test

@@ -86,8 +86,11 @@ public final class MemDevice implements DeviceModel {
       boolean dataCrc) {
     public static final long DEFAULT_MEMORY_SIZE = 4L << 20;
 
-    /** Saving streams of the default configuration: chunks carry a data checksum. */
-    public static final boolean DEFAULT_DATA_CRC = true;
+    /**
+     * Saving streams of the default configuration carry no data checksums: the transport checks
+     * payloads (one CRC32C per byte per side), as it must for real devices.
+     */
+    public static final boolean DEFAULT_DATA_CRC = false;
 
     public Config {
       if (memorySize <= 0 || memorySize % PAGE_SIZE != 0 || memorySize > MAX_MEMORY_SIZE) {

@@ -30,8 +30,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class FaultyDeviceTest {
-  /** Whether the streams of default-configured devices carry data checksums. */
-  static final boolean CRC = MemDevice.Config.DEFAULT_DATA_CRC;
+  /** The checksummed stream form, so the destination itself catches a flipped data byte. */
+  static final boolean CRC = true;
 
   private static final long SIZE = 256 << 10;
   private final List<MemDevice> devices = new ArrayList<>();
@@ -45,7 +45,7 @@ class FaultyDeviceTest {
   }
 
   private MemDevice memdev(long seed) {
-    MemDevice d = new MemDevice(MemDevice.Config.defaults().withMemorySize(SIZE));
+    MemDevice d = new MemDevice(MemDevice.Config.defaults().withMemorySize(SIZE).withDataCrc(CRC));
     d.fillRandom(seed);
     devices.add(d);
     return d;
