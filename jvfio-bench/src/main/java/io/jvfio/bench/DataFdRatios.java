@@ -243,15 +243,32 @@ public final class DataFdRatios {
     return run(options, null);
   }
 
-  /** Runs the benchmarks; JMH's own progress goes to {@code log} when it is not null. */
+  /**
+   * Runs the benchmarks; JMH's own progress goes to {@code log} when it is not null. Each data fd
+   * benchmark runs right after its baseline at the same chunk size (one JMH run per pair), so a
+   * machine whose speed drifts, as a shared one does, moves both sides of a ratio alike.
+   */
   public static Result run(Options options, PrintStream log) {
-    String[] chunks = options.chunkSizes().stream().map(String::valueOf).toArray(String[]::new);
+    List<Measurement> measured = new ArrayList<>();
+    for (int chunk : options.chunkSizes()) {
+      measured.addAll(
+          runPair(options, chunk, DataFdReadBench.class, READ_METHOD, COPY_OUT_METHOD, log));
+      measured.addAll(
+          runPair(options, chunk, DataFdWriteBench.class, WRITE_METHOD, COPY_IN_METHOD, log));
+    }
+    return new Result(options, ratios(measured));
+  }
+
+  private static String exactly(Class<?> bench, String method) {
+    return "^" + bench.getName().replace(".", "\\.") + "\\." + method + "$";
+  }
+
+  private static List<Measurement> runPair(
+      Options options, int chunk, Class<?> dataFd, String method, String copy, PrintStream log) {
     OptionsBuilder b = new OptionsBuilder();
-    b.include("^" + DataFdReadBench.class.getName().replace(".", "\\.") + "\\." + READ_METHOD + "$")
-        .include(
-            "^" + DataFdWriteBench.class.getName().replace(".", "\\.") + "\\." + WRITE_METHOD + "$")
-        .include("^" + CopyBench.class.getName().replace(".", "\\.") + "\\.copy(In|Out)$")
-        .param("chunk", chunks)
+    b.include(exactly(dataFd, method))
+        .include(exactly(CopyBench.class, copy))
+        .param("chunk", String.valueOf(chunk))
         .param("memoryMib", String.valueOf(options.memoryMib()))
         .forks(options.forks())
         .warmupIterations(options.warmupIterations())
@@ -288,7 +305,11 @@ public final class DataFdRatios {
               Integer.parseInt(p.getParam("chunk")),
               bytes.getScore()));
     }
-    return new Result(options, ratios(measured));
+    if (measured.size() != 2) {
+      throw new IllegalStateException(
+          "expected " + method + " and " + copy + " at " + chunk + " bytes, JMH ran " + measured);
+    }
+    return measured;
   }
 
   /** {@code DataFdRatios [--quick|--smoke]}: runs and prints the table. */
