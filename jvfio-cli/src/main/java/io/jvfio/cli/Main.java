@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       FsmCommand.class,
       ResetCommand.class,
       MigrateCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

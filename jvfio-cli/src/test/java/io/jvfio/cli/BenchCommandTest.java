@@ -1,0 +1,117 @@
+package io.jvfio.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jvfio.bench.DataFdRatios;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class BenchCommandTest {
+  private record Result(int code, String out, String err) {}
+
+  private static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    int code = cli.execute(args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  /** The shortest real run: in this JVM, no warmup, one 30 ms iteration per benchmark. */
+  private static final String[] SHORTEST = {
+    "--forks", "0", "--warmups", "0", "--iterations", "1", "--time-ms", "30", "--memory-mib", "8"
+  };
+
+  private static String[] datafd(String... more) {
+    String[] args = new String[2 + SHORTEST.length + more.length];
+    args[0] = "bench";
+    args[1] = "datafd";
+    System.arraycopy(SHORTEST, 0, args, 2, SHORTEST.length);
+    System.arraycopy(more, 0, args, 2 + SHORTEST.length, more.length);
+    return args;
+  }
+
+  @Test
+  void datafdJsonHasBothDirectionsAtEveryChunkSizeWithRatios() {
+    Result r = run(datafd("--json"));
+    assertThat(r.code()).as(r.err()).isZero();
+    String json = r.out().strip();
+    assertThat(json.lines()).hasSize(1);
+    assertThat(json).startsWith("{\"benchmark\":\"datafd\",\"memoryMib\":8,\"forks\":0,");
+    Matcher m =
+        Pattern.compile(
+                "\\{\"direction\":\"(read|write)\",\"chunkBytes\":(\\d+),"
+                    + "\"dataFdBytesPerSec\":(\\d+),\"copyBytesPerSec\":(\\d+),\"ratio\":([0-9.]+)\\}")
+            .matcher(json);
+    StringBuilder seen = new StringBuilder();
+    while (m.find()) {
+      seen.append(m.group(1)).append(' ').append(m.group(2)).append(';');
+      assertThat(Long.parseLong(m.group(3))).isPositive();
+      assertThat(Long.parseLong(m.group(4))).isPositive();
+      assertThat(Double.parseDouble(m.group(5))).isPositive();
+    }
+    assertThat(seen.toString())
+        .isEqualTo("read 4096;read 65536;read 1048576;write 4096;write 65536;write 1048576;");
+    assertThat(r.err()).contains("12 JMH benchmarks");
+  }
+
+  @Test
+  void datafdTableHasARowPerDirectionAndChunk() {
+    Result r = run(datafd("--chunks", "4096,65536"));
+    assertThat(r.code()).as(r.err()).isZero();
+    List<String> rows = r.out().lines().skip(2).toList();
+    assertThat(rows).hasSize(4);
+    assertThat(rows.get(0)).matches("read +4 KiB +[0-9.]+ GB/s +[0-9.]+ GB/s +[0-9]+\\.[0-9]{2}");
+    assertThat(rows.get(3)).matches("write +64 KiB +[0-9.]+ GB/s +[0-9.]+ GB/s +[0-9]+\\.[0-9]{2}");
+  }
+
+  @Test
+  void badSettingsAreUsageErrors() {
+    Result zero = run("bench", "datafd", "--iterations", "0");
+    assertThat(zero.code()).isEqualTo(2);
+    assertThat(zero.err()).contains("iterations >= 1");
+    Result time = run("bench", "datafd", "--time-ms", "0");
+    assertThat(time.code()).isEqualTo(2);
+    assertThat(time.err()).contains("--time-ms must be positive");
+    Result small = run("bench", "datafd", "--memory-mib", "1");
+    assertThat(small.code()).isEqualTo(2);
+    assertThat(small.err()).contains("at least two of the largest chunk");
+    Result parent = run("bench");
+    assertThat(parent.code()).isZero();
+    assertThat(parent.out()).contains("datafd");
+  }
+
+  @Test
+  void quickAndStandardSettingsAndOverrides() throws Exception {
+    BenchCommand.DataFd d = new BenchCommand.DataFd();
+    new CommandLine(d).parseArgs("--quick", "--iterations", "5");
+    DataFdRatios.Options o = d.options();
+    assertThat(o.iterations()).isEqualTo(5);
+    assertThat(o.iterationTime()).isEqualTo(DataFdRatios.Options.quick().iterationTime());
+    assertThat(o.forks()).isEqualTo(1);
+    BenchCommand.DataFd s = new BenchCommand.DataFd();
+    new CommandLine(s).parseArgs();
+    assertThat(s.options()).isEqualTo(DataFdRatios.Options.standard());
+  }
+
+  @Test
+  void jsonRoundsRatesAndRatios() {
+    DataFdRatios.Result r =
+        new DataFdRatios.Result(
+            DataFdRatios.Options.quick(),
+            List.of(DataFdRatios.Ratio.of("read", 4096, 12.5e9, 20e9)));
+    assertThat(Json.compact(BenchCommand.json(r)))
+        .isEqualTo(
+            "{\"benchmark\":\"datafd\",\"memoryMib\":64,\"forks\":1,\"warmupIterations\":1,"
+                + "\"warmupMs\":1000,\"iterations\":3,\"iterationMs\":300,\"ratios\":["
+                + "{\"direction\":\"read\",\"chunkBytes\":4096,\"dataFdBytesPerSec\":12500000000,"
+                + "\"copyBytesPerSec\":20000000000,\"ratio\":0.625}]}");
+  }
+}
