@@ -4,8 +4,8 @@ import io.jvfio.devices.memdev.MemDevice;
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
 import io.jvfio.migration.engine.MigratingDevice;
-import io.jvfio.migration.engine.MigrationDestination;
 import io.jvfio.migration.engine.MigrationOptions;
+import io.jvfio.migration.engine.MigrationReceiver;
 import io.jvfio.migration.engine.MigrationSource;
 import io.jvfio.migration.engine.ProgressListener;
 import io.jvfio.migration.report.MigrationReport;
@@ -64,8 +64,25 @@ final class MigrateCommand implements Runnable {
         names = "--timeout-ms",
         paramLabel = "N",
         defaultValue = "30000",
-        description = "how long to wait for the peer (default: ${DEFAULT-VALUE})")
+        description =
+            "the longest wait for the peer: to connect or be connected, for each record or"
+                + " message, for each write (default: ${DEFAULT-VALUE})")
     long timeoutMs;
+
+    @Option(
+        names = "--deadline-ms",
+        paramLabel = "N",
+        defaultValue = "600000",
+        description =
+            "the whole migration must end within this, else it fails and the devices run on at"
+                + " the source (default: ${DEFAULT-VALUE})")
+    long deadlineMs;
+
+    MigrationOptions options() {
+      return MigrationOptions.defaults()
+          .withPeerTimeout(Duration.ofMillis(timeoutMs))
+          .withDeadline(Duration.ofMillis(deadlineMs));
+    }
 
     MemDevice.Config memdev(double rate) {
       return MemDevice.Config.defaults().withMemorySize(memdevMib << 20).withDirtyRate(rate);
@@ -122,17 +139,43 @@ final class MigrateCommand implements Runnable {
         description = "wait for the receiver to approve the switchover")
     boolean switchoverAck;
 
+    @Option(
+        names = "--max-precopy-ms",
+        paramLabel = "N",
+        defaultValue = "30000",
+        description =
+            "how long precopy may try to converge before --on-no-convergence applies (default:"
+                + " ${DEFAULT-VALUE})")
+    long maxPrecopyMs;
+
+    @Option(
+        names = "--on-no-convergence",
+        paramLabel = "WHAT",
+        defaultValue = "keep-iterating",
+        description =
+            "when precopy has not converged within --max-precopy-ms: keep-iterating (until the"
+                + " deadline, as QEMU), fail, or switchover (the overrun is reported)"
+                + " (default: ${DEFAULT-VALUE})")
+    String onNoConvergence;
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
-      MigrationOptions options =
-          MigrationOptions.defaults()
-              .withDowntimeLimit(Duration.ofMillis(downtimeMs))
-              .withSwitchoverAck(switchoverAck)
-              .withPeerTimeout(Duration.ofMillis(timeoutMs));
+      MigrationOptions options;
+      try {
+        options =
+            options()
+                .withDowntimeLimit(Duration.ofMillis(downtimeMs))
+                .withSwitchoverAck(switchoverAck)
+                .withMaxPrecopy(Duration.ofMillis(maxPrecopyMs))
+                .withOnNoConvergence(noConvergence(onNoConvergence));
+      } catch (IllegalArgumentException e) {
+        err.println("jvfio migrate send: " + e.getMessage());
+        return 2;
+      }
       try (Host host = MigrationHosts.build(topology, memdev(0))) {
         HostProcess vmm = host.process("vmm");
         List<MigratingDevice> list =
@@ -155,6 +198,17 @@ final class MigrateCommand implements Runnable {
     }
   }
 
+  static MigrationOptions.NoConvergence noConvergence(String text) {
+    return switch (text) {
+      case "keep-iterating" -> MigrationOptions.NoConvergence.KEEP_ITERATING;
+      case "fail" -> MigrationOptions.NoConvergence.FAIL;
+      case "switchover" -> MigrationOptions.NoConvergence.SWITCHOVER;
+      default ->
+          throw new IllegalArgumentException(
+              "--on-no-convergence '" + text + "' is not one of keep-iterating, fail, switchover");
+    };
+  }
+
   @Command(
       name = "receive",
       mixinStandardHelpOptions = true,
@@ -173,26 +227,40 @@ final class MigrateCommand implements Runnable {
     public Integer call() throws IOException {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
-      MigrationOptions options =
-          MigrationOptions.defaults().withPeerTimeout(Duration.ofMillis(timeoutMs));
+      MigrationOptions options;
+      try {
+        options = options();
+      } catch (IllegalArgumentException e) {
+        err.println("jvfio migrate receive: " + e.getMessage());
+        return 2;
+      }
       try (Host host = MigrationHosts.build(topology, memdev(0))) {
         HostProcess vmm = host.process("vmm");
         List<MigratingDevice> list =
             MigrationHosts.open(host, vmm, MigrationHosts.select(host, null));
         try (TcpListener listener = TcpTransport.listen(TcpTransport.parse(listen))) {
           if (!json) {
-            err.println("jvfio migrate receive: listening on " + listener.localAddress());
+            err.println(
+                "jvfio migrate receive: listening on "
+                    + TcpTransport.format(listener.localAddress()));
             err.flush();
           }
-          Channel ch;
-          try {
-            ch = listener.accept(Duration.ofMillis(timeoutMs));
-          } catch (IOException e) {
-            err.println("jvfio migrate receive: no sender came: " + e.getMessage());
+          MigrationReceiver receiver =
+              new MigrationReceiver(
+                  listener,
+                  list,
+                  options,
+                  progress(err),
+                  line -> {
+                    err.println("jvfio migrate receive: " + line);
+                    err.flush();
+                  });
+          MigrationReport report = receiver.run(Duration.ofMillis(timeoutMs));
+          if (report == null) {
+            err.println(
+                "jvfio migrate receive: no sender started a migration within " + timeoutMs + " ms");
             return 1;
           }
-          MigrationReport report = new MigrationDestination(list, ch, options, progress(err)).run();
-          ch.close();
           return finish(report, out, err);
         }
       } catch (IllegalArgumentException e) {

@@ -10,8 +10,10 @@ import io.jvfio.migration.wire.BackWriter;
 import io.jvfio.migration.wire.DeviceIdentity;
 import io.jvfio.migration.wire.Marker;
 import io.jvfio.migration.wire.Record;
+import io.jvfio.migration.wire.WireFormat;
 import io.jvfio.migration.wire.WireReader;
 import java.io.IOException;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +33,9 @@ public final class MigrationDestination {
   private final long[] received;
   private final List<String> notes = new ArrayList<>();
   private long bytes;
+  private boolean touched;
+  private long downtimeNanos;
+  private long limitNanos;
 
   public MigrationDestination(
       List<MigratingDevice> devices,
@@ -44,34 +49,87 @@ public final class MigrationDestination {
     this.received = new long[devices.size()];
   }
 
+  /**
+   * What a receiver learnt from one connection before touching any device: the session nonce it
+   * sent, the checked header, and the reader and writer of that connection.
+   */
+  public record Greeting(
+      Channel channel, BackWriter back, WireReader in, List<DeviceIdentity> devices) {}
+
+  /** The largest DATA payload a record may claim; the reader holds at most a window of it. */
+  static final long MAX_PAYLOAD = 64L << 20;
+
+  /**
+   * The receiver's half of the handshake on a new connection: sends HELLO with a fresh session
+   * nonce, then reads and checks the sender's header (which must echo it) within the peer timeout.
+   * Touches no device.
+   */
+  public static Greeting greet(Channel channel, MigrationOptions options) throws IOException {
+    channel.setReadTimeout(options.peerTimeout());
+    channel.setWriteTimeout(options.peerTimeout());
+    byte[] nonce = new byte[WireFormat.NONCE_BYTES];
+    RANDOM.nextBytes(nonce);
+    BackWriter back = new BackWriter(channel);
+    back.hello(nonce);
+    WireReader in = new WireReader(channel, MAX_PAYLOAD, nonce);
+    in.setRecordTimeout(options.peerTimeout());
+    return new Greeting(channel, back, in, in.header());
+  }
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** Greets the sender on this channel, then runs the migration it brings. */
   public MigrationReport run() {
+    Greeting g;
+    try {
+      g = greet(channel, options);
+    } catch (IOException | RuntimeException e) {
+      String error = MigrationSource.describe(e);
+      try {
+        BackWriter back = new BackWriter(channel);
+        channel.setDeadline(System.nanoTime() + ABORT_NANOS);
+        back.abort(error);
+      } catch (IOException | RuntimeException x) {
+        notes.add("could not tell the source: " + MigrationSource.describe(x));
+      }
+      channel.close();
+      return report(false, error, 0);
+    }
+    return run(g);
+  }
+
+  /** How long telling the source about a failure may take. */
+  private static final long ABORT_NANOS = 1_000_000_000L;
+
+  /** Runs the migration a sender announced in {@code g} (from {@link #greet}) on this channel. */
+  public MigrationReport run(Greeting g) {
     long t0 = System.nanoTime();
     String error = null;
     boolean completed = false;
-    long stoppedAt = 0;
-    BackWriter back = new BackWriter(channel);
+    BackWriter back = g.back();
+    WireReader in = g.in();
+    channel.setDeadline(t0 + options.deadline().toNanos());
+    Thread keepAlive = Thread.ofVirtual().name("migration-keep-alive").start(() -> keepAlive(back));
     try {
-      channel.setReadTimeout(options.peerTimeout());
-      WireReader in = new WireReader(channel, 64L << 20);
-      match(in.header());
+      match(g.devices());
       phase("resuming");
+      touched = true;
       for (MigratingDevice d : devices) {
         d.migration().set(RESUMING);
       }
       receive(in, back);
-      stoppedAt = System.nanoTime();
       for (MigratingDevice d : devices) {
         d.migration().set(STOP);
       }
       // loaded and validated; the devices run only when the source commits, so that both ends
       // never run them
       back.result(true, "loaded, waiting for the source to commit", Map.of());
-      back.flush();
       var decision = in.decision();
       if (decision.isPresent()) {
         throw new MigrationFailure(
             "the source aborted after sending everything: " + decision.get());
       }
+      long commitRead = System.nanoTime();
       for (MigratingDevice d : devices) {
         if (d.migration().hasP2P()) {
           d.migration().set(RUNNING_P2P);
@@ -80,22 +138,53 @@ public final class MigrationDestination {
       for (MigratingDevice d : devices) {
         d.migration().set(RUNNING);
       }
+      long running = System.nanoTime();
       completed = true;
       try {
-        back.result(true, "every device is RUNNING", Map.of());
-        back.flush();
+        back.result(true, "every device is RUNNING", running - commitRead, Map.of());
+        WireReader.Outcome outcome = in.outcome();
+        downtimeNanos = outcome.downtimeNanos();
+        limitNanos = outcome.limitNanos();
       } catch (IOException e) {
-        // the source committed already; only its downtime measurement misses this
-        notes.add("could not confirm RUNNING to the source: " + MigrationSource.describe(e));
+        // the source committed already; only the shared downtime figure is missing
+        notes.add(
+            "the source's measured downtime did not arrive ("
+                + MigrationSource.describe(e)
+                + "); the downtime shown counts only this end, from the commit until every device"
+                + " ran");
+        downtimeNanos = running - commitRead;
       }
     } catch (IOException | RuntimeException e) {
       error = MigrationSource.describe(e);
       phase("recovering");
+      keepAlive.interrupt();
+      channel.setDeadline(
+          System.nanoTime() + Math.min(options.peerTimeout().toNanos(), ABORT_NANOS));
       recover(back, error);
+    } finally {
+      keepAlive.interrupt();
     }
     long totalMs = (long) ((System.nanoTime() - t0) / 1e6);
-    double loadMs = stoppedAt == 0 ? 0 : (System.nanoTime() - stoppedAt) / 1e6;
-    return report(completed, error, loadMs, totalMs);
+    return report(completed, error, totalMs);
+  }
+
+  /**
+   * Shows the source that this end is alive while it works; a keep-alive that cannot be written
+   * closes the channel, so the engine's own wait ends at once.
+   */
+  private void keepAlive(BackWriter back) {
+    long period = options.keepAlive().toNanos();
+    try {
+      while (!Thread.currentThread().isInterrupted()) {
+        java.util.concurrent.locks.LockSupport.parkNanos(period);
+        if (Thread.currentThread().isInterrupted()) {
+          return;
+        }
+        back.keepAlive();
+      }
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+    }
   }
 
   private void match(List<DeviceIdentity> incoming) {
@@ -131,6 +220,7 @@ public final class MigrationDestination {
   }
 
   private void receive(WireReader in, BackWriter back) throws IOException {
+    boolean[] acked = new boolean[devices.size()];
     while (true) {
       Record r = in.next();
       switch (r) {
@@ -142,8 +232,14 @@ public final class MigrationDestination {
           progress.progress(bytes, 0, 0);
         }
         case Record.Section s when s.marker() == Marker.INIT_DATA_SENT -> {
+          if (acked[s.device()]) {
+            throw new MigrationFailure(
+                "device "
+                    + s.device()
+                    + " announced INIT_DATA_SENT twice: a confused or hostile sender");
+          }
+          acked[s.device()] = true;
           back.switchoverAck(s.device());
-          back.flush();
         }
         case Record.Section s -> {}
         case Record.Config c ->
@@ -159,7 +255,7 @@ public final class MigrationDestination {
 
   /** Every local device is reset (RUNNING with no partial state), and the source is told. */
   private void recover(BackWriter back, String error) {
-    for (MigratingDevice d : devices) {
+    for (MigratingDevice d : touched ? devices : List.<MigratingDevice>of()) {
       try {
         d.device().reset();
         notes.add(d.bdf() + " reset");
@@ -181,7 +277,7 @@ public final class MigrationDestination {
     timeline.sample(bytes, 0, p, true);
   }
 
-  private MigrationReport report(boolean completed, String error, double loadMs, long totalMs) {
+  private MigrationReport report(boolean completed, String error, long totalMs) {
     // the timeline ends with the migration, not with the digests computed for the report
     timeline.sample(bytes, 0, completed ? "done" : "failed", true);
     List<MigrationReport.DeviceReport> per = new ArrayList<>();
@@ -201,11 +297,12 @@ public final class MigrationDestination {
     return new MigrationReport(
         completed ? "completed" : "failed",
         per,
-        loadMs,
+        downtimeNanos / 1e6,
         totalMs,
         seconds > 0 ? bytes / seconds : 0,
         timeline.samples(),
         error,
-        List.copyOf(notes));
+        List.copyOf(notes),
+        limitNanos / 1e6);
   }
 }

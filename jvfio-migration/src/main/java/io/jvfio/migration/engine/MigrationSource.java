@@ -9,6 +9,8 @@ import io.jvfio.migration.transport.Channel;
 import io.jvfio.migration.wire.BackMessage;
 import io.jvfio.migration.wire.BackReader;
 import io.jvfio.migration.wire.DeviceIdentity;
+import io.jvfio.migration.wire.WireFormat;
+import io.jvfio.migration.wire.WireReader;
 import io.jvfio.migration.wire.WireWriter;
 import io.jvfio.uapi.vfio.MigrationState;
 import java.io.IOException;
@@ -44,6 +46,12 @@ public final class MigrationSource {
   private String phase = "setup";
   private long quiesceStartNanos;
   private WireWriter writer;
+  private long deadlineAt;
+  private boolean touched;
+  private long arcNanos;
+  private final Bandwidth bandwidth = new Bandwidth();
+  private long predictedNanos = Long.MAX_VALUE;
+  private long downtimeNanos;
 
   public MigrationSource(
       List<MigratingDevice> devices,
@@ -65,30 +73,33 @@ public final class MigrationSource {
   /** Runs the migration; never throws for a migration failure: the report says what happened. */
   public MigrationReport run() {
     long t0 = System.nanoTime();
+    deadlineAt = t0 + options.deadline().toNanos();
     String error = null;
-    double downtimeMs = 0;
     boolean completed = false;
     Thread backReader = null;
     boolean checked = false;
     try (Arena arena = Arena.ofConfined()) {
       checkDevices();
       checked = true;
-      // The destination says nothing until it approves or answers, however long precopy runs:
-      // the back-channel reader waits without a limit, and awaitResult bounds the wait for the
-      // answer by the peer timeout.
-      channel.setReadTimeout(Duration.ZERO);
+      channel.setReadTimeout(options.peerTimeout());
+      channel.setWriteTimeout(options.peerTimeout());
+      channel.setDeadline(deadlineAt);
+      BackReader backIn = new BackReader(channel, devices.size());
+      backIn.setMessageTimeout(options.peerTimeout());
+      byte[] nonce = greet(backIn);
       WireWriter out = new WireWriter(channel);
       writer = out;
-      backReader = Thread.ofVirtual().name("migration-back-channel").start(this::readBackChannel);
-      MemorySegment chunk = arena.allocate(options.chunkBytes());
-      out.header(identities());
+      backReader =
+          Thread.ofVirtual().name("migration-back-channel").start(() -> readBackChannel(backIn));
+      MemorySegment chunk = arena.allocate(options.chunkBytes(), 4096);
+      out.header(nonce, identities());
       setup(out);
       precopy(out, chunk);
+      // downtime starts as the first device leaves a running state
       quiesceStartNanos = System.nanoTime();
       quiesce();
       stopCopy(out, chunk);
       out.trailer();
-      out.flush();
       phase("completing");
       BackMessage.Result loaded = awaitResult();
       if (!loaded.ok()) {
@@ -96,8 +107,10 @@ public final class MigrationSource {
       }
       // the decision: from here the destination runs the devices, so the two ends never both do
       out.commit();
+      long commitNanos = System.nanoTime();
       completed = true;
       BackMessage after = awaitAnswer();
+      long answerNanos = System.nanoTime();
       if (after instanceof BackMessage.Result r && !r.ok()
           || after instanceof BackMessage.Abort a && a != connectionLost) {
         // the destination could not run them and reset its devices: the source may run them again
@@ -109,12 +122,20 @@ public final class MigrationSource {
         throw new MigrationFailure(
             "the destination could not run the devices after the commit: " + why);
       }
-      if (!(after instanceof BackMessage.Result)) {
+      if (after instanceof BackMessage.Result r) {
+        downtimeNanos = Downtime.total(quiesceStartNanos, commitNanos, answerNanos, r.nanos());
+        try {
+          out.outcome(downtimeNanos, options.downtimeLimit().toNanos());
+        } catch (IOException e) {
+          notes.add("could not send the measured downtime to the destination: " + describe(e));
+        }
+      } else {
+        downtimeNanos = answerNanos - quiesceStartNanos;
         notes.add(
             "the destination did not confirm that the devices run; after the commit they are its"
-                + " own, so the source keeps its devices stopped");
+                + " own, so the source keeps its devices stopped (the downtime shown is the time"
+                + " until the source gave up waiting)");
       }
-      downtimeMs = (System.nanoTime() - quiesceStartNanos) / 1e6;
       // the destination runs the devices now: the migration has completed, and a source device
       // must never run again. They stop only now, so that it does not add to the downtime; one that
       // cannot stop is reset (QEMU's set_state_or_reset in save_cleanup).
@@ -128,11 +149,15 @@ public final class MigrationSource {
         // committed: the destination owns the devices now, whatever failed afterwards
         notes.add("after the commit: " + error);
         error = null;
-        return report(true, null, downtimeMs, (long) ((System.nanoTime() - t0) / 1e6));
+        return report(true, null, (long) ((System.nanoTime() - t0) / 1e6));
       }
       phase("recovering");
+      // whatever limit ended the migration, the abort and the recovery get a short time of their
+      // own
+      channel.setDeadline(
+          System.nanoTime() + Math.min(options.peerTimeout().toNanos(), ABORT_NANOS));
       tellDestination(error);
-      if (checked) {
+      if (touched) {
         recover();
       } else {
         // refused before any device was touched: leave each one as it is
@@ -143,7 +168,41 @@ public final class MigrationSource {
         backReader.interrupt();
       }
     }
-    return report(completed, error, downtimeMs, (long) ((System.nanoTime() - t0) / 1e6));
+    return report(completed, error, (long) ((System.nanoTime() - t0) / 1e6));
+  }
+
+  /** How long the abort to the destination may take once the migration failed. */
+  private static final long ABORT_NANOS = 1_000_000_000L;
+
+  /**
+   * The receiver's HELLO: its wire version (which must be ours) and the session nonce to echo. A
+   * receiver that is busy answers with an ABORT instead.
+   */
+  private byte[] greet(BackReader in) throws IOException {
+    BackMessage m;
+    try {
+      m = in.next();
+    } catch (java.net.SocketTimeoutException e) {
+      throw new MigrationFailure(
+          "the receiver sent no greeting within "
+              + options.peerTimeout().toMillis()
+              + " ms: it is not a jvfio receiver, or one older than wire format "
+              + WireFormat.VERSION
+              + " (which greets first)",
+          e);
+    }
+    return switch (m) {
+      case BackMessage.Hello h -> {
+        if (h.version() != WireFormat.VERSION) {
+          throw new MigrationFailure(WireReader.versionMismatch("receiver", h.version()));
+        }
+        yield h.nonce();
+      }
+      case BackMessage.Abort a -> throw new MigrationFailure("the receiver refused: " + a.reason());
+      default ->
+          throw new MigrationFailure(
+              "the receiver's first message was " + m + ", not its greeting (HELLO)");
+    };
   }
 
   private void stopAfterCompletion(MigratingDevice d) {
@@ -194,7 +253,10 @@ public final class MigrationSource {
     for (int i = 0; i < devices.size(); i++) {
       Migration m = devices.get(i).migration();
       if (m.hasPreCopy()) {
+        touched = true;
+        long t = System.nanoTime();
         m.set(PRE_COPY);
+        arcNanos = Math.max(arcNanos, System.nanoTime() - t);
       }
       out.setup(i);
       out.endOfState(i);
@@ -202,20 +264,51 @@ public final class MigrationSource {
     out.flush();
   }
 
-  private long pendingEstimate() {
+  /**
+   * What stop-copy still has to move: per device its MIG_DATA_SIZE (which the uAPI defines as the
+   * bytes needed to complete stop-copy, unread precopy data included), or the precopy bytes it
+   * reports when a driver counts those apart and they are larger. Never the sum of both: that would
+   * count the same bytes twice.
+   */
+  long pendingEstimate() {
     long pending = 0;
     dirtyNow = 0;
     for (MigratingDevice d : devices) {
       Migration m = d.migration();
-      pending += m.stopCopySize();
+      long stopCopy = m.stopCopySize();
+      long precopy = 0;
       if (m.hasPreCopy() && m.hasDataStream()) {
         Migration.PrecopyInfo info = m.precopyInfo();
         dirtyNow += info.dirtyBytes();
-        pending += info.initialBytes() + info.dirtyBytes();
+        precopy = info.initialBytes() + info.dirtyBytes();
       }
+      pending += Math.max(stopCopy, precopy);
     }
     return pending;
   }
+
+  /**
+   * The downtime a switchover now would take, in nanoseconds: the pending bytes at the measured
+   * busy rate, plus the fixed part (every device's quiesce and stop-copy arcs here and its arcs at
+   * the destination, and the commit round trip). Long.MAX_VALUE while the rate is unknown and there
+   * is more than a little to move.
+   */
+  long predictDowntimeNanos(long pending, double bytesPerSecond) {
+    long fixed = FIXED_NANOS + 4L * devices.size() * arcNanos;
+    if (bytesPerSecond <= 0) {
+      return pending <= SMALL_PENDING ? fixed : Long.MAX_VALUE;
+    }
+    return fixed + (long) (pending / bytesPerSecond * 1e9);
+  }
+
+  /** The commit round trip and the trailer, on a local link. */
+  private static final long FIXED_NANOS = 2_000_000L;
+
+  /** Below this, a switchover needs no rate measurement. */
+  private static final long SMALL_PENDING = 64 * 1024;
+
+  /** The estimate must fit this share of the limit: the rest absorbs noise (GC, scheduling). */
+  static final double LIMIT_SHARE = 0.7;
 
   private boolean initialBytesSent() {
     for (MigratingDevice d : devices) {
@@ -234,12 +327,11 @@ public final class MigrationSource {
     }
     phase("precopy");
     long start = System.nanoTime();
-    long windowStart = start;
-    long windowBytes = 0;
-    double bandwidth = 0; // bytes per second
     boolean[] ackSent = new boolean[devices.size()];
     int acks = 0;
     int needAcks = (int) devices.stream().filter(d -> d.migration().hasPreCopy()).count();
+    long limitNanos = (long) (options.downtimeLimit().toNanos() * LIMIT_SHARE);
+    boolean overdueNoted = false;
     while (true) {
       long passBytes = 0;
       for (int i = 0; i < devices.size(); i++) {
@@ -247,13 +339,14 @@ public final class MigrationSource {
         if (!m.hasPreCopy()) {
           continue;
         }
+        long t = System.nanoTime();
         long n = m.read(chunk);
         if (n > 0) {
           passBytes += n;
           out.data(i, chunk.asSlice(0, n));
           precopyBytes[i] += n;
           bytesSent += n;
-          windowBytes += n;
+          bandwidth.add(n, System.nanoTime() - t);
         }
         iterations[i]++;
         if (options.switchoverAck() && !ackSent[i] && m.precopyInfo().initialBytes() == 0) {
@@ -263,40 +356,75 @@ public final class MigrationSource {
           out.endOfState(i);
         }
       }
+      long t = System.nanoTime();
       out.flush();
+      bandwidth.add(0, System.nanoTime() - t);
       acks += drainAcks();
       long now = System.nanoTime();
-      if (now - windowStart >= 100_000_000L) {
-        // a window with nothing to send keeps the last measurement, as the link did not change
-        if (windowBytes > 0) {
-          bandwidth = windowBytes / ((now - windowStart) / 1e9);
-        }
-        windowStart = now;
-        windowBytes = 0;
-      }
       long pending = pendingEstimate();
+      double rate = bandwidth.bytesPerSecond();
+      predictedNanos = predictDowntimeNanos(pending, rate);
       timeline.sample(bytesSent, dirtyNow, phase, false);
-      progress.progress(bytesSent, pending, bandwidth);
-      double threshold = bandwidth * options.downtimeLimit().toNanos() / 1e9;
+      progress.progress(bytesSent, pending, rate);
       boolean acked = !options.switchoverAck() || acks >= needAcks;
-      boolean measured = bandwidth > 0 || (now - start >= 100_000_000L && bytesSent == 0);
-      if (bandwidth == 0 && now - start >= 100_000_000L && windowBytes > 0) {
-        bandwidth = windowBytes / ((now - windowStart) / 1e9);
-      }
-      if (measured && acked && initialBytesSent() && pending <= threshold) {
+      if (acked && initialBytesSent() && predictedNanos <= limitNanos) {
         return;
+      }
+      if (now - deadlineAt >= 0) {
+        throw new MigrationFailure(
+            "precopy did not converge before the migration's deadline of "
+                + options.deadline().toMillis()
+                + " ms: "
+                + convergenceState(pending, rate));
+      }
+      if (Duration.ofNanos(now - start).compareTo(options.maxPrecopy()) > 0) {
+        switch (options.onNoConvergence()) {
+          case FAIL ->
+              throw new MigrationFailure(
+                  "precopy did not converge within "
+                      + options.maxPrecopy().toMillis()
+                      + " ms: "
+                      + convergenceState(pending, rate));
+          case SWITCHOVER -> {
+            notes.add(
+                "precopy did not converge within "
+                    + options.maxPrecopy().toMillis()
+                    + " ms: switched over anyway ("
+                    + convergenceState(pending, rate)
+                    + ")");
+            return;
+          }
+          case KEEP_ITERATING -> {
+            if (!overdueNoted) {
+              overdueNoted = true;
+              notes.add(
+                  "precopy had not converged after "
+                      + options.maxPrecopy().toMillis()
+                      + " ms; kept iterating ("
+                      + convergenceState(pending, rate)
+                      + ")");
+            }
+          }
+        }
       }
       if (passBytes == 0) {
         sleepBriefly();
       }
-      if (Duration.ofNanos(now - start).compareTo(options.maxPrecopy()) > 0) {
-        notes.add(
-            String.format(
-                "precopy did not converge within %d ms (%d bytes pending, %.0f bytes/s): switched over anyway",
-                options.maxPrecopy().toMillis(), pending, bandwidth));
-        return;
-      }
     }
+  }
+
+  private String convergenceState(long pending, double rate) {
+    String predicted =
+        predictedNanos == Long.MAX_VALUE
+            ? "unknown"
+            : String.format(java.util.Locale.ROOT, "%.0f ms", predictedNanos / 1e6);
+    return String.format(
+        java.util.Locale.ROOT,
+        "%d bytes pending at %.0f bytes/s, a switchover would take about %s against the %d ms limit",
+        pending,
+        rate,
+        predicted,
+        options.downtimeLimit().toMillis());
   }
 
   private static void sleepBriefly() {
@@ -316,6 +444,7 @@ public final class MigrationSource {
         case BackMessage.Abort a -> throw new MigrationFailure(abortText(a));
         case BackMessage.Result r ->
             throw new MigrationFailure("the destination answered too early: " + r.message());
+        default -> throw new MigrationFailure("unexpected back-channel message " + m);
       }
     }
     return n;
@@ -337,6 +466,7 @@ public final class MigrationSource {
       Migration m = devices.get(i).migration();
       m.set(STOP_COPY);
       while (true) {
+        long t = System.nanoTime();
         long n = m.read(chunk);
         if (n == 0) {
           break;
@@ -347,8 +477,9 @@ public final class MigrationSource {
         out.data(i, chunk.asSlice(0, n));
         stopCopyBytes[i] += n;
         bytesSent += n;
+        bandwidth.add(n, System.nanoTime() - t);
         timeline.sample(bytesSent, 0, phase, false);
-        progress.progress(bytesSent, 0, 0);
+        progress.progress(bytesSent, 0, bandwidth.bytesPerSecond());
       }
       out.endOfState(i);
     }
@@ -359,7 +490,7 @@ public final class MigrationSource {
    * within the peer timeout or the connection went.
    */
   private BackMessage awaitAnswer() {
-    long deadline = System.nanoTime() + options.peerTimeout().toNanos();
+    long deadline = deadlineAt;
     while (true) {
       BackMessage m;
       try {
@@ -378,7 +509,9 @@ public final class MigrationSource {
   }
 
   private BackMessage.Result awaitResult() throws IOException {
-    long deadline = System.nanoTime() + options.peerTimeout().toNanos();
+    // the destination sends keep-alives while it works, so a silent one is caught by the
+    // back-channel reader's timeout; this wait is bounded by the migration's deadline
+    long deadline = deadlineAt;
     while (true) {
       BackMessage m;
       try {
@@ -389,14 +522,16 @@ public final class MigrationSource {
       }
       if (m == null) {
         throw new MigrationFailure(
-            "the destination did not answer within " + options.peerTimeout().toMillis() + " ms");
+            "the destination did not answer before the migration's deadline of "
+                + options.deadline().toMillis()
+                + " ms");
       }
       switch (m) {
         case BackMessage.Result r -> {
           return r;
         }
         case BackMessage.Abort a -> throw new MigrationFailure(abortText(a));
-        case BackMessage.SwitchoverAck a -> {}
+        default -> {}
       }
     }
   }
@@ -431,11 +566,13 @@ public final class MigrationSource {
     return "the connection to the destination (" + channel.describe() + ") failed: " + describe(e);
   }
 
-  private void readBackChannel() {
-    BackReader in = new BackReader(channel);
+  private void readBackChannel(BackReader in) {
     try {
       while (true) {
         BackMessage m = in.next();
+        if (m instanceof BackMessage.KeepAlive) {
+          continue; // only proves the destination alive; the reader's timeout does the rest
+        }
         back.put(m);
         if (m instanceof BackMessage.Abort) {
           return;
@@ -524,7 +661,8 @@ public final class MigrationSource {
     return m == null ? what : what + ": " + m;
   }
 
-  private MigrationReport report(boolean completed, String error, double downtimeMs, long totalMs) {
+  private MigrationReport report(boolean completed, String error, long totalMs) {
+    double downtimeMs = downtimeNanos / 1e6;
     // the timeline ends with the migration, not with the digests computed for the report
     timeline.sample(bytesSent, 0, completed ? "done" : "failed", true);
     List<MigrationReport.DeviceReport> per = new ArrayList<>();
@@ -555,6 +693,7 @@ public final class MigrationSource {
         seconds > 0 ? bytesSent / seconds : 0,
         timeline.samples(),
         error,
-        List.copyOf(notes));
+        List.copyOf(notes),
+        options.downtimeLimit().toNanos() / 1e6);
   }
 }

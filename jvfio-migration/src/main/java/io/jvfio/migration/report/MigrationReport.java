@@ -10,13 +10,15 @@ import java.util.Optional;
  *
  * @param result {@link #COMPLETED} or a failure text ("failed", "cancelled", ...)
  * @param devices per device, in migration order
- * @param downtimeMs how long the devices were stopped (from STOP_COPY to RUNNING on the
- *     destination)
+ * @param downtimeMs how long the devices did not run: from the moment the first source device left
+ *     a running state (RUNNING or PRE_COPY) until the destination ran every device; both ends
+ *     report the number the source measured (0 when the migration did not get that far)
  * @param totalMs wall time of the whole migration
  * @param throughputBytesPerSec device bytes moved per second over the whole migration
  * @param timeline samples in time order (may be empty)
  * @param error what went wrong, in a sentence; null when nothing did
  * @param recovery what was done afterwards to leave the devices usable (empty when nothing)
+ * @param downtimeLimitMs the downtime limit the migration ran with (0: unknown)
  */
 public record MigrationReport(
     String result,
@@ -26,7 +28,8 @@ public record MigrationReport(
     double throughputBytesPerSec,
     List<Sample> timeline,
     String error,
-    List<String> recovery) {
+    List<String> recovery,
+    double downtimeLimitMs) {
   /** The result of a migration that finished. */
   public static final String COMPLETED = "completed";
 
@@ -38,6 +41,24 @@ public record MigrationReport(
     if (totalMs < 0) {
       throw new IllegalArgumentException("negative total time " + totalMs);
     }
+  }
+
+  /** A report without a known downtime limit. */
+  public MigrationReport(
+      String result,
+      List<DeviceReport> devices,
+      double downtimeMs,
+      long totalMs,
+      double throughputBytesPerSec,
+      List<Sample> timeline,
+      String error,
+      List<String> recovery) {
+    this(result, devices, downtimeMs, totalMs, throughputBytesPerSec, timeline, error, recovery, 0);
+  }
+
+  /** How far the downtime went over its limit, in milliseconds (0 when within it or unknown). */
+  public double downtimeOverrunMs() {
+    return downtimeLimitMs > 0 && downtimeMs > downtimeLimitMs ? downtimeMs - downtimeLimitMs : 0;
   }
 
   /** A report without error or recovery notes. */
@@ -64,7 +85,15 @@ public record MigrationReport(
   /** This report with {@code error} and {@code recovery} notes. */
   public MigrationReport withError(String error, List<String> recovery) {
     return new MigrationReport(
-        result, devices, downtimeMs, totalMs, throughputBytesPerSec, timeline, error, recovery);
+        result,
+        devices,
+        downtimeMs,
+        totalMs,
+        throughputBytesPerSec,
+        timeline,
+        error,
+        recovery,
+        downtimeLimitMs);
   }
 
   /** Sum of every device's precopy and stop-copy bytes. */

@@ -48,9 +48,10 @@ public final class Summary {
     b.append(
         String.format(
             Locale.ROOT,
-            "Total: %s moved, downtime %s, throughput %s, total time %s\n",
+            "Total: %s moved, downtime %s%s, throughput %s, total time %s\n",
             Units.bytes(r.totalBytes()),
             Units.millis(r.downtimeMs()),
+            limit(r),
             Units.mibPerSecond(r.throughputBytesPerSec()),
             Units.duration(r.totalMs())));
     if (r.error() != null) {
@@ -65,11 +66,27 @@ public final class Summary {
     return b.toString();
   }
 
+  /** " (limit 300 ms)", or " (OVER the 300 ms limit by 20 ms)", or nothing when unknown. */
+  private static String limit(MigrationReport r) {
+    if (r.downtimeLimitMs() <= 0) {
+      return "";
+    }
+    if (r.downtimeOverrunMs() > 0) {
+      return " (OVER the "
+          + Units.millis(r.downtimeLimitMs())
+          + " limit by "
+          + Units.millis(r.downtimeOverrunMs())
+          + ")";
+    }
+    return " (limit " + Units.millis(r.downtimeLimitMs()) + ")";
+  }
+
   /**
    * One compact JSON object: {@code result}, {@code devices} (each with {@code bdf}, {@code model},
    * {@code digest}, {@code precopyBytes}, {@code stopCopyBytes}, {@code iterations}, {@code
-   * finalState}), {@code downtimeMs}, {@code throughputBytesPerSec}, {@code totalMs}, and {@code
-   * error} and {@code recovery} when present. Unknown values are {@code null}.
+   * finalState}), {@code downtimeMs}, {@code downtimeLimitMs} and {@code downtimeOverrunMs} (when
+   * the limit is known), {@code throughputBytesPerSec}, {@code totalMs}, and {@code error} and
+   * {@code recovery} when present. Unknown values are {@code null}.
    */
   public static String json(MigrationReport r) {
     StringBuilder b = new StringBuilder(256);
@@ -100,6 +117,12 @@ public final class Summary {
     b.append("],");
     field(b, "downtimeMs").append(Json.number(r.downtimeMs()));
     b.append(',');
+    if (r.downtimeLimitMs() > 0) {
+      field(b, "downtimeLimitMs").append(Json.number(r.downtimeLimitMs()));
+      b.append(',');
+      field(b, "downtimeOverrunMs").append(Json.number(r.downtimeOverrunMs()));
+      b.append(',');
+    }
     field(b, "throughputBytesPerSec").append(Json.number(r.throughputBytesPerSec()));
     b.append(',');
     field(b, "totalMs").append(r.totalMs());

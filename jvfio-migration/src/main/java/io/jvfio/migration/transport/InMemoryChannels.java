@@ -4,7 +4,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;
-import java.net.SocketTimeoutException;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
@@ -18,8 +17,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Each direction is a bounded ring of {@code bufferBytes}: a write blocks while the ring is
  * full, a read while it is empty. Closing an end lets the peer read what is still buffered and then
  * see {@link EOFException}; a peer still writing gets an IOException ("peer closed"), as a socket's
- * broken pipe. The read timeout bounds each wait for new bytes (as a socket's {@code SO_TIMEOUT}
- * does) and ends in {@link SocketTimeoutException}.
+ * broken pipe. Waits honour the limits of {@link Channel} (read and write timeouts, per-call and
+ * channel deadlines) and end in a {@link java.net.SocketTimeoutException}.
  *
  * <p>One thread may write and another read at the same time; several writers (or readers) take
  * turns, each call whole. Bytes are copied with {@link MemorySegment#copy} outside the ring's lock,
@@ -77,9 +76,10 @@ public final class InMemoryChannels {
       this.capacity = capacity;
     }
 
-    void write(MemorySegment src, String name) throws IOException {
+    void write(MemorySegment src, String name, End limits) throws IOException {
       long size = src.byteSize();
       long done = 0;
+      long progress = System.nanoTime();
       writers.lock();
       try {
         while (done < size) {
@@ -100,7 +100,14 @@ public final class InMemoryChannels {
               if (free > 0) {
                 break;
               }
-              awaitAsIo(notFull);
+              long now = System.nanoTime();
+              long left =
+                  WaitLimit.remaining(now, progress, limits.writeTimeout, 0, limits.deadline);
+              if (left <= 0) {
+                throw WaitLimit.expired(
+                    name, "write", now, limits.writeTimeout, 0, limits.deadline, done, size);
+              }
+              awaitNanosAsIo(notFull, left);
             }
             at = tail % capacity;
             run = Math.min(Math.min(size - done, free), capacity - at);
@@ -110,6 +117,7 @@ public final class InMemoryChannels {
           // [tail, tail + run) is free space that the reader does not touch until tail moves.
           MemorySegment.copy(src, done, bytes, at, run);
           done += run;
+          progress = System.nanoTime();
           lock.lock();
           try {
             tail += run;
@@ -123,9 +131,11 @@ public final class InMemoryChannels {
       }
     }
 
-    void readFully(MemorySegment dst, long timeoutNanos, String name) throws IOException {
+    void readFully(MemorySegment dst, long callDeadline, String name, End limits)
+        throws IOException {
       long size = dst.byteSize();
       long done = 0;
+      long progress = System.nanoTime();
       readers.lock();
       try {
         while (done < size) {
@@ -134,7 +144,6 @@ public final class InMemoryChannels {
           lock.lock();
           try {
             long fill;
-            long waitNanos = timeoutNanos;
             while (true) {
               if (readerClosed) {
                 throw done == 0 ? new ClosedChannelException() : new AsynchronousCloseException();
@@ -147,22 +156,22 @@ public final class InMemoryChannels {
                 throw new EOFException(
                     name + ": peer closed the channel after " + done + " of " + size + " bytes");
               }
-              if (timeoutNanos == 0) {
-                awaitAsIo(notEmpty);
-              } else {
-                if (waitNanos <= 0) {
-                  throw new SocketTimeoutException(
-                      name
-                          + ": read timed out after "
-                          + Duration.ofNanos(timeoutNanos).toMillis()
-                          + " ms with "
-                          + done
-                          + " of "
-                          + size
-                          + " bytes read");
-                }
-                waitNanos = awaitNanosAsIo(notEmpty, waitNanos);
+              long now = System.nanoTime();
+              long left =
+                  WaitLimit.remaining(
+                      now, progress, limits.readTimeout, callDeadline, limits.deadline);
+              if (left <= 0) {
+                throw WaitLimit.expired(
+                    name,
+                    "read",
+                    now,
+                    limits.readTimeout,
+                    callDeadline,
+                    limits.deadline,
+                    done,
+                    size);
               }
+              awaitNanosAsIo(notEmpty, left);
             }
             at = head % capacity;
             run = Math.min(Math.min(size - done, fill), capacity - at);
@@ -172,6 +181,7 @@ public final class InMemoryChannels {
           // [head, head + run) is filled and the writer does not touch it until head moves.
           MemorySegment.copy(bytes, at, dst, done, run);
           done += run;
+          progress = System.nanoTime();
           lock.lock();
           try {
             head += run;
@@ -207,6 +217,17 @@ public final class InMemoryChannels {
       }
     }
 
+    /** Wakes every waiter so it re-reads its limits. */
+    void wake() {
+      lock.lock();
+      try {
+        notEmpty.signalAll();
+        notFull.signalAll();
+      } finally {
+        lock.unlock();
+      }
+    }
+
     boolean writerClosed() {
       lock.lock();
       try {
@@ -216,18 +237,13 @@ public final class InMemoryChannels {
       }
     }
 
-    private static void awaitAsIo(Condition c) throws InterruptedIOException {
+    private static void awaitNanosAsIo(Condition c, long nanos) throws InterruptedIOException {
       try {
-        c.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw interrupted(e);
-      }
-    }
-
-    private static long awaitNanosAsIo(Condition c, long nanos) throws InterruptedIOException {
-      try {
-        return c.awaitNanos(nanos);
+        if (nanos == Long.MAX_VALUE) {
+          c.await();
+        } else {
+          c.awaitNanos(nanos);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw interrupted(e);
@@ -245,7 +261,9 @@ public final class InMemoryChannels {
     private final String name;
     private final Ring in;
     private final Ring out;
-    private volatile long timeoutNanos;
+    private volatile long readTimeout;
+    private volatile long writeTimeout;
+    private volatile long deadline;
 
     End(String name, Ring in, Ring out) {
       this.name = name;
@@ -255,7 +273,7 @@ public final class InMemoryChannels {
 
     @Override
     public void write(MemorySegment src) throws IOException {
-      out.write(src, name);
+      out.write(src, name, this);
     }
 
     @Override
@@ -268,21 +286,29 @@ public final class InMemoryChannels {
 
     @Override
     public void readFully(MemorySegment dst) throws IOException {
-      in.readFully(dst, timeoutNanos, name);
+      in.readFully(dst, 0, name, this);
+    }
+
+    @Override
+    public void readFully(MemorySegment dst, long deadlineNanos) throws IOException {
+      in.readFully(dst, deadlineNanos, name, this);
     }
 
     @Override
     public void setReadTimeout(Duration timeout) {
-      if (timeout.isNegative()) {
-        throw new IllegalArgumentException("read timeout must not be negative: " + timeout);
-      }
-      long nanos;
-      try {
-        nanos = timeout.toNanos();
-      } catch (ArithmeticException e) {
-        nanos = Long.MAX_VALUE;
-      }
-      timeoutNanos = nanos;
+      readTimeout = WaitLimit.nanos(timeout, "read timeout");
+    }
+
+    @Override
+    public void setWriteTimeout(Duration timeout) {
+      writeTimeout = WaitLimit.nanos(timeout, "write timeout");
+    }
+
+    @Override
+    public void setDeadline(long deadlineNanos) {
+      deadline = deadlineNanos;
+      in.wake();
+      out.wake();
     }
 
     @Override

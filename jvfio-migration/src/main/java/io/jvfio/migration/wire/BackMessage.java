@@ -11,14 +11,38 @@ public sealed interface BackMessage {
   record SwitchoverAck(int device) implements BackMessage {}
 
   /**
-   * The destination's verdict once it read the trailer and resumed the devices.
+   * The receiver's first message: the wire version it speaks and the session nonce the sender's
+   * header must echo.
+   */
+  record Hello(long version, byte[] nonce) implements BackMessage {
+    public Hello {
+      nonce = nonce.clone();
+    }
+
+    @Override
+    public byte[] nonce() {
+      return nonce.clone();
+    }
+  }
+
+  /** The receiver is alive and busy (validating, loading); it bounds the sender's wait. */
+  record KeepAlive() implements BackMessage {}
+
+  /**
+   * The destination's verdict once it read the trailer (loaded) or the commit (running).
    *
+   * @param nanos for the running result: the time from reading the commit until every device ran
    * @param digests the content digest of each device that has one, by device index
    */
-  record Result(boolean ok, String message, Map<Integer, String> digests) implements BackMessage {
+  record Result(boolean ok, String message, long nanos, Map<Integer, String> digests)
+      implements BackMessage {
     public Result {
       Objects.requireNonNull(message, "message");
       digests = Collections.unmodifiableMap(new TreeMap<>(digests));
+    }
+
+    public Result(boolean ok, String message, Map<Integer, String> digests) {
+      this(ok, message, 0, digests);
     }
   }
 

@@ -13,12 +13,17 @@ public sealed interface Record {
   record Section(int device, Marker marker) implements Record {}
 
   /**
-   * A DATA_STATE chunk whose CRC32C matched. {@code payload} is a view of the reader's buffer,
-   * valid until the next call to the reader.
+   * A DATA_STATE chunk, or a piece of one larger than the reader's window. {@code payload} is a
+   * view of the reader's buffer, valid until the next call to the reader. {@code complete} is set
+   * on the last piece, once the record's CRC32C matched; earlier pieces are not verified yet (and
+   * nothing is before the trailer, see {@link WireReader}).
    */
-  record Data(int device, MemorySegment payload) implements Record {}
+  record Data(int device, MemorySegment payload, boolean complete) implements Record {}
 
-  /** A CONFIG_STATE payload whose CRC32C matched; a view valid until the next call. */
+  /**
+   * A CONFIG_STATE payload (at most one window) whose CRC32C matched; a view valid until the next
+   * call.
+   */
   record Config(int device, MemorySegment payload) implements Record {}
 
   /**

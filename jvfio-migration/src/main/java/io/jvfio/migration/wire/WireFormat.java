@@ -3,7 +3,7 @@ package io.jvfio.migration.wire;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Constants of the jvfio migration stream, version 1; {@code docs/wire-format.md} describes every
+ * Constants of the jvfio migration stream, version 2; {@code docs/wire-format.md} describes every
  * byte. All integers are big-endian.
  */
 public final class WireFormat {
@@ -15,7 +15,10 @@ public final class WireFormat {
   static final byte[] MAGIC_BYTES = MAGIC.getBytes(StandardCharsets.US_ASCII);
 
   /** The version this code writes and the only one it reads. */
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
+
+  /** Bytes of the receiver's session nonce, which the sender's header must echo. */
+  public static final int NONCE_BYTES = 16;
 
   /** Record kind: a device section (u16 device index, u64 marker, maybe a payload). */
   public static final int KIND_SECTION = 0x01;
@@ -35,6 +38,18 @@ public final class WireFormat {
    */
   public static final int KIND_COMMIT = 0x13;
 
+  /** Back-channel kind, the receiver's first message: its wire version and the session nonce. */
+  public static final int KIND_HELLO = 0x14;
+
+  /** Back-channel kind: nothing to say yet, but alive (sent while the source waits). */
+  public static final int KIND_KEEPALIVE = 0x15;
+
+  /**
+   * Record kind, only after the destination confirmed that the devices run: the downtime the source
+   * measured and its limit, so both ends report the same numbers.
+   */
+  public static final int KIND_OUTCOME = 0x16;
+
   /** Record kind: the trailer that ends a stream. */
   public static final int KIND_TRAILER = 0x7f;
 
@@ -50,8 +65,11 @@ public final class WireFormat {
   /** Longest string of the back channel and of an abort reason, in bytes of UTF-8. */
   public static final int MAX_STRING_BYTES = 0xffff;
 
-  /** Bytes of the session header before its device entries: magic, version, device count. */
-  static final int HEADER_FIXED_BYTES = 8 + 4 + 4;
+  /** Bytes of the session header before its device entries: magic, version, nonce, count. */
+  static final int HEADER_FIXED_BYTES = 8 + 4 + NONCE_BYTES + 4;
+
+  /** The most payload bytes a reader holds at once, whatever size a record claims. */
+  public static final int WINDOW_BYTES = 1 << 20;
 
   /** Bytes of a section record without payload: kind, device, marker. */
   static final int SECTION_BYTES = 1 + 2 + 8;

@@ -21,6 +21,8 @@ final class WireInput {
   private final String stream;
   private long offset;
   private CRC32C crc;
+  private long unitTimeout;
+  private long unitDeadline;
 
   /** {@code stream} names the direction in messages ("stream", "back channel"). */
   WireInput(Channel channel, String stream) {
@@ -35,6 +37,22 @@ final class WireInput {
   /** Bytes consumed so far. */
   long offset() {
     return offset;
+  }
+
+  /**
+   * Each unit (a record, a message, a payload window) must arrive within {@code nanos} of {@link
+   * #begin()} (zero: no limit): a peer that trickles bytes cannot stretch one forever.
+   */
+  void unitTimeout(long nanos) {
+    unitTimeout = nanos;
+  }
+
+  /** A new unit starts: its bytes must all arrive within the unit timeout from now. */
+  void begin() {
+    if (unitTimeout > 0) {
+      long d = System.nanoTime() + unitTimeout;
+      unitDeadline = d == 0 ? 1 : d;
+    }
   }
 
   /** From now on, field bytes are added to {@code c} (null: to none). Payloads never are. */
@@ -89,7 +107,7 @@ final class WireInput {
 
   private void read(MemorySegment dst, String what) throws IOException {
     try {
-      channel.readFully(dst);
+      channel.readFully(dst, unitDeadline);
     } catch (EOFException e) {
       EOFException t =
           new EOFException(

@@ -27,9 +27,12 @@ import java.util.zip.CRC32C;
  * trailer, so a destination must treat loaded state as unverified until {@code next()} returns the
  * trailer.
  *
- * <p>Payloads land in one native buffer that grows when a record needs more (never beyond {@code
- * maxPayload}) and is reused: a {@link Record.Data} or {@link Record.Config} payload is a view
- * valid until the next call. Not thread-safe.
+ * <p>Payloads land in one native buffer of at most {@link WireFormat#WINDOW_BYTES}, whatever size a
+ * record claims: a larger DATA payload comes out as several {@link Record.Data} pieces, the last
+ * with {@code complete} set once the record's CRC32C matched. A piece is a view valid until the
+ * next call. A session header must echo the receiver's nonce, so a recorded stream cannot be
+ * replayed to another session. With {@link #setRecordTimeout}, every record (and payload window)
+ * must arrive whole within that time. Not thread-safe.
  */
 public final class WireReader {
   private final WireInput in;
@@ -37,36 +40,63 @@ public final class WireReader {
   private final CRC32C streamCrc = new CRC32C();
   private final CRC32C payloadCrc = new CRC32C();
 
+  private final byte[] nonce;
   private int devices = -1;
   private boolean finished;
   private boolean trailerRead;
+  private boolean committed;
   private long records;
   private long payloadBytes;
   private long firstRecordOffset;
+
+  // the DATA payload being delivered in pieces: bytes still to come, its device and start offset
+  private long payloadLeft;
+  private long payloadSize;
+  private int payloadDevice;
+  private Marker payloadMarker;
+  private long payloadAt;
 
   private MemorySegment buffer = MemorySegment.ofArray(new byte[0]);
   private ByteBuffer bufferView = ByteBuffer.allocate(0);
   private MemorySegment lastView = buffer;
 
   /**
-   * @param maxPayload the largest DATA or CONFIG payload accepted (and so the most this reader ever
-   *     allocates for one); QEMU sends 1 MiB data chunks
+   * @param maxPayload the largest DATA or CONFIG payload a record may claim; the reader never holds
+   *     more than {@link WireFormat#WINDOW_BYTES} of it at once (QEMU sends 1 MiB data chunks)
+   * @param nonce the session nonce this receiver sent in its HELLO, which the header must echo
    */
-  public WireReader(Channel channel, long maxPayload) {
+  public WireReader(Channel channel, long maxPayload, byte[] nonce) {
     Objects.requireNonNull(channel, "channel");
     if (maxPayload < 0) {
       throw new IllegalArgumentException("maxPayload must not be negative: " + maxPayload);
     }
+    if (nonce.length != WireFormat.NONCE_BYTES) {
+      throw new IllegalArgumentException(
+          "a session nonce has " + WireFormat.NONCE_BYTES + " bytes");
+    }
     this.in = new WireInput(channel, "stream");
     this.maxPayload = maxPayload;
+    this.nonce = nonce.clone();
   }
 
-  /** Reads and checks the session header. */
+  /**
+   * Every record, and every window of a payload, must arrive whole within {@code timeout} of the
+   * reader starting to wait for it (zero: no limit).
+   */
+  public void setRecordTimeout(java.time.Duration timeout) {
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("record timeout must not be negative: " + timeout);
+    }
+    in.unitTimeout(timeout.toNanos());
+  }
+
+  /** Reads and checks the session header, including the echoed nonce. */
   public List<DeviceIdentity> header() throws IOException {
     if (devices >= 0) {
       throw new IllegalStateException("the session header was already read");
     }
     CRC32C headerCrc = new CRC32C();
+    in.begin();
     in.crcInto(headerCrc);
     byte[] magic = in.bytes(8, "the magic");
     if (!Arrays.equals(magic, WireFormat.MAGIC_BYTES)) {
@@ -80,18 +110,19 @@ public final class WireReader {
     }
     long version = in.u32("the version");
     if (version != WireFormat.VERSION) {
+      throw new WireFormatException(versionMismatch("sender", version), 8);
+    }
+    byte[] echoed = in.bytes(WireFormat.NONCE_BYTES, "the session nonce");
+    if (!java.security.MessageDigest.isEqual(echoed, nonce)) {
       throw new WireFormatException(
-          "unsupported version "
-              + version
-              + " (this reader speaks version "
-              + WireFormat.VERSION
-              + ")",
-          8);
+          "the session nonce does not match this receiver's: the stream was not made for this"
+              + " session (a recorded stream replayed, or one meant for another receiver)",
+          12);
     }
     long count = in.u32("the device count");
     if (count > WireFormat.MAX_DEVICES) {
       throw new WireFormatException(
-          "device count " + count + " is more than the limit of " + WireFormat.MAX_DEVICES, 12);
+          "device count " + count + " is more than the limit of " + WireFormat.MAX_DEVICES, 28);
     }
     List<DeviceIdentity> ids = new ArrayList<>((int) count);
     for (int i = 0; i < count; i++) {
@@ -165,17 +196,39 @@ public final class WireReader {
   }
 
   /**
+   * The sentence for a peer that speaks another wire version: who is older, and what to do.
+   *
+   * @param peer "sender" or "receiver"
+   */
+  public static String versionMismatch(String peer, long version) {
+    String age = version < WireFormat.VERSION ? "an older" : "a newer";
+    return "the "
+        + peer
+        + " speaks wire format version "
+        + version
+        + ", this end speaks version "
+        + WireFormat.VERSION
+        + " ("
+        + age
+        + " jvfio on the other end): run the same jvfio release on both ends";
+  }
+
+  /**
    * After the trailer: the source's decision. Empty means COMMIT (the devices may run); a reason
    * means the source aborted.
    */
   public java.util.Optional<String> decision() throws IOException {
-    if (!trailerRead) {
-      throw new IllegalStateException("the decision follows the trailer");
+    if (!trailerRead || committed) {
+      throw new IllegalStateException("the decision follows the trailer, once");
     }
+    in.begin();
     long at = in.offset();
     int kind = in.u8("the source's decision after the trailer");
     return switch (kind) {
-      case WireFormat.KIND_COMMIT -> java.util.Optional.empty();
+      case WireFormat.KIND_COMMIT -> {
+        committed = true;
+        yield java.util.Optional.empty();
+      }
       case WireFormat.KIND_ABORT -> java.util.Optional.of(((Record.Abort) abort()).reason());
       default ->
           throw new WireFormatException(
@@ -187,7 +240,43 @@ public final class WireReader {
   }
 
   /**
-   * Reads the next record.
+   * After a COMMIT and the destination's RESULT: the source's OUTCOME record (the downtime it
+   * measured and its limit).
+   */
+  public Outcome outcome() throws IOException {
+    if (!committed) {
+      throw new IllegalStateException("the outcome follows a commit");
+    }
+    in.begin();
+    CRC32C crc = new CRC32C();
+    in.crcInto(crc);
+    long at = in.offset();
+    int kind = in.u8("the kind of the outcome record");
+    if (kind != WireFormat.KIND_OUTCOME) {
+      throw new WireFormatException(
+          String.format(
+              "expected the outcome record 0x%02x after the commit, got 0x%02x",
+              WireFormat.KIND_OUTCOME, kind),
+          at);
+    }
+    long downtime = in.u64("the downtime of the outcome");
+    long limit = in.u64("the downtime limit of the outcome");
+    int computed = (int) crc.getValue();
+    in.crcInto(null);
+    at = in.offset();
+    int stored = (int) in.u32("the CRC32C of the outcome");
+    if (stored != computed) {
+      throw new WireFormatException(
+          String.format(
+              "outcome CRC32C mismatch: the record says 0x%08x, its bytes give 0x%08x",
+              stored, computed),
+          at);
+    }
+    return new Outcome(downtime, limit);
+  }
+
+  /**
+   * Reads the next record, or the next piece of a DATA payload larger than the window.
    *
    * @throws IllegalStateException before {@link #header()} or after the trailer or an abort
    */
@@ -197,6 +286,10 @@ public final class WireReader {
     }
     if (finished) {
       throw new IllegalStateException("the stream already ended (trailer or abort)");
+    }
+    in.begin();
+    if (payloadLeft > 0) {
+      return piece();
     }
     long at = in.offset();
     int kind = in.u8("the kind byte of the next record (no trailer yet)");
@@ -253,24 +346,52 @@ public final class WireReader {
               + " bytes",
           at);
     }
-    long payloadAt = in.offset();
-    MemorySegment view = view(size);
+    payloadAt = in.offset();
+    payloadDevice = device;
+    payloadMarker = marker;
+    payloadSize = size;
+    payloadLeft = size;
+    payloadCrc.reset();
+    if (marker == Marker.CONFIG_STATE) {
+      if (size > WireFormat.WINDOW_BYTES) {
+        throw new WireFormatException(
+            "the CONFIG_STATE payload of device "
+                + device
+                + " claims "
+                + size
+                + " bytes; config state is at most "
+                + WireFormat.WINDOW_BYTES,
+            at);
+      }
+      Record.Data d = piece();
+      return new Record.Config(device, d.payload());
+    }
+    return piece();
+  }
+
+  /** The next window of the current payload; the last one only once its CRC32C matched. */
+  private Record.Data piece() throws IOException {
+    long n = Math.min(payloadLeft, WireFormat.WINDOW_BYTES);
+    MemorySegment view = view(n);
     in.payload(view, "the payload of a section record");
-    int computed = crc(view);
-    at = in.offset();
+    crc(view);
+    payloadLeft -= n;
+    if (payloadLeft > 0) {
+      return new Record.Data(payloadDevice, view, false);
+    }
+    int computed = (int) payloadCrc.getValue();
+    long at = in.offset();
     int stored = (int) in.u32("the payload CRC32C of a section record");
     if (stored != computed) {
       throw new WireFormatException(
           String.format(
               "payload CRC32C mismatch in the %s record for device %d: the record says 0x%08x, its"
                   + " %d bytes at offset %d give 0x%08x",
-              marker, device, stored, size, payloadAt, computed),
+              payloadMarker, payloadDevice, stored, payloadSize, payloadAt, computed),
           at);
     }
-    payloadBytes += size;
-    return marker == Marker.DATA_STATE
-        ? new Record.Data(device, view)
-        : new Record.Config(device, view);
+    payloadBytes += payloadSize;
+    return new Record.Data(payloadDevice, view, true);
   }
 
   private Record trailer() throws IOException {
@@ -312,6 +433,9 @@ public final class WireReader {
     return new Record.Trailer(sentRecords, sentBytes);
   }
 
+  /** The source's OUTCOME: what it measured, so that both ends report the same downtime. */
+  public record Outcome(long downtimeNanos, long limitNanos) {}
+
   private Record abort() throws IOException {
     in.crcInto(null);
     int length = in.u16("the reason length of an abort");
@@ -324,28 +448,27 @@ public final class WireReader {
     return new Record.Abort(reason);
   }
 
-  /** A view of {@code size} bytes of the reusable buffer, growing it when needed. */
+  /**
+   * A view of {@code size} bytes (at most a window) of the reusable buffer, growing it as payloads
+   * actually arrive: never to more than the window, whatever a record claims.
+   */
   private MemorySegment view(long size) {
     if (size == lastView.byteSize()) {
       return lastView;
     }
     if (size > buffer.byteSize()) {
-      long grown = Math.max(size, Math.min(maxPayload, Math.max(64 * 1024, buffer.byteSize() * 2)));
-      buffer = Arena.ofAuto().allocate(grown, 64);
-      bufferView = grown <= Integer.MAX_VALUE ? buffer.asByteBuffer() : null;
+      long grown = Math.min(WireFormat.WINDOW_BYTES, Math.max(size, buffer.byteSize() * 2));
+      buffer = Arena.ofAuto().allocate(Math.max(grown, 4096), 64);
+      bufferView = buffer.asByteBuffer();
     }
     lastView = buffer.asSlice(0, size);
     return lastView;
   }
 
-  private int crc(MemorySegment view) {
-    if (bufferView == null) {
-      return Checksums.crc32c(payloadCrc, view);
-    }
-    payloadCrc.reset();
+  /** Adds the view (the start of the buffer) to the running payload CRC. */
+  private void crc(MemorySegment view) {
     bufferView.clear().limit((int) view.byteSize());
     payloadCrc.update(bufferView);
-    return (int) payloadCrc.getValue();
   }
 
   /** Bytes read so far. */

@@ -32,6 +32,7 @@ public final class WireWriter {
   private boolean finished;
   private boolean trailerWritten;
   private boolean decided;
+  private boolean committed;
   private long records;
   private long payloadBytes;
 
@@ -44,13 +45,19 @@ public final class WireWriter {
   }
 
   /**
-   * Writes the session header. Devices must be numbered 0..n-1 in list order.
+   * Writes the session header, echoing the receiver's session nonce (from its HELLO). Devices must
+   * be numbered 0..n-1 in list order.
    *
-   * @throws IllegalArgumentException when the indices are not 0..n-1 or there are too many devices
+   * @throws IllegalArgumentException when the indices are not 0..n-1, there are too many devices or
+   *     the nonce has not {@value WireFormat#NONCE_BYTES} bytes
    */
-  public void header(List<DeviceIdentity> identities) throws IOException {
+  public void header(byte[] nonce, List<DeviceIdentity> identities) throws IOException {
     if (devices >= 0) {
       throw new IllegalStateException("the session header was already written");
+    }
+    if (nonce.length != WireFormat.NONCE_BYTES) {
+      throw new IllegalArgumentException(
+          "a session nonce has " + WireFormat.NONCE_BYTES + " bytes, not " + nonce.length);
     }
     if (identities.size() > WireFormat.MAX_DEVICES) {
       throw new IllegalArgumentException(
@@ -66,7 +73,7 @@ public final class WireWriter {
       size += id.wireSize();
     }
     ByteBuffer h = ByteBuffer.allocate(size);
-    h.put(WireFormat.MAGIC_BYTES).putInt(WireFormat.VERSION).putInt(identities.size());
+    h.put(WireFormat.MAGIC_BYTES).putInt(WireFormat.VERSION).put(nonce).putInt(identities.size());
     for (DeviceIdentity id : identities) {
       byte[] bdf = id.bdf().getBytes(StandardCharsets.US_ASCII);
       byte[] model = id.model().getBytes(StandardCharsets.UTF_8);
@@ -130,7 +137,25 @@ public final class WireWriter {
           trailerWritten ? "the decision was already sent" : "commit() comes after the trailer");
     }
     decided = true;
+    committed = true;
     channel.write(MemorySegment.ofArray(new byte[] {(byte) WireFormat.KIND_COMMIT}));
+    channel.flush();
+  }
+
+  /**
+   * After a commit and the destination's confirmation: the downtime this source measured and its
+   * limit, so that the destination reports the same numbers. Flushed.
+   */
+  public void outcome(long downtimeNanos, long limitNanos) throws IOException {
+    if (!decided || !committed) {
+      throw new IllegalStateException("outcome() follows a commit()");
+    }
+    fields.clear();
+    fields.put((byte) WireFormat.KIND_OUTCOME).putLong(downtimeNanos).putLong(limitNanos);
+    CRC32C crc = new CRC32C();
+    crc.update(scratch, 0, fields.position());
+    fields.putInt((int) crc.getValue());
+    channel.write(views[fields.position()]);
     channel.flush();
   }
 

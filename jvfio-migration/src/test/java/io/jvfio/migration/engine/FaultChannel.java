@@ -110,8 +110,23 @@ final class FaultChannel implements Channel {
   }
 
   @Override
+  public void readFully(MemorySegment dst, long deadlineNanos) throws IOException {
+    inner.readFully(dst, deadlineNanos);
+  }
+
+  @Override
   public void setReadTimeout(Duration timeout) {
     inner.setReadTimeout(timeout);
+  }
+
+  @Override
+  public void setWriteTimeout(Duration timeout) {
+    inner.setWriteTimeout(timeout);
+  }
+
+  @Override
+  public void setDeadline(long deadlineNanos) {
+    inner.setDeadline(deadlineNanos);
   }
 
   @Override

@@ -62,8 +62,20 @@ final class BytesChannel implements Channel {
     inAt += n;
   }
 
+  /** The bytes are all there: a deadline can never pass while waiting for them. */
+  @Override
+  public void readFully(MemorySegment dst, long deadlineNanos) throws IOException {
+    readFully(dst);
+  }
+
   @Override
   public void setReadTimeout(Duration timeout) {}
+
+  @Override
+  public void setWriteTimeout(Duration timeout) {}
+
+  @Override
+  public void setDeadline(long deadlineNanos) {}
 
   @Override
   public String describe() {

@@ -18,6 +18,10 @@ final class SampleStream {
           new DeviceIdentity(0, "0000:00:03.0", "jvfio-counter", 0x1af4, 0x1234, 7),
           new DeviceIdentity(1, "0000:00:04.0", "mtty \u2713", 0x4321, 0x0001, 3));
 
+  /** The session nonce of every test stream (a receiver's HELLO would have sent it). */
+  static final byte[] NONCE =
+      "jvfio-test-nonce".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
   final byte[] bytes;
   final int headerLength;
 
@@ -36,7 +40,7 @@ final class SampleStream {
       BytesChannel c = BytesChannel.writing();
       WireWriter w = new WireWriter(c);
       Map<String, Integer> at = new LinkedHashMap<>();
-      w.header(DEVICES);
+      w.header(SampleStream.NONCE, DEVICES);
       int headerLength = c.writtenLength();
       at.put("setup0", c.writtenLength());
       w.setup(0);
@@ -76,7 +80,8 @@ final class SampleStream {
 
   /** Reads a whole stream; returns a printable list of what came out (payloads as CRCs). */
   static List<String> parse(byte[] stream, long maxPayload) throws IOException {
-    WireReader reader = new WireReader(BytesChannel.reading(stream), maxPayload);
+    WireReader reader =
+        new WireReader(BytesChannel.reading(stream), maxPayload, SampleStream.NONCE);
     List<String> out = new ArrayList<>();
     out.add(reader.header().toString());
     while (true) {

@@ -31,7 +31,7 @@ class WireAllocationTest {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment chunk = arena.allocate(CHUNK);
       WireWriter w = new WireWriter(new Sink());
-      w.header(SampleStream.DEVICES);
+      w.header(SampleStream.NONCE, SampleStream.DEVICES);
       for (int i = 0; i < 200; i++) {
         w.data(i & 1, chunk);
       }
@@ -50,11 +50,11 @@ class WireAllocationTest {
     var mx = threads();
     BytesChannel c = BytesChannel.writing();
     WireWriter w = new WireWriter(c);
-    w.header(SampleStream.DEVICES);
+    w.header(SampleStream.NONCE, SampleStream.DEVICES);
     int headerLength = c.writtenLength();
     w.data(1, MemorySegment.ofArray(new byte[CHUNK]));
     byte[] all = c.written();
-    WireReader r = new WireReader(new Repeating(all, headerLength), CHUNK);
+    WireReader r = new WireReader(new Repeating(all, headerLength), CHUNK, SampleStream.NONCE);
     r.header();
     for (int i = 0; i < 200; i++) {
       r.next();
@@ -82,7 +82,18 @@ class WireAllocationTest {
     }
 
     @Override
+    public void readFully(MemorySegment dst, long deadlineNanos) {
+      readFully(dst);
+    }
+
+    @Override
     public void setReadTimeout(Duration timeout) {}
+
+    @Override
+    public void setWriteTimeout(Duration timeout) {}
+
+    @Override
+    public void setDeadline(long deadlineNanos) {}
 
     @Override
     public String describe() {
@@ -119,8 +130,13 @@ class WireAllocationTest {
     }
 
     @Override
+    public void readFully(MemorySegment dst, long deadlineNanos) {
+      readFully(dst);
+    }
+
+    @Override
     public void write(MemorySegment src) {
-      throw new AssertionError("this test channel only takes writes");
+      throw new AssertionError("this test channel only serves reads");
     }
 
     @Override
@@ -128,6 +144,12 @@ class WireAllocationTest {
 
     @Override
     public void setReadTimeout(Duration timeout) {}
+
+    @Override
+    public void setWriteTimeout(Duration timeout) {}
+
+    @Override
+    public void setDeadline(long deadlineNanos) {}
 
     @Override
     public String describe() {

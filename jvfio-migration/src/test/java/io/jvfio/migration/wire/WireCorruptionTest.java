@@ -84,7 +84,7 @@ class WireCorruptionTest {
     for (int i = 0; i < 4; i++) {
       ids.add(new DeviceIdentity(i, "0000:00:0" + i + ".0", "model-" + i, 0x1af4, 0x1000 + i, 7));
     }
-    w.header(ids);
+    w.header(SampleStream.NONCE, ids);
     List<int[]> framing = new ArrayList<>(); // [from, to) ranges that are not payload bytes
     List<int[]> payloads = new ArrayList<>(); // [from, to, offset of its CRC]
     int from = 0;
@@ -149,7 +149,7 @@ class WireCorruptionTest {
 
   private static Outcome parse(byte[] s, long maxPayload, Map<String, Integer> problems) {
     try {
-      WireReader reader = new WireReader(BytesChannel.reading(s), maxPayload);
+      WireReader reader = new WireReader(BytesChannel.reading(s), maxPayload, SampleStream.NONCE);
       reader.header();
       while (true) {
         Record rec = reader.next();

@@ -81,7 +81,7 @@ class WireRoundTripTest {
       Future<long[]> source =
           pool.submit(() -> {
             WireWriter w = new WireWriter(src);
-            w.header(DEVICES);
+            w.header(SampleStream.NONCE, DEVICES);
             int k = 0;
             for (Step s : steps) {
               switch (s.marker()) {
@@ -99,7 +99,7 @@ class WireRoundTripTest {
             return new long[] {w.records(), w.payloadBytes()};
           });
 
-      WireReader in = new WireReader(dst, 4 << 20);
+      WireReader in = new WireReader(dst, 4 << 20, SampleStream.NONCE);
       BackWriter back = new BackWriter(dst, DEVICES.size());
       assertThat(in.header()).isEqualTo(DEVICES);
       assertThat(in.deviceCount()).isEqualTo(3);
@@ -166,11 +166,11 @@ class WireRoundTripTest {
   void eitherSideMayAbort() throws Exception {
     try (InMemoryChannels.Pair p = InMemoryChannels.pair(4096)) {
       WireWriter w = new WireWriter(p.a());
-      w.header(DEVICES);
+      w.header(SampleStream.NONCE, DEVICES);
       w.data(1, MemorySegment.ofArray(new byte[10]));
       w.abort("source: device 1 failed to enter STOP_COPY \u2013 EIO");
       assertThatThrownBy(() -> w.setup(0)).isInstanceOf(IllegalStateException.class);
-      WireReader r = new WireReader(p.b(), 100);
+      WireReader r = new WireReader(p.b(), 100, SampleStream.NONCE);
       r.header();
       assertThat(r.next()).isInstanceOf(Record.Data.class);
       assertThat(r.next())
@@ -209,11 +209,12 @@ class WireRoundTripTest {
     assertThatThrownBy(() -> w.setup(0))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("header() must be written first");
-    assertThatThrownBy(() -> w.header(List.of(DEVICES.get(1))))
+    assertThatThrownBy(() -> w.header(SampleStream.NONCE, List.of(DEVICES.get(1))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("device at position 0 has index 1");
-    w.header(DEVICES);
-    assertThatThrownBy(() -> w.header(DEVICES)).isInstanceOf(IllegalStateException.class);
+    w.header(SampleStream.NONCE, DEVICES);
+    assertThatThrownBy(() -> w.header(SampleStream.NONCE, DEVICES))
+        .isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(() -> w.data(3, MemorySegment.ofArray(new byte[1])))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("device index 3 is not in the header's 0..2");
@@ -270,10 +271,12 @@ class WireRoundTripTest {
 
   @Test
   void theReaderRefusesMisuse() {
-    WireReader r = new WireReader(BytesChannel.reading(SampleStream.build().bytes), 100);
+    WireReader r =
+        new WireReader(BytesChannel.reading(SampleStream.build().bytes), 100, SampleStream.NONCE);
     assertThatThrownBy(r::next).isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(r::deviceCount).isInstanceOf(IllegalStateException.class);
-    assertThatThrownBy(() -> new WireReader(BytesChannel.reading(new byte[0]), -1))
+    assertThatThrownBy(
+            () -> new WireReader(BytesChannel.reading(new byte[0]), -1, SampleStream.NONCE))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -281,13 +284,13 @@ class WireRoundTripTest {
   void thePayloadBufferIsReusedAndGrowsOnlyWhenNeeded() throws IOException {
     BytesChannel c = BytesChannel.writing();
     WireWriter w = new WireWriter(c);
-    w.header(DEVICES);
+    w.header(SampleStream.NONCE, DEVICES);
     int[] sizes = {1000, 1000, 500, 200_000, 1000, 0};
     for (int size : sizes) {
       w.data(0, MemorySegment.ofArray(new byte[size]));
     }
     w.trailer();
-    WireReader r = new WireReader(BytesChannel.reading(c.written()), 1 << 20);
+    WireReader r = new WireReader(BytesChannel.reading(c.written()), 1 << 20, SampleStream.NONCE);
     r.header();
     List<MemorySegment> views = new ArrayList<>();
     for (int i = 0; i < sizes.length; i++) {
