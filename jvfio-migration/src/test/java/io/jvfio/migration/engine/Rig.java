@@ -53,6 +53,11 @@ final class Rig {
       return new Spec("memdev", flags, bytes, rate);
     }
 
+    /** A memdev whose stream carries data checksums, so it notices a corrupted byte itself. */
+    static Spec memdevChecksummed(long flags, long bytes) {
+      return new Spec("memdev-crc", flags, bytes, 0);
+    }
+
     static Spec mtty(long flags) {
       return new Spec("mtty", flags, 0, 0);
     }
@@ -63,12 +68,13 @@ final class Rig {
 
     DeviceModel build() {
       return switch (model) {
-        case "memdev" ->
+        case "memdev", "memdev-crc" ->
             new MemDevice(
                 MemDevice.Config.defaults()
                     .withMemorySize(memoryBytes)
                     .withMigrationFlags(flags)
-                    .withDirtyRate(dirtyRate));
+                    .withDirtyRate(dirtyRate)
+                    .withDataCrc(model.equals("memdev-crc")));
         case "mtty" -> MttyDevice.withFlags(flags, 1);
         default -> throw new IllegalArgumentException("no model " + model);
       };
