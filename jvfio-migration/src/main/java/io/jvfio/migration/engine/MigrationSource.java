@@ -452,6 +452,7 @@ public final class MigrationSource {
 
   private void quiesce() {
     phase("stop-copy");
+    touched = true;
     // every device stops peer DMA before any device stops
     for (MigratingDevice d : devices) {
       Migration m = d.migration();
@@ -490,7 +491,7 @@ public final class MigrationSource {
    * within the peer timeout or the connection went.
    */
   private BackMessage awaitAnswer() {
-    long deadline = deadlineAt;
+    long deadline = answerDeadline();
     while (true) {
       BackMessage m;
       try {
@@ -508,10 +509,16 @@ public final class MigrationSource {
     }
   }
 
+  /** An answer is due within the peer timeout, and never after the migration's deadline. */
+  private long answerDeadline() {
+    long byTimeout = System.nanoTime() + options.peerTimeout().toNanos();
+    return byTimeout - deadlineAt < 0 ? byTimeout : deadlineAt;
+  }
+
   private BackMessage.Result awaitResult() throws IOException {
-    // the destination sends keep-alives while it works, so a silent one is caught by the
-    // back-channel reader's timeout; this wait is bounded by the migration's deadline
-    long deadline = deadlineAt;
+    // the devices are stopped: keep-alives show the destination alive but not that it gets on,
+    // so its answer must come within the peer timeout (or the deadline, when that is sooner)
+    long deadline = answerDeadline();
     while (true) {
       BackMessage m;
       try {
@@ -522,9 +529,13 @@ public final class MigrationSource {
       }
       if (m == null) {
         throw new MigrationFailure(
-            "the destination did not answer before the migration's deadline of "
-                + options.deadline().toMillis()
-                + " ms");
+            deadline == deadlineAt
+                ? "the destination did not answer before the migration's deadline of "
+                    + options.deadline().toMillis()
+                    + " ms"
+                : "the destination did not answer within "
+                    + options.peerTimeout().toMillis()
+                    + " ms of the end of the stream");
       }
       switch (m) {
         case BackMessage.Result r -> {

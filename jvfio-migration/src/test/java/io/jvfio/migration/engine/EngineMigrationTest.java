@@ -252,7 +252,8 @@ class EngineMigrationTest {
       MigrationOptions options =
           Rig.options()
               .withDowntimeLimit(Duration.ofNanos(1))
-              .withMaxPrecopy(Duration.ofMillis(400));
+              .withMaxPrecopy(Duration.ofMillis(400))
+              .withOnNoConvergence(MigrationOptions.NoConvergence.SWITCHOVER);
       Rig.Outcome o = Rig.migrate(src, dst, options);
 
       assertThat(o.source().completed()).as("source: %s", o.source().error()).isTrue();
@@ -268,6 +269,58 @@ class EngineMigrationTest {
       assertThat(o.source().devices().get(0).stopCopyBytes())
           .as("dirty pages left for stop-copy")
           .isPositive();
+    }
+  }
+
+  /**
+   * QEMU's policy, the default: precopy that cannot fit the limit keeps iterating past maxPrecopy
+   * (once noted) and never forces a switchover; at the migration's deadline it fails, and both ends
+   * recover: source devices RUNNING with their content, destination devices reset.
+   */
+  @Test
+  void precopyThatCannotConvergeKeepsIteratingUntilTheDeadlineThenRecovers() throws Exception {
+    List<Rig.Spec> specs = List.of(Rig.Spec.memdev(0x7, 2L << 20, 0));
+    RecordingDevice.Log log = new RecordingDevice.Log();
+    try (Rig.End src = new Rig.End("src", specs, log);
+        Rig.End dst = new Rig.End("dst", specs, log)) {
+      src.fill(57);
+      List<String> before = src.digests();
+      MigrationOptions options =
+          Rig.options()
+              .withDowntimeLimit(Duration.ofNanos(1))
+              .withMaxPrecopy(Duration.ofMillis(200))
+              .withDeadline(Duration.ofMillis(900));
+      Rig.Outcome o = Rig.migrate(src, dst, options);
+
+      Rig.assertSourceRecovered(src, before, o.source());
+      assertThat(o.source().error()).contains("deadline").contains("900 ms");
+      assertThat(o.source().recovery())
+          .anySatisfy(n -> assertThat(n).contains("kept iterating"));
+      assertThat(o.source().totalMs()).isBetween(900L, 900L + 2_000L);
+      Rig.assertDestinationClean(dst, o.destination(), log, specs);
+    }
+  }
+
+  /** With FAIL, precopy that has not converged at maxPrecopy ends the migration there. */
+  @Test
+  void precopyThatCannotConvergeFailsAtMaxPrecopyWhenAskedTo() throws Exception {
+    List<Rig.Spec> specs = List.of(Rig.Spec.memdev(0x7, 2L << 20, 0));
+    RecordingDevice.Log log = new RecordingDevice.Log();
+    try (Rig.End src = new Rig.End("src", specs, log);
+        Rig.End dst = new Rig.End("dst", specs, log)) {
+      src.fill(59);
+      List<String> before = src.digests();
+      MigrationOptions options =
+          Rig.options()
+              .withDowntimeLimit(Duration.ofNanos(1))
+              .withMaxPrecopy(Duration.ofMillis(300))
+              .withOnNoConvergence(MigrationOptions.NoConvergence.FAIL);
+      Rig.Outcome o = Rig.migrate(src, dst, options);
+
+      Rig.assertSourceRecovered(src, before, o.source());
+      assertThat(o.source().error()).contains("did not converge within 300 ms");
+      assertThat(o.source().totalMs()).isBetween(300L, 300L + 2_000L);
+      Rig.assertDestinationClean(dst, o.destination(), log, specs);
     }
   }
 
@@ -307,7 +360,8 @@ class EngineMigrationTest {
           Rig.options()
               .withPeerTimeout(Duration.ofMillis(300))
               .withDowntimeLimit(Duration.ofNanos(1))
-              .withMaxPrecopy(Duration.ofMillis(1200));
+              .withMaxPrecopy(Duration.ofMillis(1200))
+              .withOnNoConvergence(MigrationOptions.NoConvergence.SWITCHOVER);
       Rig.Outcome o = Rig.migrate(src, dst, options);
 
       assertThat(o.source().completed()).as("source: %s", o.source().error()).isTrue();
@@ -336,7 +390,8 @@ class EngineMigrationTest {
       List<Integer> eventsBeforeLastAck = Collections.synchronizedList(new ArrayList<>());
       FaultChannel.Hook slowAcks =
           (offset, bytes) -> {
-            if (bytes.byteSize() == 3
+            // kind, u16 device, CRC32C
+            if (bytes.byteSize() == 7
                 && bytes.get(ValueLayout.JAVA_BYTE, 0) == (byte) WireFormat.KIND_SWITCHOVER_ACK) {
               int device = Short.toUnsignedInt(bytes.get(BIG_ENDIAN_SHORT, 1));
               loadedWhenAcked.add(dst.memdev(device).digest().equals(content.get(device)));
