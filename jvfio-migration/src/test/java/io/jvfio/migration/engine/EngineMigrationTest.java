@@ -294,8 +294,7 @@ class EngineMigrationTest {
 
       Rig.assertSourceRecovered(src, before, o.source());
       assertThat(o.source().error()).contains("deadline").contains("900 ms");
-      assertThat(o.source().recovery())
-          .anySatisfy(n -> assertThat(n).contains("kept iterating"));
+      assertThat(o.source().recovery()).anySatisfy(n -> assertThat(n).contains("kept iterating"));
       assertThat(o.source().totalMs()).isBetween(900L, 900L + 2_000L);
       Rig.assertDestinationClean(dst, o.destination(), log, specs);
     }

@@ -85,8 +85,7 @@ class EngineStreamFaultTest {
    */
   static Stream<Arguments> checksummedStreamOffsets() {
     return Stream.of(
-            List.of(
-                Rig.Spec.memdevChecksummed(0x7, MEM), Rig.Spec.memdevChecksummed(0x7, MEM)),
+            List.of(Rig.Spec.memdevChecksummed(0x7, MEM), Rig.Spec.memdevChecksummed(0x7, MEM)),
             List.of(Rig.Spec.memdevChecksummed(0x1, MEM)),
             List.of(Rig.Spec.memdevChecksummed(0x5, MEM)))
         .flatMap(specs ->
