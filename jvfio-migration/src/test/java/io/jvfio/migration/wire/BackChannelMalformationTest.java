@@ -7,6 +7,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.zip.CRC32C;
 import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 
@@ -20,6 +21,19 @@ class BackChannelMalformationTest {
     return b;
   }
 
+  /**
+   * The message with its correct CRC32C appended: each check below must refuse a message whose
+   * bytes arrived intact (a broken or hostile writer), not only one the CRC would catch anyway.
+   */
+  private static byte[] withCrc(int... values) {
+    byte[] b = bytes(values);
+    byte[] out = Arrays.copyOf(b, b.length + 4);
+    CRC32C crc = new CRC32C();
+    crc.update(b);
+    SampleStream.putU32(out, b.length, crc.getValue());
+    return out;
+  }
+
   private static AbstractThrowableAssert<?, ? extends Throwable> failsAt(
       byte[] stream, int devices, long offset) {
     return assertThatThrownBy(() -> new BackReader(BytesChannel.reading(stream), devices).next())
@@ -29,48 +43,51 @@ class BackChannelMalformationTest {
 
   @Test
   void unknownKind() {
-    failsAt(bytes(0x13), 2, 0).hasMessageContaining("unknown back-channel message kind 0x13");
-    failsAt(bytes(0x01, 0, 0), 2, 0).hasMessageContaining("kind 0x01");
+    failsAt(withCrc(0x13), 2, 0).hasMessageContaining("unknown back-channel message kind 0x13");
+    failsAt(withCrc(0x01, 0, 0), 2, 0).hasMessageContaining("kind 0x01");
   }
 
   @Test
   void switchoverAckForADeviceThatDoesNotExist() {
-    failsAt(bytes(0x10, 0, 2), 2, 1)
+    failsAt(withCrc(0x10, 0, 2), 2, 1)
         .hasMessageContaining("device index 2 of a SWITCHOVER_ACK is out of range 0..1");
-    failsAt(bytes(0x10, 0xff, 0xff), 0x10000 - 1, 1).hasMessageContaining("device index 65535");
+    failsAt(withCrc(0x10, 0xff, 0xff), 0x10000 - 1, 1).hasMessageContaining("device index 65535");
   }
 
   @Test
   void okFlagMustBeZeroOrOne() {
-    failsAt(bytes(0x11, 2, 0, 0, 0, 0), 2, 1)
+    failsAt(withCrc(0x11, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 2, 1)
         .hasMessageContaining("the ok flag of a RESULT is 2, not 0 or 1");
   }
 
   @Test
   void resultMessageMustBeUtf8() {
-    failsAt(bytes(0x11, 1, 0, 1, 0xc0, 0, 0), 2, 4)
+    failsAt(withCrc(0x11, 1, 0, 1, 0xc0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 2, 4)
         .hasMessageContaining("the message of a RESULT is not valid UTF-8");
   }
 
   @Test
   void moreDigestsThanDevices() {
-    failsAt(bytes(0x11, 1, 0, 0, 0, 3), 2, 4)
+    failsAt(withCrc(0x11, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3), 2, 12)
         .hasMessageContaining("a RESULT with 3 digests for 2 devices");
   }
 
   @Test
   void digestForAnUnknownOrRepeatedDevice() {
-    failsAt(bytes(0x11, 1, 0, 0, 0, 1, 0, 5, 0, 0), 2, 6)
+    failsAt(withCrc(0x11, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 5, 0, 0), 2, 14)
         .hasMessageContaining("device index 5 of a RESULT digest entry is out of range");
-    failsAt(bytes(0x11, 1, 0, 0, 0, 2, 0, 1, 0, 1, 'a', 0, 1, 0, 1, 'b'), 2, 11)
+    failsAt(
+            withCrc(0x11, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1, 0, 1, 'a', 0, 1, 0, 1, 'b'),
+            2,
+            19)
         .hasMessageContaining("a RESULT lists device 1 twice");
-    failsAt(bytes(0x11, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0xff), 2, 10)
+    failsAt(withCrc(0x11, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0xff), 2, 18)
         .hasMessageContaining("a RESULT digest is not valid UTF-8");
   }
 
   @Test
   void abortReasonMustBeUtf8() {
-    failsAt(bytes(0x12, 0, 2, 0xe2, 0x28), 2, 3)
+    failsAt(withCrc(0x12, 0, 2, 0xe2, 0x28), 2, 3)
         .hasMessageContaining("the reason of an ABORT is not valid UTF-8");
   }
 
@@ -92,7 +109,7 @@ class BackChannelMalformationTest {
 
   @Test
   void withoutADeviceCountOnlyTheU16RangeIsChecked() throws IOException {
-    assertThat(new BackReader(BytesChannel.reading(bytes(0x10, 0xff, 0xff))).next())
+    assertThat(new BackReader(BytesChannel.reading(withCrc(0x10, 0xff, 0xff))).next())
         .isEqualTo(new BackMessage.SwitchoverAck(0xffff));
   }
 }

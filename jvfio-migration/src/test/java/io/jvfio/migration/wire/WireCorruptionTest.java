@@ -60,7 +60,8 @@ class WireCorruptionTest {
     assertThat(problems)
         .containsKeys(
             "bad magic",
-            "unsupported version",
+            "the sender speaks wire format version",
+            "the session nonce does not match",
             "header CRC32C mismatch",
             "device count",
             "unknown record kind",
@@ -184,7 +185,8 @@ class WireCorruptionTest {
     for (String f :
         List.of(
             "bad magic",
-            "unsupported version",
+            "the sender speaks wire format version",
+            "the session nonce does not match",
             "header CRC32C mismatch",
             "device count",
             "unknown record kind",

@@ -4,6 +4,7 @@ import static io.jvfio.migration.wire.SampleStream.fixHeaderCrc;
 import static io.jvfio.migration.wire.SampleStream.putU16;
 import static io.jvfio.migration.wire.SampleStream.putU32;
 import static io.jvfio.migration.wire.SampleStream.putU64;
+import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,8 +18,9 @@ import org.junit.jupiter.api.Test;
 class WireMalformationTest {
   // Header layout of SampleStream (see docs/wire-format.md).
   private static final int VERSION_AT = 8;
-  private static final int COUNT_AT = 12;
-  private static final int DEV0 = 16;
+  private static final int NONCE_AT = 12;
+  private static final int COUNT_AT = NONCE_AT + WireFormat.NONCE_BYTES;
+  private static final int DEV0 = COUNT_AT + 4;
   private static final int DEV0_BDF_LENGTH = DEV0 + 2;
   private static final int DEV0_BDF = DEV0 + 4;
   private static final int DEV0_MODEL_LENGTH = DEV0_BDF + 12;
@@ -41,7 +43,20 @@ class WireMalformationTest {
 
   @Test
   void theSampleStreamIsValidAndLaidOutAsDocumented() throws Exception {
+    // The fixed part of the header as docs/wire-format.md lays it out.
+    assertThat(WireFormat.HEADER_FIXED_BYTES).isEqualTo(32).isEqualTo(DEV0);
+    assertThat(Arrays.copyOfRange(s, 0, 8)).isEqualTo("JVFIOMIG".getBytes(US_ASCII));
+    assertThat(Arrays.copyOfRange(s, VERSION_AT, NONCE_AT)).containsExactly(0, 0, 0, 2);
+    assertThat(Arrays.copyOfRange(s, NONCE_AT, COUNT_AT)).isEqualTo(SampleStream.NONCE);
+    assertThat(Arrays.copyOfRange(s, COUNT_AT, DEV0)).containsExactly(0, 0, 0, 2);
+    assertThat(Arrays.copyOfRange(s, DEV0_BDF, DEV0_BDF + 12))
+        .isEqualTo("0000:00:03.0".getBytes(US_ASCII));
     assertThat(sample.headerLength).isEqualTo(HEADER_CRC_AT + 4);
+    // Record sizes: a section 11 bytes, a payload record 23 plus its payload, the trailer 21.
+    assertThat(at("setup1") - at("setup0")).isEqualTo(WireFormat.SECTION_BYTES).isEqualTo(11);
+    assertThat(at("data1empty") - at("data0")).isEqualTo(23 + 100);
+    assertThat(at("init0") - at("data1empty")).isEqualTo(23);
+    assertThat(WireFormat.TRAILER_BYTES).isEqualTo(21);
     assertThat(SampleStream.parse(s, 100))
         .hasSize(11)
         .last()
@@ -66,9 +81,45 @@ class WireMalformationTest {
   }
 
   @Test
-  void badVersion() {
-    putU32(s, VERSION_AT, 2);
-    failsAt(VERSION_AT).hasMessageContaining("unsupported version 2");
+  void olderVersionIsRefusedWithASentenceSayingSo() {
+    putU32(s, VERSION_AT, 1);
+    failsAt(VERSION_AT)
+        .hasMessageContaining("the sender speaks wire format version 1, this end speaks version 2")
+        .hasMessageContaining("an older jvfio on the other end")
+        .hasMessageContaining("run the same jvfio release on both ends");
+  }
+
+  @Test
+  void newerVersionIsRefusedWithASentenceSayingSo() {
+    putU32(s, VERSION_AT, 3);
+    failsAt(VERSION_AT)
+        .hasMessageContaining("the sender speaks wire format version 3, this end speaks version 2")
+        .hasMessageContaining("a newer jvfio on the other end");
+    s = sample.copy();
+    putU32(s, VERSION_AT, 0xffffffffL);
+    failsAt(VERSION_AT).hasMessageContaining("version 4294967295").hasMessageContaining("newer");
+  }
+
+  @Test
+  void aVersion1StreamIsRefusedByItsVersionNotItsLayout() {
+    // Version 1 had no nonce: the device count followed the version. The version check comes first,
+    // so such a sender is told about versions, not about a nonce.
+    byte[] v1 = new byte[20];
+    System.arraycopy(s, 0, v1, 0, 8);
+    putU32(v1, VERSION_AT, 1);
+    putU32(v1, 12, 0);
+    s = v1;
+    failsAt(VERSION_AT).hasMessageContaining("an older jvfio");
+  }
+
+  @Test
+  void aNonceAlteredInAnyByteIsRefused() {
+    for (int i = 0; i < WireFormat.NONCE_BYTES; i++) {
+      s = sample.copy();
+      s[NONCE_AT + i] ^= 0x01;
+      fixHeaderCrc(s, sample.headerLength); // a consistent header, just for another session
+      failsAt(NONCE_AT).hasMessageContaining("the session nonce does not match this receiver's");
+    }
   }
 
   @Test

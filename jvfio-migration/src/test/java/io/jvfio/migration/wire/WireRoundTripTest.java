@@ -73,45 +73,82 @@ class WireRoundTripTest {
   @Test
   void aWholeSessionWithBackChannelRoundTrips() throws Exception {
     List<Step> steps = script(7);
+    byte[] nonce = new byte[WireFormat.NONCE_BYTES];
+    new SplittableRandom(99).nextBytes(nonce);
     try (InMemoryChannels.Pair p = InMemoryChannels.pair(64 * 1024);
         Arena arena = Arena.ofShared()) {
       Channel src = p.a();
       Channel dst = p.b();
-      // The source writes payloads from segments of several kinds.
-      Future<long[]> source =
-          pool.submit(() -> {
-            WireWriter w = new WireWriter(src);
-            w.header(SampleStream.NONCE, DEVICES);
-            int k = 0;
-            for (Step s : steps) {
-              switch (s.marker()) {
-                case SETUP_STATE -> w.setup(s.device());
-                case END_OF_STATE -> w.endOfState(s.device());
-                case INIT_DATA_SENT -> w.initDataSent(s.device());
-                case DATA_STATE -> w.data(s.device(), segmentOfKind(s.payload(), k++, arena));
-                case CONFIG_STATE -> w.config(s.device(), MemorySegment.ofArray(s.payload()));
-              }
-              if (k % 5 == 0) {
-                w.flush();
-              }
-            }
-            w.trailer();
-            return new long[] {w.records(), w.payloadBytes()};
-          });
+      // The source: waits for the receiver's HELLO, echoes its nonce, sends everything, then
+      // commits and reports the outcome. Payloads come from segments of several kinds.
+      Future<SourceSaw> source =
+          pool.submit(
+              () -> {
+                BackReader fromDst = new BackReader(src, DEVICES.size());
+                BackMessage.Hello hello = (BackMessage.Hello) fromDst.next();
+                assertThat(hello.version()).isEqualTo(WireFormat.VERSION);
+                WireWriter w = new WireWriter(src);
+                w.header(hello.nonce(), DEVICES);
+                int k = 0;
+                for (Step s : steps) {
+                  switch (s.marker()) {
+                    case SETUP_STATE -> w.setup(s.device());
+                    case END_OF_STATE -> w.endOfState(s.device());
+                    case INIT_DATA_SENT -> w.initDataSent(s.device());
+                    case DATA_STATE -> w.data(s.device(), segmentOfKind(s.payload(), k++, arena));
+                    case CONFIG_STATE -> w.config(s.device(), MemorySegment.ofArray(s.payload()));
+                  }
+                  if (k % 5 == 0) {
+                    w.flush();
+                  }
+                }
+                w.trailer();
+                List<BackMessage> loaded = new ArrayList<>();
+                BackMessage m;
+                do {
+                  m = fromDst.next();
+                  loaded.add(m);
+                } while (!(m instanceof BackMessage.Result));
+                w.commit();
+                BackMessage running = fromDst.next();
+                w.outcome(123_456_789L, 300_000_000L);
+                return new SourceSaw(
+                    w.records(),
+                    w.payloadBytes(),
+                    loaded,
+                    running,
+                    fromDst.offset(),
+                    hello.nonce());
+              });
 
-      WireReader in = new WireReader(dst, 4 << 20, SampleStream.NONCE);
+      // The destination: greets first with its nonce, then reads the stream.
       BackWriter back = new BackWriter(dst, DEVICES.size());
+      back.hello(nonce);
+      WireReader in = new WireReader(dst, 4 << 20, nonce);
       assertThat(in.header()).isEqualTo(DEVICES);
       assertThat(in.deviceCount()).isEqualTo(3);
       long bytes = 0;
+      int windowed = 0;
       for (Step s : steps) {
         Record rec = in.next();
         switch (s.marker()) {
           case DATA_STATE -> {
-            assertThat(rec).isInstanceOf(Record.Data.class);
-            Record.Data d = (Record.Data) rec;
-            assertThat(d.device()).isEqualTo(s.device());
-            assertThat(d.payload().toArray(ValueLayout.JAVA_BYTE)).isEqualTo(s.payload());
+            // a payload larger than the window arrives in pieces, only the last one complete
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            while (true) {
+              assertThat(rec).isInstanceOf(Record.Data.class);
+              Record.Data d = (Record.Data) rec;
+              assertThat(d.device()).isEqualTo(s.device());
+              assertThat(d.payload().byteSize()).isLessThanOrEqualTo(WireFormat.WINDOW_BYTES);
+              got.writeBytes(d.payload().toArray(ValueLayout.JAVA_BYTE));
+              if (d.complete()) {
+                break;
+              }
+              assertThat(d.payload().byteSize()).isEqualTo(WireFormat.WINDOW_BYTES);
+              windowed++;
+              rec = in.next();
+            }
+            assertThat(got.toByteArray()).isEqualTo(s.payload());
             bytes += s.payload().length;
           }
           case CONFIG_STATE -> {
@@ -125,26 +162,64 @@ class WireRoundTripTest {
             assertThat(rec).isEqualTo(new Record.Section(s.device(), s.marker()));
             if (s.marker() == Marker.INIT_DATA_SENT) {
               back.switchoverAck(s.device());
+              back.keepAlive();
             }
           }
         }
       }
+      // (1 MiB + 5) and 2 MiB take one window more than one each (random sizes stay under 1 MiB)
+      assertThat(windowed).isEqualTo(2);
       Record trailer = in.next();
       assertThat(trailer).isEqualTo(new Record.Trailer(steps.size(), bytes));
-      assertThat(source.get()).containsExactly(steps.size(), bytes);
       assertThatThrownBy(in::next).isInstanceOf(IllegalStateException.class);
-      back.result(true, "every device is RUNNING", Map.of(2, "sha256:cc", 0, "sha256:aa"));
+      back.result(true, "every device is loaded", Map.of(2, "sha256:cc", 0, "sha256:aa"));
+      assertThat(in.decision()).isEmpty();
+      back.result(true, "every device is RUNNING", 4_242_000L, Map.of());
+      assertThat(in.outcome()).isEqualTo(new WireReader.Outcome(123_456_789L, 300_000_000L));
 
-      BackReader fromDst = new BackReader(src, DEVICES.size());
-      assertThat(fromDst.next()).isEqualTo(new BackMessage.SwitchoverAck(0));
-      BackMessage result = fromDst.next();
-      assertThat(result)
-          .isEqualTo(
+      SourceSaw saw = source.get();
+      assertThat(saw.nonce()).isEqualTo(nonce);
+      assertThat(saw.records()).isEqualTo(steps.size());
+      assertThat(saw.bytes()).isEqualTo(bytes);
+      assertThat(saw.loaded())
+          .containsExactly(
+              new BackMessage.SwitchoverAck(0),
+              new BackMessage.KeepAlive(),
               new BackMessage.Result(
-                  true, "every device is RUNNING", Map.of(0, "sha256:aa", 2, "sha256:cc")));
-      assertThat(((BackMessage.Result) result).digests().keySet()).containsExactly(0, 2);
-      assertThat(fromDst.offset()).isEqualTo(3 + (1 + 1 + 2 + 23 + 2 + 2 * (2 + 2 + 9)));
+                  true, "every device is loaded", Map.of(0, "sha256:aa", 2, "sha256:cc")));
+      BackMessage.Result loaded = (BackMessage.Result) saw.loaded().get(2);
+      assertThat(loaded.digests().keySet()).containsExactly(0, 2);
+      assertThat(loaded.nanos()).isZero();
+      assertThat(saw.running())
+          .isEqualTo(new BackMessage.Result(true, "every device is RUNNING", 4_242_000L, Map.of()));
+      // HELLO 25, SWITCHOVER_ACK 7, KEEPALIVE 5, the two RESULTs; each ends in a 4-byte CRC32C
+      int hello = 1 + 4 + 16 + 4;
+      int result1 = 1 + 1 + 2 + 22 + 8 + 2 + 2 * (2 + 2 + 9) + 4;
+      int result2 = 1 + 1 + 2 + 23 + 8 + 2 + 4;
+      assertThat(saw.backOffset()).isEqualTo(hello + 7 + 5 + result1 + result2);
+      assertThat(in.offset()).isEqualTo(dstStreamLength(steps) + 1 + (1 + 8 + 8 + 4));
     }
+  }
+
+  /** What the source thread of the whole session saw. */
+  record SourceSaw(
+      long records,
+      long bytes,
+      List<BackMessage> loaded,
+      BackMessage running,
+      long backOffset,
+      byte[] nonce) {}
+
+  /** Header, records and trailer of the script's stream (computed from the documented sizes). */
+  private static long dstStreamLength(List<Step> steps) {
+    long n = WireFormat.HEADER_FIXED_BYTES + 4;
+    for (DeviceIdentity id : DEVICES) {
+      n += id.wireSize();
+    }
+    for (Step s : steps) {
+      n += s.payload() == null ? 11 : 23 + s.payload().length;
+    }
+    return n + 21;
   }
 
   /** Heap byte[], native, heap long[] (copied through an array for the CRC) and read-only. */
