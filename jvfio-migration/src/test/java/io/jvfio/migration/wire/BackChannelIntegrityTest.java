@@ -180,10 +180,8 @@ class BackChannelIntegrityTest {
               .as("kind 0x%02x byte %d bit %d", original[0], at, bit)
               .isInstanceOf(WireFormatException.class)
               .hasMessageContaining("back-channel CRC32C mismatch")
-              .satisfies(
-                  e ->
-                      assertThat(((WireFormatException) e).offset())
-                          .isEqualTo(original.length - 4));
+              .satisfies(e ->
+                  assertThat(((WireFormatException) e).offset()).isEqualTo(original.length - 4));
         }
       }
     }

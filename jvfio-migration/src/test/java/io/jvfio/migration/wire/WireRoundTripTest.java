@@ -82,44 +82,38 @@ class WireRoundTripTest {
       // The source: waits for the receiver's HELLO, echoes its nonce, sends everything, then
       // commits and reports the outcome. Payloads come from segments of several kinds.
       Future<SourceSaw> source =
-          pool.submit(
-              () -> {
-                BackReader fromDst = new BackReader(src, DEVICES.size());
-                BackMessage.Hello hello = (BackMessage.Hello) fromDst.next();
-                assertThat(hello.version()).isEqualTo(WireFormat.VERSION);
-                WireWriter w = new WireWriter(src);
-                w.header(hello.nonce(), DEVICES);
-                int k = 0;
-                for (Step s : steps) {
-                  switch (s.marker()) {
-                    case SETUP_STATE -> w.setup(s.device());
-                    case END_OF_STATE -> w.endOfState(s.device());
-                    case INIT_DATA_SENT -> w.initDataSent(s.device());
-                    case DATA_STATE -> w.data(s.device(), segmentOfKind(s.payload(), k++, arena));
-                    case CONFIG_STATE -> w.config(s.device(), MemorySegment.ofArray(s.payload()));
-                  }
-                  if (k % 5 == 0) {
-                    w.flush();
-                  }
-                }
-                w.trailer();
-                List<BackMessage> loaded = new ArrayList<>();
-                BackMessage m;
-                do {
-                  m = fromDst.next();
-                  loaded.add(m);
-                } while (!(m instanceof BackMessage.Result));
-                w.commit();
-                BackMessage running = fromDst.next();
-                w.outcome(123_456_789L, 300_000_000L);
-                return new SourceSaw(
-                    w.records(),
-                    w.payloadBytes(),
-                    loaded,
-                    running,
-                    fromDst.offset(),
-                    hello.nonce());
-              });
+          pool.submit(() -> {
+            BackReader fromDst = new BackReader(src, DEVICES.size());
+            BackMessage.Hello hello = (BackMessage.Hello) fromDst.next();
+            assertThat(hello.version()).isEqualTo(WireFormat.VERSION);
+            WireWriter w = new WireWriter(src);
+            w.header(hello.nonce(), DEVICES);
+            int k = 0;
+            for (Step s : steps) {
+              switch (s.marker()) {
+                case SETUP_STATE -> w.setup(s.device());
+                case END_OF_STATE -> w.endOfState(s.device());
+                case INIT_DATA_SENT -> w.initDataSent(s.device());
+                case DATA_STATE -> w.data(s.device(), segmentOfKind(s.payload(), k++, arena));
+                case CONFIG_STATE -> w.config(s.device(), MemorySegment.ofArray(s.payload()));
+              }
+              if (k % 5 == 0) {
+                w.flush();
+              }
+            }
+            w.trailer();
+            List<BackMessage> loaded = new ArrayList<>();
+            BackMessage m;
+            do {
+              m = fromDst.next();
+              loaded.add(m);
+            } while (!(m instanceof BackMessage.Result));
+            w.commit();
+            BackMessage running = fromDst.next();
+            w.outcome(123_456_789L, 300_000_000L);
+            return new SourceSaw(
+                w.records(), w.payloadBytes(), loaded, running, fromDst.offset(), hello.nonce());
+          });
 
       // The destination: greets first with its nonce, then reads the stream.
       BackWriter back = new BackWriter(dst, DEVICES.size());
