@@ -30,6 +30,8 @@ public final class MigrationReceiver {
   private final Consumer<String> log;
   private final AtomicReference<String> migrating = new AtomicReference<>();
   private final CompletableFuture<MigrationReport> result = new CompletableFuture<>();
+  private final java.util.Set<Channel> greeting =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** {@code log} receives a line for every connection that was refused or dropped. */
   public MigrationReceiver(
@@ -55,6 +57,7 @@ public final class MigrationReceiver {
       while (!result.isDone()) {
         long left = giveUp - System.nanoTime();
         if (migrating.get() == null && left <= 0) {
+          greeting.forEach(Channel::close);
           connections.shutdownNow();
           return null;
         }
@@ -66,6 +69,8 @@ public final class MigrationReceiver {
         }
         connections.submit(() -> handle(ch));
       }
+      // connections still in their handshake end now, so none holds up the return
+      greeting.forEach(Channel::close);
       connections.shutdownNow();
     }
     return result.join();
@@ -83,13 +88,19 @@ public final class MigrationReceiver {
       return;
     }
     MigrationDestination.Greeting g;
+    greeting.add(ch);
     try {
+      if (result.isDone()) {
+        throw new IOException("the receiver has finished");
+      }
       g = MigrationDestination.greet(ch, options);
     } catch (IOException | RuntimeException e) {
       String why = MigrationSource.describe(e);
       refuse(ch, why);
       log.accept("dropped a connection from " + who + ": " + why);
       return;
+    } finally {
+      greeting.remove(ch);
     }
     if (!migrating.compareAndSet(null, who)) {
       refuse(ch, "this receiver is busy with a migration from " + migrating.get());

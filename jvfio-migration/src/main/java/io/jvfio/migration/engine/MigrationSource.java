@@ -144,7 +144,14 @@ public final class MigrationSource {
         stopAfterCompletion(d);
       }
     } catch (IOException | RuntimeException e) {
-      error = e instanceof IOException io ? connectionError(io) : describe(e);
+      // the engine thread only writes the forward stream (once greeted): a timeout there means
+      // the destination stopped taking data, and an abort would stall the same way
+      boolean stalled = writer != null && e instanceof java.net.SocketTimeoutException;
+      if (stalled) {
+        error = "the destination stopped taking data: " + e.getMessage();
+      } else {
+        error = e instanceof IOException io ? connectionError(io) : describe(e);
+      }
       if (completed) {
         // committed: the destination owns the devices now, whatever failed afterwards
         notes.add("after the commit: " + error);
@@ -156,7 +163,11 @@ public final class MigrationSource {
       // own
       channel.setDeadline(
           System.nanoTime() + Math.min(options.peerTimeout().toNanos(), ABORT_NANOS));
-      tellDestination(error);
+      if (stalled) {
+        channel.close();
+      } else {
+        tellDestination(error);
+      }
       if (touched) {
         recover();
       } else {
@@ -358,7 +369,11 @@ public final class MigrationSource {
       }
       long t = System.nanoTime();
       out.flush();
-      bandwidth.add(0, System.nanoTime() - t);
+      if (passBytes > 0) {
+        // time spent pushing data counts; an idle pass's markers must not dilute the rate, or
+        // waiting for dirty pages would make the link look slow and precopy never converge
+        bandwidth.add(0, System.nanoTime() - t);
+      }
       acks += drainAcks();
       long now = System.nanoTime();
       long pending = pendingEstimate();

@@ -270,6 +270,10 @@ public final class TcpChannel implements Channel {
       selector.select(Math.max(1, (nanos + 999_999) / 1_000_000));
     }
     selector.selectedKeys().clear();
+    if (Thread.currentThread().isInterrupted()) {
+      // select returns at once for an interrupted thread: give up instead of spinning
+      throw new java.io.InterruptedIOException(describe() + ": interrupted while waiting");
+    }
     if (closed) {
       throw new AsynchronousCloseException();
     }

@@ -4,6 +4,7 @@ import io.jvfio.migration.transport.Channel;
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
 
@@ -120,6 +121,23 @@ final class WireInput {
                   + " ("
                   + channel.describe()
                   + ")");
+      t.initCause(e);
+      throw t;
+    } catch (SocketTimeoutException e) {
+      boolean wholeUnitLate = unitDeadline != 0 && unitDeadline - System.nanoTime() <= 0;
+      SocketTimeoutException t =
+          new SocketTimeoutException(
+              "the "
+                  + stream
+                  + " stalled inside "
+                  + what
+                  + " at offset "
+                  + offset
+                  + ": "
+                  + (wholeUnitLate
+                      ? "each record must arrive whole within " + unitTimeout / 1_000_000 + " ms; "
+                      : "")
+                  + e.getMessage());
       t.initCause(e);
       throw t;
     }
