@@ -1,6 +1,7 @@
 package io.jvfio.cli;
 
 import io.jvfio.bench.DataFdRatios;
+import io.jvfio.bench.MigrationBench;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks (JMH) of jvfio's data paths, reported as ratios against a baseline.",
-    subcommands = {BenchCommand.DataFd.class})
+    subcommands = {BenchCommand.DataFd.class, BenchCommand.Migration.class})
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -127,6 +128,125 @@ final class BenchCommand implements Runnable {
       }
       return o;
     }
+  }
+
+  /** {@code jvfio bench migration}: two JVMs over loopback TCP, against raw TCP and the limit. */
+  @Command(
+      name = "migration",
+      mixinStandardHelpOptions = true,
+      description =
+          "Live-migrate the demo host's two memdev to a second JVM over loopback TCP: throughput"
+              + " against a raw TCP transfer of the same bytes measured right before it, then"
+              + " downtime runs with the workloads dirtying memory under each limit.")
+  static final class Migration implements Callable<Integer> {
+    @Option(
+        names = "--quick",
+        description = "2 x 256 MiB, one round, two runs per limit (default: 2 x 1 GiB, 3, 5)")
+    boolean quick;
+
+    @Option(names = "--json", description = "print one JSON object instead of the table")
+    boolean json;
+
+    @Option(names = "--memdev-mib", paramLabel = "N", description = "size of each memdev")
+    Integer memdevMib;
+
+    @Option(names = "--rounds", paramLabel = "N", description = "throughput rounds (0: none)")
+    Integer rounds;
+
+    @Option(
+        names = "--limits-ms",
+        paramLabel = "MS",
+        split = ",",
+        description = "downtime limits to run (default 300,100)")
+    List<Integer> limits;
+
+    @Option(names = "--runs", paramLabel = "N", description = "downtime runs per limit (0: none)")
+    Integer runs;
+
+    @Option(
+        names = "--dirty-rate",
+        paramLabel = "PAGES",
+        description = "pages each memdev dirties per second during downtime runs (default 20000)")
+    Double dirtyRate;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      MigrationBench.Options o;
+      try {
+        o = quick ? MigrationBench.Options.quick() : MigrationBench.Options.standard();
+        if (memdevMib != null) {
+          o = o.withMemdevMib(memdevMib);
+        }
+        if (rounds != null) {
+          o = o.withRounds(rounds);
+        }
+        if (limits != null) {
+          o = o.withLimits(limits);
+        }
+        if (runs != null) {
+          o = o.withRunsPerLimit(runs);
+        }
+        if (dirtyRate != null) {
+          o = o.withDirtyRate(dirtyRate);
+        }
+      } catch (IllegalArgumentException e) {
+        err.println("jvfio bench migration: " + e.getMessage());
+        return 2;
+      }
+      MigrationBench.Result r;
+      try {
+        r = MigrationBench.run(o, System.err);
+      } catch (java.io.IOException e) {
+        err.println("jvfio bench migration: " + e.getMessage());
+        return 1;
+      }
+      out.print(json ? Json.compact(json(r)) + System.lineSeparator() : r.table());
+      out.flush();
+      return 0;
+    }
+  }
+
+  /** The migration bench as maps and lists for {@link Json}. */
+  static Map<String, Object> json(MigrationBench.Result r) {
+    MigrationBench.Options o = r.options();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("benchmark", "migration");
+    m.put("memdevMib", o.memdevMib());
+    m.put("devices", 2);
+    m.put("dirtyRate", o.dirtyRate());
+    List<Object> rounds = new ArrayList<>();
+    for (MigrationBench.Round x : r.rounds()) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("bytes", x.bytes());
+      row.put("rawBytesPerSec", Math.round(x.rawBytesPerSec()));
+      row.put("migrationBytesPerSec", Math.round(x.migrationBytesPerSec()));
+      row.put("ratio", Math.round(x.ratio() * 1e4) / 1e4);
+      rounds.add(row);
+    }
+    m.put("rounds", rounds);
+    double median = r.medianRatio();
+    m.put("medianRatio", Double.isFinite(median) ? Math.round(median * 1e4) / 1e4 : null);
+    List<Object> runs = new ArrayList<>();
+    for (MigrationBench.Run x : r.runs()) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("limitMs", x.limitMs());
+      row.put("completed", x.completed());
+      row.put("sourceDowntimeMs", x.sourceDowntimeMs());
+      row.put("destinationDowntimeMs", x.destinationDowntimeMs());
+      row.put("withinLimit", x.withinLimit());
+      row.put("stopCopyBytes", x.stopCopyBytes());
+      row.put("totalMs", x.totalMs());
+      if (x.error() != null) {
+        row.put("error", x.error());
+      }
+      runs.add(row);
+    }
+    m.put("downtimeRuns", runs);
+    return m;
   }
 
   /** The result as maps and lists for {@link Json}: rates in bytes per second. */

@@ -152,6 +152,16 @@ public final class MigrationSource {
       } else {
         error = e instanceof IOException io ? connectionError(io) : describe(e);
       }
+      if (System.nanoTime() - deadlineAt >= 0 && !error.contains("deadline of")) {
+        // whichever wait noticed first, the cause is the overall limit
+        error =
+            "the migration did not complete within its deadline of "
+                + options.deadline().toMillis()
+                + " ms (in "
+                + phase
+                + "): "
+                + error;
+      }
       if (completed) {
         // committed: the destination owns the devices now, whatever failed afterwards
         notes.add("after the commit: " + error);
@@ -343,6 +353,7 @@ public final class MigrationSource {
     int needAcks = (int) devices.stream().filter(d -> d.migration().hasPreCopy()).count();
     long limitNanos = (long) (options.downtimeLimit().toNanos() * LIMIT_SHARE);
     boolean overdueNoted = false;
+    Backlog backlog = new Backlog(SMALL_PENDING);
     while (true) {
       long passBytes = 0;
       for (int i = 0; i < devices.size(); i++) {
@@ -382,7 +393,9 @@ public final class MigrationSource {
       timeline.sample(bytesSent, dirtyNow, phase, false);
       progress.progress(bytesSent, pending, rate);
       boolean acked = !options.switchoverAck() || acks >= needAcks;
-      if (acked && initialBytesSent() && predictedNanos <= limitNanos) {
+      // a backlog that still drains is cheaper to send now than with the devices stopped
+      boolean draining = backlog.draining(now, pending);
+      if (acked && initialBytesSent() && predictedNanos <= limitNanos && !draining) {
         return;
       }
       if (now - deadlineAt >= 0) {

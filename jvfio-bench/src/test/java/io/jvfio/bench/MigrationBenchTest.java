@@ -1,0 +1,60 @@
+package io.jvfio.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The migration bench end to end on small devices, and its option checks. */
+class MigrationBenchTest {
+  @Test
+  void aSmallRunMeasuresBothSidesAndBothEndsAgree() throws Exception {
+    MigrationBench.Options o = new MigrationBench.Options(8, 1, List.of(300), 2, 2000);
+    MigrationBench.Result r = MigrationBench.run(o, null);
+
+    assertThat(r.rounds()).hasSize(1);
+    MigrationBench.Round round = r.rounds().get(0);
+    assertThat(round.bytes()).isGreaterThan(2L * 8 << 20);
+    assertThat(round.rawBytesPerSec()).isPositive();
+    assertThat(round.migrationBytesPerSec()).isPositive();
+    assertThat(r.medianRatio()).isEqualTo(round.ratio());
+    assertThat(r.runs()).hasSize(2);
+    assertThat(r.runs())
+        .allSatisfy(run -> {
+          assertThat(run.completed()).as("run: %s", run.error()).isTrue();
+          assertThat(run.endsAgree()).isTrue();
+          assertThat(run.sourceDowntimeMs()).isPositive();
+        });
+    assertThat(r.table())
+        .contains("2 memdev x 8 MiB")
+        .contains("median ratio")
+        .contains("of 2 within the 300 ms limit");
+  }
+
+  @Test
+  void optionsOutOfRangeAreRefusedWithTheirName() {
+    assertThatThrownBy(() -> MigrationBench.Options.standard().withMemdevMib(0))
+        .hasMessageContaining("memdev size");
+    assertThatThrownBy(() -> MigrationBench.Options.standard().withLimits(List.of(0)))
+        .hasMessageContaining("downtime limit");
+    assertThatThrownBy(() -> MigrationBench.Options.standard().withRunsPerLimit(-1))
+        .hasMessageContaining("runs per limit");
+    assertThatThrownBy(() -> MigrationBench.Options.standard().withDirtyRate(Double.NaN))
+        .hasMessageContaining("dirty rate");
+  }
+
+  @Test
+  void aRunOverItsLimitOrWithDisagreeingEndsIsFlagged() {
+    MigrationBench.Run over = new MigrationBench.Run(100, true, 120.5, 120.5, 900, 1, null);
+    MigrationBench.Run split = new MigrationBench.Run(100, true, 20.0, 35.0, 900, 1, null);
+    MigrationBench.Result r =
+        new MigrationBench.Result(
+            MigrationBench.Options.quick().withLimits(List.of(100)),
+            List.of(),
+            List.of(over, split));
+    assertThat(over.withinLimit()).isFalse();
+    assertThat(split.endsAgree()).isFalse();
+    assertThat(r.table()).contains("OVER").contains("the ends disagree").contains("1 of 2 within");
+  }
+}
