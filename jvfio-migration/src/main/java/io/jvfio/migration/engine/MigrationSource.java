@@ -329,6 +329,11 @@ public final class MigrationSource {
     return fixed + (long) (pending / bytesPerSecond * 1e9);
   }
 
+  /** Whether a predicted downtime leaves the limit its share for noise. */
+  boolean fitsLimit(long predictedNanos) {
+    return predictedNanos <= (long) (options.downtimeLimit().toNanos() * LIMIT_SHARE);
+  }
+
   /** The commit round trip and the trailer, on a local link. */
   private static final long FIXED_NANOS = 2_000_000L;
 
@@ -358,7 +363,6 @@ public final class MigrationSource {
     boolean[] ackSent = new boolean[devices.size()];
     int acks = 0;
     int needAcks = (int) devices.stream().filter(d -> d.migration().hasPreCopy()).count();
-    long limitNanos = (long) (options.downtimeLimit().toNanos() * LIMIT_SHARE);
     boolean overdueNoted = false;
     Backlog backlog = new Backlog(SMALL_PENDING);
     while (true) {
@@ -402,7 +406,7 @@ public final class MigrationSource {
       boolean acked = !options.switchoverAck() || acks >= needAcks;
       // a backlog that still drains is cheaper to send now than with the devices stopped
       boolean draining = backlog.draining(now, pending);
-      if (acked && initialBytesSent() && predictedNanos <= limitNanos && !draining) {
+      if (acked && initialBytesSent() && fitsLimit(predictedNanos) && !draining) {
         return;
       }
       if (now - deadlineAt >= 0) {
