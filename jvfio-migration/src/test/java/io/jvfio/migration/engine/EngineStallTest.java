@@ -441,6 +441,64 @@ class EngineStallTest {
         });
   }
 
+  // ---- the decision after the trailer ---------------------------------------------------------
+
+  /**
+   * A sender that delivers a whole, valid stream and then sends ABORT in place of the COMMIT, and
+   * keeps the connection open: the receiver loaded everything, yet must not run it; it resets its
+   * devices. With a COMMIT instead, the same stream runs (the stream itself is good).
+   */
+  @Test
+  void abortInPlaceOfTheCommitResetsTheReceiver() {
+    assertTimeoutPreemptively(HARD_LIMIT, () -> decideAfterTheTrailer(false));
+  }
+
+  @Test
+  void commitAfterTheSameStreamRunsTheDevices() {
+    assertTimeoutPreemptively(HARD_LIMIT, () -> decideAfterTheTrailer(true));
+  }
+
+  private static void decideAfterTheTrailer(boolean commit) throws Exception {
+    List<Rig.Spec> specs = List.of(Rig.Spec.memdev(0x1, MEM, 0));
+    RecordingDevice.Log log = new RecordingDevice.Log();
+    try (Rig.End src = new Rig.End("src", specs, new RecordingDevice.Log());
+        Rig.End dst = new Rig.End("dst", specs, log);
+        Receiver rx = new Receiver(dst, options(), Duration.ofSeconds(3));
+        ScriptedSource s = new ScriptedSource(rx.address())) {
+      src.fill(213);
+      List<String> content = src.digests();
+      s.hello();
+      s.header(dst);
+      s.out.setup(0);
+      s.out.endOfState(0);
+      var m = src.devices.get(0).migration();
+      m.set(MigrationState.STOP_COPY);
+      MemorySegment chunk = java.lang.foreign.Arena.ofAuto().allocate(1 << 20);
+      for (long n; (n = m.read(chunk)) > 0; ) {
+        s.out.data(0, chunk.asSlice(0, n));
+      }
+      s.out.endOfState(0);
+      s.out.trailer();
+      BackMessage loaded = s.nextBack(Duration.ofSeconds(5));
+      assertThat(loaded)
+          .isInstanceOfSatisfying(BackMessage.Result.class, r -> assertThat(r.ok()).isTrue());
+      if (commit) {
+        s.out.commit();
+      } else {
+        s.out.abort("the source changed its mind");
+      }
+      MigrationReport r = rx.awaitReport();
+
+      if (commit) {
+        assertThat(r.completed()).as("destination: %s", r.error()).isTrue();
+        assertThat(dst.digests()).isEqualTo(content);
+      } else {
+        assertThat(r.error()).contains("the source changed its mind");
+        assertDestinationReset(dst, r, log);
+      }
+    }
+  }
+
   // ---- the receiver keeps serving ---------------------------------------------------------------
 
   /**
