@@ -450,6 +450,8 @@ public final class MigrationBench {
       cmd.add(java);
       cmd.add("-Xmx" + Math.min(heapMib, 4096) + "m");
       cmd.add("--enable-native-access=ALL-UNNAMED");
+      // as the jvfio launcher: no young collection inside a migration's downtime
+      cmd.add("-Xmn256m");
       // extra options for the destination JVM (a profiler, GC logging), split on spaces
       String extra = System.getenv("JVFIO_BENCH_PEER_OPTS");
       if (extra != null && !extra.isBlank()) {
