@@ -56,13 +56,21 @@ public final class MigrationBench {
   static final Duration STEP_LIMIT = Duration.ofMinutes(5);
 
   public record Options(
-      int memdevMib, int rounds, List<Integer> limitsMs, int runsPerLimit, double dirtyRate) {
+      int memdevMib,
+      int rounds,
+      List<Integer> limitsMs,
+      int runsPerLimit,
+      double dirtyRate,
+      int warmupRounds) {
     public Options {
       if (memdevMib < 1 || memdevMib > 16384) {
         throw new IllegalArgumentException("the memdev size must be 1-16384 MiB, not " + memdevMib);
       }
       if (rounds < 0 || rounds > 100) {
         throw new IllegalArgumentException("throughput rounds must be 0-100, not " + rounds);
+      }
+      if (warmupRounds < 0 || warmupRounds > 100) {
+        throw new IllegalArgumentException("warm-up rounds must be 0-100, not " + warmupRounds);
       }
       if (runsPerLimit < 0 || runsPerLimit > 100) {
         throw new IllegalArgumentException(
@@ -80,39 +88,50 @@ public final class MigrationBench {
       }
     }
 
-    /** The targets: 2 x 1 GiB; 3 throughput rounds; 300 and 100 ms, 5 runs each. */
+    /**
+     * 2 x 1 GiB; one warm-up round (fresh JVMs: shown, not counted) and 3 measured rounds; 300 and
+     * 100 ms, 5 runs each.
+     */
     public static Options standard() {
-      return new Options(1024, 3, List.of(300, 100), 5, 20000);
+      return new Options(1024, 3, List.of(300, 100), 5, 20000, 1);
     }
 
     /** A smaller, shorter run: 2 x 256 MiB, one round, two runs per limit. */
     public static Options quick() {
-      return new Options(256, 1, List.of(300, 100), 2, 20000);
+      return new Options(256, 1, List.of(300, 100), 2, 20000, 0);
     }
 
     public Options withMemdevMib(int mib) {
-      return new Options(mib, rounds, limitsMs, runsPerLimit, dirtyRate);
+      return new Options(mib, rounds, limitsMs, runsPerLimit, dirtyRate, warmupRounds);
     }
 
     public Options withRounds(int n) {
-      return new Options(memdevMib, n, limitsMs, runsPerLimit, dirtyRate);
+      return new Options(memdevMib, n, limitsMs, runsPerLimit, dirtyRate, warmupRounds);
     }
 
     public Options withLimits(List<Integer> l) {
-      return new Options(memdevMib, rounds, l, runsPerLimit, dirtyRate);
+      return new Options(memdevMib, rounds, l, runsPerLimit, dirtyRate, warmupRounds);
     }
 
     public Options withRunsPerLimit(int n) {
-      return new Options(memdevMib, rounds, limitsMs, n, dirtyRate);
+      return new Options(memdevMib, rounds, limitsMs, n, dirtyRate, warmupRounds);
     }
 
     public Options withDirtyRate(double r) {
-      return new Options(memdevMib, rounds, limitsMs, runsPerLimit, r);
+      return new Options(memdevMib, rounds, limitsMs, runsPerLimit, r, warmupRounds);
+    }
+
+    public Options withWarmupRounds(int n) {
+      return new Options(memdevMib, rounds, limitsMs, runsPerLimit, dirtyRate, n);
     }
   }
 
-  /** One throughput round: the raw transfer and the migration of the same bytes. */
-  public record Round(long bytes, double rawBytesPerSec, double migrationBytesPerSec) {
+  /**
+   * One throughput round: the raw transfer and the migration of the same bytes; a warm-up round
+   * runs in JVMs that have not migrated before (what a CLI user sees) and is not counted.
+   */
+  public record Round(
+      long bytes, double rawBytesPerSec, double migrationBytesPerSec, boolean warmup) {
     public double ratio() {
       return migrationBytesPerSec / rawBytesPerSec;
     }
@@ -138,12 +157,13 @@ public final class MigrationBench {
   }
 
   public record Result(Options options, List<Round> rounds, List<Run> runs) {
-    /** The median ratio of the rounds (NaN without rounds). */
+    /** The median ratio of the measured rounds (NaN without any). */
     public double medianRatio() {
-      if (rounds.isEmpty()) {
+      double[] r =
+          rounds.stream().filter(x -> !x.warmup()).mapToDouble(Round::ratio).sorted().toArray();
+      if (r.length == 0) {
         return Double.NaN;
       }
-      double[] r = rounds.stream().mapToDouble(Round::ratio).sorted().toArray();
       return r.length % 2 == 1 ? r[r.length / 2] : (r[r.length / 2 - 1] + r[r.length / 2]) / 2;
     }
 
@@ -170,14 +190,18 @@ public final class MigrationBench {
           b.append(
               String.format(
                   Locale.ROOT,
-                  "  %5d  %-12d  %7.1f MB/s  %7.1f MB/s  %5.3f%n",
-                  i + 1,
+                  "  %5s  %-12d  %7.1f MB/s  %7.1f MB/s  %5.3f%n",
+                  r.warmup() ? "warm" : Integer.toString(i + 1),
                   r.bytes(),
                   r.rawBytesPerSec() / 1e6,
                   r.migrationBytesPerSec() / 1e6,
                   r.ratio()));
         }
-        b.append(String.format(Locale.ROOT, "  median ratio %.3f%n", medianRatio()));
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "  median ratio %.3f (the warm-up round runs in fresh JVMs and is not counted)%n",
+                medianRatio()));
       }
       for (int limit : o.limitsMs()) {
         List<Run> at = runsAt(limit);
@@ -231,7 +255,8 @@ public final class MigrationBench {
       }
       ByteBuffer raw = randomDirect(BUFFER_BYTES);
       List<Round> rounds = new ArrayList<>();
-      for (int i = 0; i < o.rounds(); i++) {
+      for (int i = 0; i < o.warmupRounds() + o.rounds(); i++) {
+        boolean warmup = i < o.warmupRounds();
         setRate(host, 0);
         long expect = 0;
         // the same bytes as the migration: memory plus the device stream's framing
@@ -254,14 +279,14 @@ public final class MigrationBench {
         long moved = bytes(m.source());
         // the engine's own total: from its start to the destination's confirmation, without the
         // SHA-256 digests the reports compute afterwards
-        Round r = new Round(moved, rawRate, moved / (m.source().totalMs() / 1e3));
+        Round r = new Round(moved, rawRate, moved / (m.source().totalMs() / 1e3), warmup);
         rounds.add(r);
         say(
             log,
             String.format(
                 Locale.ROOT,
-                "round %d: raw %.1f MB/s, migration %.1f MB/s, ratio %.3f",
-                i + 1,
+                "round %s: raw %.1f MB/s, migration %.1f MB/s, ratio %.3f",
+                warmup ? "warm-up" : Integer.toString(i + 1 - o.warmupRounds()),
                 rawRate / 1e6,
                 r.migrationBytesPerSec() / 1e6,
                 r.ratio()));

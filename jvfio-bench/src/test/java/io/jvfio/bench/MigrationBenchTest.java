@@ -10,11 +10,13 @@ import org.junit.jupiter.api.Test;
 class MigrationBenchTest {
   @Test
   void aSmallRunMeasuresBothSidesAndBothEndsAgree() throws Exception {
-    MigrationBench.Options o = new MigrationBench.Options(8, 1, List.of(300), 2, 2000);
+    MigrationBench.Options o = new MigrationBench.Options(8, 1, List.of(300), 2, 2000, 1);
     MigrationBench.Result r = MigrationBench.run(o, null);
 
-    assertThat(r.rounds()).hasSize(1);
-    MigrationBench.Round round = r.rounds().get(0);
+    assertThat(r.rounds()).hasSize(2);
+    assertThat(r.rounds().get(0).warmup()).isTrue();
+    MigrationBench.Round round = r.rounds().get(1);
+    assertThat(round.warmup()).isFalse();
     assertThat(round.bytes()).isGreaterThan(2L * 8 << 20);
     assertThat(round.rawBytesPerSec()).isPositive();
     assertThat(round.migrationBytesPerSec()).isPositive();

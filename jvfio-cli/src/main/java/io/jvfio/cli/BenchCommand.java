@@ -154,6 +154,12 @@ final class BenchCommand implements Runnable {
     Integer rounds;
 
     @Option(
+        names = "--warmup-rounds",
+        paramLabel = "N",
+        description = "rounds first run and shown but not counted (default 1, --quick 0)")
+    Integer warmupRounds;
+
+    @Option(
         names = "--limits-ms",
         paramLabel = "MS",
         split = ",",
@@ -183,6 +189,9 @@ final class BenchCommand implements Runnable {
         }
         if (rounds != null) {
           o = o.withRounds(rounds);
+        }
+        if (warmupRounds != null) {
+          o = o.withWarmupRounds(warmupRounds);
         }
         if (limits != null) {
           o = o.withLimits(limits);
@@ -225,6 +234,7 @@ final class BenchCommand implements Runnable {
       row.put("rawBytesPerSec", Math.round(x.rawBytesPerSec()));
       row.put("migrationBytesPerSec", Math.round(x.migrationBytesPerSec()));
       row.put("ratio", Math.round(x.ratio() * 1e4) / 1e4);
+      row.put("warmup", x.warmup());
       rounds.add(row);
     }
     m.put("rounds", rounds);

@@ -3,12 +3,13 @@ package io.jvfio.migration.engine;
 /**
  * Whether precopy is still draining a backlog of dirty data: over the last {@link #SPAN_NANOS} the
  * pending bytes fell by more than {@link #NOISE} (what a steady workload's pending bytes wander by
- * between two looks). No share of the backlog is asked for: a young JVM drains 100 MB by only a
- * few percent per span, and switching over then overran a 300 ms limit. While it falls, another pass costs nothing
- * in downtime and shrinks what stop-copy must move; switching over then would move the backlog with
- * the devices stopped, at a rate measured on other data (the initial pass) and, in a young JVM,
- * through code the JIT has not compiled yet. Once the pending bytes level off (the dirty rate
- * balances the send rate) or are small, switching over is up to the downtime estimate alone.
+ * between two looks). No share of the backlog is asked for: a young JVM drains 100 MB by only a few
+ * percent per span, and switching over then overran a 300 ms limit. While it falls, another pass
+ * costs nothing in downtime and shrinks what stop-copy must move; switching over then would move
+ * the backlog with the devices stopped, at a rate measured on other data (the initial pass) and, in
+ * a young JVM, through code the JIT has not compiled yet. Once the pending bytes level off (the
+ * dirty rate balances the send rate) or are small, switching over is up to the downtime estimate
+ * alone.
  */
 final class Backlog {
   static final long SPAN_NANOS = 20_000_000L;
