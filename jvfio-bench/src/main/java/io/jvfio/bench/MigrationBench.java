@@ -191,7 +191,7 @@ public final class MigrationBench {
               String.format(
                   Locale.ROOT,
                   "  %5s  %-12d  %7.1f MB/s  %7.1f MB/s  %5.3f%n",
-                  r.warmup() ? "warm" : Integer.toString(i + 1),
+                  r.warmup() ? "warm" : Integer.toString(i + 1 - o.warmupRounds()),
                   r.bytes(),
                   r.rawBytesPerSec() / 1e6,
                   r.migrationBytesPerSec() / 1e6,

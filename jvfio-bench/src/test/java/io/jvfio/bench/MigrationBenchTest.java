@@ -31,6 +31,8 @@ class MigrationBenchTest {
     assertThat(r.table())
         .contains("2 memdev x 8 MiB")
         .contains("median ratio")
+        .containsPattern("(?m)^ +warm  ")
+        .containsPattern("(?m)^ +1  ")
         .contains("of 2 within the 300 ms limit");
   }
 
