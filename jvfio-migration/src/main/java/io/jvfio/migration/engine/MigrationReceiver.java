@@ -116,13 +116,23 @@ public final class MigrationReceiver {
     }
   }
 
-  /** Tells the peer why (best effort, bounded) and closes the connection. */
+  /**
+   * Tells the peer why (best effort, bounded), then takes what it still sends until it closes or
+   * the second is over: closing with its bytes unread would reset the connection and could take the
+   * refusal with it.
+   */
   private void refuse(Channel ch, String reason) {
     ch.setDeadline(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
     try {
       new BackWriter(ch).abort(reason);
+      ch.shutdownOutput();
+      java.lang.foreign.MemorySegment sink =
+          java.lang.foreign.MemorySegment.ofArray(new byte[64 * 1024]);
+      while (true) {
+        ch.readFully(sink);
+      }
     } catch (IOException | RuntimeException e) {
-      // the peer is gone or not reading: closing is all that is left
+      // the peer closed, is gone, or the second passed: closing is all that is left
     }
     ch.close();
   }

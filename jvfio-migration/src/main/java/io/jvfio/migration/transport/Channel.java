@@ -63,4 +63,11 @@ public interface Channel extends AutoCloseable {
    */
   @Override
   void close();
+
+  /**
+   * Ends this end's writing (a FIN on TCP) while reading stays possible: a peer that still sends
+   * can be drained before {@link #close()}, whose reset would otherwise discard the last words this
+   * end sent. Does nothing where there is no such distinction.
+   */
+  default void shutdownOutput() {}
 }

@@ -335,6 +335,15 @@ public final class TcpChannel implements Channel {
   }
 
   @Override
+  public void shutdownOutput() {
+    try {
+      socket.shutdownOutput();
+    } catch (IOException e) {
+      // already closed or reset: close() follows
+    }
+  }
+
+  @Override
   public String toString() {
     return describe();
   }
