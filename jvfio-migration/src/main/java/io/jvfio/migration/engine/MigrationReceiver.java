@@ -5,10 +5,13 @@ import io.jvfio.migration.transport.Channel;
 import io.jvfio.migration.transport.TcpListener;
 import io.jvfio.migration.wire.BackWriter;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -30,8 +33,7 @@ public final class MigrationReceiver {
   private final Consumer<String> log;
   private final AtomicReference<String> migrating = new AtomicReference<>();
   private final CompletableFuture<MigrationReport> result = new CompletableFuture<>();
-  private final java.util.Set<Channel> greeting =
-      java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<Channel> greeting = ConcurrentHashMap.newKeySet();
 
   /** {@code log} receives a line for every connection that was refused or dropped. */
   public MigrationReceiver(
@@ -126,8 +128,7 @@ public final class MigrationReceiver {
     try {
       new BackWriter(ch).abort(reason);
       ch.shutdownOutput();
-      java.lang.foreign.MemorySegment sink =
-          java.lang.foreign.MemorySegment.ofArray(new byte[64 * 1024]);
+      MemorySegment sink = MemorySegment.ofArray(new byte[64 * 1024]);
       while (true) {
         ch.readFully(sink);
       }

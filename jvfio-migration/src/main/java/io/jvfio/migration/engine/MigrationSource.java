@@ -16,9 +16,11 @@ import io.jvfio.uapi.vfio.MigrationState;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -149,7 +151,7 @@ public final class MigrationSource {
     } catch (IOException | RuntimeException e) {
       // the engine thread only writes the forward stream (once greeted): a timeout there means
       // the destination stopped taking data, and an abort would stall the same way
-      boolean stalled = writer != null && e instanceof java.net.SocketTimeoutException;
+      boolean stalled = writer != null && e instanceof SocketTimeoutException;
       if (stalled) {
         error = "the destination stopped taking data: " + e.getMessage();
       } else {
@@ -206,7 +208,7 @@ public final class MigrationSource {
     BackMessage m;
     try {
       m = in.next();
-    } catch (java.net.SocketTimeoutException e) {
+    } catch (SocketTimeoutException e) {
       throw new MigrationFailure(
           "the receiver sent no greeting within "
               + options.peerTimeout().toMillis()
@@ -456,9 +458,9 @@ public final class MigrationSource {
     String predicted =
         predictedNanos == Long.MAX_VALUE
             ? "unknown"
-            : String.format(java.util.Locale.ROOT, "%.0f ms", predictedNanos / 1e6);
+            : String.format(Locale.ROOT, "%.0f ms", predictedNanos / 1e6);
     return String.format(
-        java.util.Locale.ROOT,
+        Locale.ROOT,
         "%d bytes pending at %.0f bytes/s, a switchover would take about %s against the %d ms limit",
         pending,
         rate,
@@ -700,7 +702,7 @@ public final class MigrationSource {
     String what =
         switch (e) {
           case java.io.EOFException x -> "the peer closed the connection";
-          case java.net.SocketTimeoutException x -> "the peer did not answer in time";
+          case SocketTimeoutException x -> "the peer did not answer in time";
           case java.nio.channels.ClosedChannelException x -> "the connection was closed here";
           case IOException x -> "connection error";
           default -> null;
