@@ -5,6 +5,7 @@ import io.jvfio.host.kernel.KernelError;
 import io.jvfio.host.kernel.NullFile;
 import io.jvfio.host.kernel.OpenFile;
 import io.jvfio.host.kernel.UserArg;
+import io.jvfio.host.kernel.UserBuffer;
 import io.jvfio.host.kernel.UserMemory;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.OpenFlags;
@@ -82,11 +83,11 @@ public final class HostProcess implements Syscalls, AutoCloseable {
     long run();
   }
 
-  // a primitive result: no Long is boxed per syscall
+  // a primitive result: no Long is boxed per syscall. An exited process needs no check here: its
+  // fd table is empty, so every fd-taking call finds EBADF (POLLNVAL for poll), as after exit_files
   private long call(Body body) {
     host.lock.lock();
     try {
-      checkAlive();
       return body.run();
     } catch (KernelError e) {
       return e.errno().negative();
@@ -95,9 +96,18 @@ public final class HostProcess implements Syscalls, AutoCloseable {
     }
   }
 
-  private void checkAlive() {
-    if (exited) {
-      throw new IllegalStateException("process " + name + " has exited");
+  // a call that touches a caller's segment: the segment's arena closed by another thread during
+  // the call is the same fault as a munmap racing the syscall
+  private long call(MemorySegment user, Body body) {
+    host.lock.lock();
+    try {
+      return body.run();
+    } catch (KernelError e) {
+      return e.errno().negative();
+    } catch (IllegalStateException e) {
+      return UserBuffer.faultOrRethrow(user, e);
+    } finally {
+      host.lock.unlock();
     }
   }
 
@@ -105,6 +115,9 @@ public final class HostProcess implements Syscalls, AutoCloseable {
   public int open(String path, int flags) {
     return (int)
         call(() -> {
+          // no fd table to install into: the process is gone
+          KernelError.check(!exited, Errno.ESRCH);
+          KernelError.check(path != null, Errno.EFAULT);
           fds.reserve(); // the fd is allocated before the file is opened
           OpenFile f = host.openNode(path).withAccessMode(flags);
           return (long) fds.install(f, (flags & OpenFlags.O_CLOEXEC) != 0);
@@ -131,14 +144,16 @@ public final class HostProcess implements Syscalls, AutoCloseable {
   public long read(int fd, MemorySegment buf) {
     host.lock.lock();
     try {
-      checkAlive();
       OpenFile f = fds.lookup(fd);
       if (!f.readable()) {
         throw new KernelError(Errno.EBADF);
       }
+      UserBuffer.check(buf);
       return f.read(buf);
     } catch (KernelError e) {
       return e.errno().negative();
+    } catch (IllegalStateException e) {
+      return UserBuffer.faultOrRethrow(buf, e);
     } finally {
       host.lock.unlock();
     }
@@ -148,28 +163,38 @@ public final class HostProcess implements Syscalls, AutoCloseable {
   public long write(int fd, MemorySegment buf) {
     host.lock.lock();
     try {
-      checkAlive();
       OpenFile f = fds.lookup(fd);
       if (!f.writable()) {
         throw new KernelError(Errno.EBADF);
       }
+      UserBuffer.check(buf);
       return f.write(buf);
     } catch (KernelError e) {
       return e.errno().negative();
+    } catch (IllegalStateException e) {
+      return UserBuffer.faultOrRethrow(buf, e);
     } finally {
       host.lock.unlock();
     }
   }
 
+  // Linux's ioctl takes an unsigned int cmd: bits above 32 never reach a driver
+  private static long cmd(long request) {
+    return request & 0xffff_ffffL;
+  }
+
   @Override
   public int ioctl(int fd, long request, MemorySegment arg) {
     return (int)
-        call(() -> (long) fds.lookup(fd).ioctl(request, UserArg.ofSegment(arg, memory, fds)));
+        call(
+            arg,
+            () -> (long) fds.lookup(fd).ioctl(cmd(request), UserArg.ofSegment(arg, memory, fds)));
   }
 
   @Override
   public int ioctl(int fd, long request, long arg) {
-    return (int) call(() -> (long) fds.lookup(fd).ioctl(request, UserArg.ofWord(arg, memory, fds)));
+    return (int)
+        call(() -> (long) fds.lookup(fd).ioctl(cmd(request), UserArg.ofWord(arg, memory, fds)));
   }
 
   @Override
@@ -183,24 +208,30 @@ public final class HostProcess implements Syscalls, AutoCloseable {
 
   @Override
   public long pread(int fd, MemorySegment buf, long offset) {
-    return call(() -> {
-      KernelError.check(offset >= 0, Errno.EINVAL);
-      OpenFile f = fds.lookup(fd);
-      KernelError.check(f.positioned(), Errno.ESPIPE);
-      KernelError.check(f.readable(), Errno.EBADF);
-      return f.pread(buf, offset);
-    });
+    return call(
+        buf,
+        () -> {
+          KernelError.check(offset >= 0, Errno.EINVAL);
+          OpenFile f = fds.lookup(fd);
+          KernelError.check(f.positioned(), Errno.ESPIPE);
+          KernelError.check(f.readable(), Errno.EBADF);
+          UserBuffer.check(buf);
+          return f.pread(buf, offset);
+        });
   }
 
   @Override
   public long pwrite(int fd, MemorySegment buf, long offset) {
-    return call(() -> {
-      KernelError.check(offset >= 0, Errno.EINVAL);
-      OpenFile f = fds.lookup(fd);
-      KernelError.check(f.positioned(), Errno.ESPIPE);
-      KernelError.check(f.writable(), Errno.EBADF);
-      return f.pwrite(buf, offset);
-    });
+    return call(
+        buf,
+        () -> {
+          KernelError.check(offset >= 0, Errno.EINVAL);
+          OpenFile f = fds.lookup(fd);
+          KernelError.check(f.positioned(), Errno.ESPIPE);
+          KernelError.check(f.writable(), Errno.EBADF);
+          UserBuffer.check(buf);
+          return f.pwrite(buf, offset);
+        });
   }
 
   @Override
@@ -233,14 +264,23 @@ public final class HostProcess implements Syscalls, AutoCloseable {
   }
 
   /**
-   * Sends {@code fd} to {@code target} as SCM_RIGHTS does: the target gets a new fd (its lowest
-   * free number) for the same open file. Returns that fd or {@code -errno}.
+   * Sends {@code fd} to {@code target} as SCM_RIGHTS over a connected unix socket does: the target
+   * gets a new fd (its lowest free number) for the same open file. Returns that fd or {@code
+   * -errno}: {@code EBADF} for a bad fd, {@code EXDEV} when the target runs on another host (no
+   * socket joins two kernels, and a file belongs to one), {@code EPIPE} when the target has exited
+   * (its end of the socket was closed at exit, as sendmsg to a closed peer answers), {@code EMFILE}
+   * when its table is full. On error nothing is installed and the sender's fd is unchanged.
    */
   public int passFd(int fd, HostProcess target) {
     return (int)
         call(() -> {
-          OpenFile f = fds.lookup(fd).get();
-          return (long) target.fds.install(f);
+          OpenFile f = fds.lookup(fd);
+          KernelError.check(target != null, Errno.ESRCH);
+          KernelError.check(target.host == host, Errno.EXDEV);
+          // checked under the host lock that exit() holds while emptying the table: a target seen
+          // alive here cannot finish exiting before the file is installed
+          KernelError.check(!target.exited, Errno.EPIPE);
+          return (long) target.fds.install(f.get());
         });
   }
 

@@ -209,7 +209,7 @@ public final class IommufdContext extends OpenFile {
     List<IovaRange> ranges = ioas.table.usableRanges();
     for (int i = 0; i < ranges.size() && i < max; i++) {
       MemorySegment r =
-          arg.memory().resolve(ptr + i * IommuIovaRange.SIZEOF, IommuIovaRange.SIZEOF);
+          arg.memory().resolveWritable(ptr + i * IommuIovaRange.SIZEOF, IommuIovaRange.SIZEOF);
       IommuIovaRange.START.set(r, ranges.get(i).start());
       IommuIovaRange.LAST.set(r, ranges.get(i).last());
     }

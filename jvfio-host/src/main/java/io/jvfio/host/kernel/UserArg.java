@@ -55,8 +55,11 @@ public final class UserArg {
 
   /** copy_from_user of {@code n} bytes at {@code offset} into a fresh kernel buffer. */
   public MemorySegment copyIn(long offset, long n) {
+    MemorySegment u = userRange(offset, n);
+    // what a kernel buffer can hold (kvmalloc fails long before a Java array would)
+    KernelError.check(n <= Integer.MAX_VALUE - 8, Errno.ENOMEM);
     MemorySegment k = MemorySegment.ofArray(new byte[(int) n]);
-    MemorySegment.copy(userRange(offset, n), 0, k, 0, n);
+    MemorySegment.copy(u, 0, k, 0, n);
     return k;
   }
 
@@ -118,7 +121,7 @@ public final class UserArg {
    * memory before the NUL is {@code EFAULT}; no NUL within {@code max} bytes is {@code EINVAL}.
    */
   public String readString(int max) {
-    if (user == null) {
+    if (!UserBuffer.accessible(user)) {
       throw new KernelError(Errno.EFAULT);
     }
     long limit = Math.min(max, user.byteSize());
@@ -141,7 +144,7 @@ public final class UserArg {
   }
 
   private MemorySegment userRange(long offset, long n) {
-    if (user == null || offset < 0 || n < 0 || offset > user.byteSize() - n) {
+    if (!UserBuffer.accessible(user) || offset < 0 || n < 0 || offset > user.byteSize() - n) {
       throw new KernelError(Errno.EFAULT, "argument memory too short or unmapped");
     }
     return user.asSlice(offset, n);

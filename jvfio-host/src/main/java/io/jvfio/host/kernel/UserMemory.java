@@ -64,12 +64,24 @@ public final class UserMemory implements AutoCloseable {
   }
 
   /**
+   * The bytes at {@code [address, address + length)} for a copy_to_user: {@code EFAULT} when any of
+   * them is not mapped or the mapping is read-only, as a write to a read-only page faults.
+   */
+  public synchronized MemorySegment resolveWritable(long address, long length) {
+    MemorySegment s = resolve(address, length);
+    if (s.isReadOnly()) {
+      throw new KernelError(Errno.EFAULT, "address 0x" + Long.toHexString(address) + " read-only");
+    }
+    return s;
+  }
+
+  /**
    * The bytes from {@code address} to the end of its mapping (an ioctl's pointer argument: the
    * kernel reads as much as the struct says), or null when the address is not mapped.
    */
   public synchronized MemorySegment tail(long address) {
     Map.Entry<Long, MemorySegment> e = mappings.floorEntry(address);
-    if (address == 0 || e == null) {
+    if (address == 0 || e == null || !UserBuffer.accessible(e.getValue())) {
       return null;
     }
     long off = address - e.getKey();
@@ -81,7 +93,8 @@ public final class UserMemory implements AutoCloseable {
       return null;
     }
     Map.Entry<Long, MemorySegment> e = mappings.floorEntry(address);
-    if (e == null) {
+    // adopted memory whose arena closed is unmapped
+    if (e == null || !UserBuffer.accessible(e.getValue())) {
       return null;
     }
     long off = address - e.getKey();
