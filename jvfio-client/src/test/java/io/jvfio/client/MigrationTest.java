@@ -266,14 +266,6 @@ class MigrationTest {
   }
 
   @Test
-  void precopyInfoV2StartsWithoutFlags() {
-    Migration m = a.migration();
-    m.optIntoPrecopyInfoV2();
-    m.set(PRE_COPY);
-    assertThat(m.precopyInfo().reinit()).isFalse();
-  }
-
-  @Test
   void precopyInfoOutsidePreCopyIsEinval() {
     Migration m = a.migration();
     m.set(STOP_COPY);

@@ -1,18 +1,22 @@
 package io.jvfio.devices.fault;
 
 import io.jvfio.host.sdk.DeviceBrokenException;
+import io.jvfio.host.sdk.DeviceContext;
 import io.jvfio.host.sdk.DeviceModel;
+import io.jvfio.host.sdk.DmaLogging;
 import io.jvfio.host.sdk.ForwardingDeviceModel;
 import io.jvfio.host.sdk.MigrationDriver;
 import io.jvfio.host.sdk.MigrationException;
 import io.jvfio.host.sdk.SavingStream;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.vfio.MigrationState;
+import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * A device model wrapped with injectable migration faults, for testing what the core and a VMM do
@@ -29,6 +33,9 @@ import java.util.Objects;
  *   <li>{@link #breakDevice()}: every following arc throws {@link DeviceBrokenException} (EIO),
  *       which the core takes as "the device is now in ERROR"; a reset (device or migration) repairs
  *       the device.
+ *   <li>{@link #crashAt}: a chosen call into the model ({@link ModelCall}) throws what a buggy
+ *       model would (any RuntimeException or Error), once or always, before the wrapped model sees
+ *       it (a session close: after).
  * </ul>
  *
  * <p>Faults apply in this order for an arc: broken device, delays, failures, then the wrapped
@@ -50,9 +57,14 @@ public final class FaultyDevice extends ForwardingDeviceModel {
 
   private record StreamFault(long offset, int xor, long truncateAt, Repeat repeat) {}
 
+  private record Crash(ModelCall call, Supplier<? extends Throwable> error, Repeat repeat) {}
+
   private final FaultyDriver driver;
+  private final DmaLogging logging;
   private final List<ArcFault> arcFaults = new ArrayList<>();
   private final List<StreamFault> streamFaults = new ArrayList<>();
+  private final List<Crash> crashes = new ArrayList<>();
+  private volatile boolean crashArmed;
   private boolean broken;
   private long injected;
 
@@ -60,6 +72,8 @@ public final class FaultyDevice extends ForwardingDeviceModel {
     super(inner);
     MigrationDriver d = inner.migration();
     this.driver = d == null ? null : new FaultyDriver(d);
+    DmaLogging l = inner.dmaLogging();
+    this.logging = l == null ? null : new CrashingDmaLogging(l, this);
   }
 
   /**
@@ -110,6 +124,49 @@ public final class FaultyDevice extends ForwardingDeviceModel {
     return this;
   }
 
+  /**
+   * Makes {@code call} throw {@code error.get()} (a RuntimeException or an Error, as a model bug
+   * would) the next time (ONCE) or every time (ALWAYS).
+   */
+  public synchronized FaultyDevice crashAt(
+      ModelCall call, Supplier<? extends Throwable> error, Repeat repeat) {
+    crashes.add(
+        new Crash(
+            Objects.requireNonNull(call),
+            Objects.requireNonNull(error),
+            Objects.requireNonNull(repeat)));
+    crashArmed = true;
+    return this;
+  }
+
+  /** Throws the crash armed for {@code call}, if any (using up a ONCE one). */
+  void crashIfArmed(ModelCall call) {
+    if (!crashArmed) {
+      return; // the data path of an unarmed wrapper takes no lock
+    }
+    Throwable t = null;
+    synchronized (this) {
+      for (Iterator<Crash> it = crashes.iterator(); it.hasNext(); ) {
+        Crash c = it.next();
+        if (c.call() == call) {
+          if (c.repeat() == Repeat.ONCE) {
+            it.remove();
+            crashArmed = !crashes.isEmpty();
+          }
+          injected++;
+          t = c.error().get();
+          break;
+        }
+      }
+    }
+    switch (t) {
+      case null -> {}
+      case RuntimeException e -> throw e;
+      case Error e -> throw e;
+      default -> throw new IllegalArgumentException("a crash must be unchecked: " + t);
+    }
+  }
+
   /** From now until a reset, every arc throws {@link DeviceBrokenException} (EIO). */
   public synchronized void breakDevice() {
     broken = true;
@@ -123,6 +180,8 @@ public final class FaultyDevice extends ForwardingDeviceModel {
   public synchronized void clearFaults() {
     arcFaults.clear();
     streamFaults.clear();
+    crashes.clear();
+    crashArmed = false;
   }
 
   /** Faults that fired so far (failed or delayed arcs, faulted streams, broken-device arcs). */
@@ -131,7 +190,20 @@ public final class FaultyDevice extends ForwardingDeviceModel {
   }
 
   @Override
+  public void open(DeviceContext context) {
+    crashIfArmed(ModelCall.OPEN);
+    super.open(context);
+  }
+
+  @Override
+  public void close() {
+    crashIfArmed(ModelCall.CLOSE);
+    super.close();
+  }
+
+  @Override
   public void reset() {
+    crashIfArmed(ModelCall.RESET);
     synchronized (this) {
       broken = false;
     }
@@ -141,6 +213,17 @@ public final class FaultyDevice extends ForwardingDeviceModel {
   @Override
   public MigrationDriver migration() {
     return driver;
+  }
+
+  @Override
+  public DmaLogging dmaLogging() {
+    return logging;
+  }
+
+  @Override
+  public int deviceFeature(int index, int ops, MemorySegment payload) {
+    crashIfArmed(ModelCall.DEVICE_FEATURE);
+    return super.deviceFeature(index, ops, payload);
   }
 
   /** The arc faults that fire for {@code from -> to}, using up the ONCE ones. */
@@ -186,6 +269,7 @@ public final class FaultyDevice extends ForwardingDeviceModel {
 
     @Override
     public Session arc(MigrationState from, MigrationState to) {
+      crashIfArmed(ModelCall.ARC);
       List<ArcFault> fired = take(from, to);
       for (ArcFault f : fired) {
         if (f.delay() != null) {
@@ -202,14 +286,15 @@ public final class FaultyDevice extends ForwardingDeviceModel {
       if (s instanceof SavingStream saving) {
         List<StreamFault> faults = takeStreamFaults();
         if (!faults.isEmpty()) {
-          return wrap(saving, faults);
+          s = wrap(saving, faults);
         }
       }
-      return s;
+      return CrashingSessions.wrap(s, FaultyDevice.this);
     }
 
     @Override
     public long stopCopyLength() {
+      crashIfArmed(ModelCall.STOP_COPY_LENGTH);
       return d.stopCopyLength();
     }
 
@@ -219,6 +304,7 @@ public final class FaultyDevice extends ForwardingDeviceModel {
         broken = false;
       }
       d.migrationReset();
+      crashIfArmed(ModelCall.MIGRATION_RESET);
     }
 
     @Override

@@ -20,7 +20,8 @@ import java.util.Set;
  * The migration side of {@link MttyDevice}, after Linux's mtty sample: the device does no DMA, so
  * the quiescing arcs do nothing; a saving session starts with the 24-byte header and gets the port
  * records when the device enters STOP_COPY; a resuming session is loaded into the ports at RESUMING
- * to STOP once a whole image arrived.
+ * to STOP once a whole image arrived whose port records the UART can run (EINVAL otherwise, where
+ * Linux would load FIFO indices it then uses outside its FIFO).
  *
  * <p>The sample advertises STOP_COPY|P2P|PRE_COPY. For tests of the core, the same device can
  * declare any of the four flag sets that include STOP_COPY; it then implements exactly the single
@@ -100,6 +101,11 @@ public final class MttyMigration implements MigrationDriver {
                 + " of "
                 + stopCopyLength()
                 + " bytes");
+      }
+      String refusal = resuming.refusal();
+      if (refusal != null) {
+        // like a short image: the device stays in RESUMING and keeps its session
+        throw new MigrationException(Errno.EINVAL, "mtty image refused: " + refusal);
       }
       resuming.loadInto(device.livePorts());
       dropSessions();

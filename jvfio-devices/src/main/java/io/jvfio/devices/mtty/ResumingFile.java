@@ -9,7 +9,7 @@ import java.lang.foreign.MemorySegment;
  * mtty's resuming session: bytes land in an image buffer at the cursor. The header is checked once,
  * by the write that brings the total to 24 bytes or more; that write fails with EFAULT on a bad
  * header, yet its bytes stay stored and counted, as in Linux. Whether the image is complete is
- * decided later, at RESUMING to STOP.
+ * decided later, at RESUMING to STOP, which also refuses port records the UART cannot run.
  */
 final class ResumingFile implements ResumingStream {
   private final int ports;
@@ -52,6 +52,20 @@ final class ResumingFile implements ResumingStream {
 
   long filled() {
     return filled;
+  }
+
+  /**
+   * Why the complete image cannot be loaded, or null. Linux only counts the bytes here; a port
+   * record the UART cannot run is refused too, before any port changes.
+   */
+  String refusal() {
+    for (int i = 0; i < ports; i++) {
+      String why = SerialPort.refusal(data, MttyImage.portOffset(i));
+      if (why != null) {
+        return "port " + i + ": " + why;
+      }
+    }
+    return null;
   }
 
   void loadInto(SerialPort[] target) {

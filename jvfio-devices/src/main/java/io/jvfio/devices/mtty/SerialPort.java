@@ -113,9 +113,42 @@ public final class SerialPort {
     System.arraycopy(r, 0, image, offset, RECORD_SIZE);
   }
 
-  /** Replaces the whole state with the 36-byte record at {@code offset}. */
+  /**
+   * Replaces the whole state with the 36-byte record at {@code offset}; a record this port cannot
+   * run ({@link #refusal}) is refused with IllegalArgumentException and nothing changes.
+   */
   public void load(byte[] image, int offset) {
+    String why = refusal(image, offset);
+    if (why != null) {
+      throw new IllegalArgumentException("unrunnable mtty port record: " + why);
+    }
     System.arraycopy(image, offset, r, 0, RECORD_SIZE);
+  }
+
+  /**
+   * Why the 36-byte record at {@code offset} is not a state this port can run, or null when it is.
+   * Linux's mtty copies whatever arrives, so a FIFO index of 0xff makes it read and write outside
+   * its FIFO; here the FIFO bookkeeping must be one the register logic keeps: head and tail index
+   * the 16-byte FIFO, count is what lies between them (16 only when full, head equal to tail), and
+   * the FIFO limit is at most 16, or count could pass the FIFO's size. Every other byte (registers,
+   * FIFO data, the C bools, divisor, FCR, trigger level, padding) is stored and run as it is, as
+   * Linux does: no value of them indexes anything.
+   */
+  public static String refusal(byte[] image, int offset) {
+    int head = image[offset + OFF_HEAD] & 0xff;
+    int tail = image[offset + OFF_TAIL] & 0xff;
+    int count = image[offset + OFF_COUNT] & 0xff;
+    int max = image[offset + OFF_MAX_FIFO] & 0xff;
+    if (head >= FIFO_SIZE || tail >= FIFO_SIZE) {
+      return "FIFO head " + head + " or tail " + tail + " outside the " + FIFO_SIZE + "-byte FIFO";
+    }
+    if (count > FIFO_SIZE || ((head - tail - count) & (FIFO_SIZE - 1)) != 0) {
+      return "FIFO count " + count + " does not match head " + head + " and tail " + tail;
+    }
+    if (max > FIFO_SIZE) {
+      return "FIFO limit " + max + " beyond the " + FIFO_SIZE + "-byte FIFO";
+    }
+    return null;
   }
 
   /** A copy of the 36-byte record. */

@@ -228,7 +228,10 @@ class FaultyDeviceTest {
     assertThat(dev.migration().stopCopyLength())
         .isEqualTo(StreamFormat.fullStreamLength(SIZE, CRC));
     assertThat(dev.migration().keepsStateAcrossClose()).isFalse();
-    assertThat(dev.dmaLogging()).isSameAs(mem.dmaLogging());
+    // wrapped only to crash on demand
+    assertThat(dev.dmaLogging())
+        .isInstanceOfSatisfying(
+            CrashingDmaLogging.class, l -> assertThat(l.inner()).isSameAs(mem.dmaLogging()));
   }
 
   @Test

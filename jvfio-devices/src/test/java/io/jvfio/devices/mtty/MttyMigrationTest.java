@@ -406,6 +406,47 @@ class MttyMigrationTest {
   }
 
   @Test
+  void portRecordsTheUartCannotRunAreEinvalAtStopAndChangeNothing() {
+    // {record offset, value}: FIFO indices outside the FIFO, counts that do not match them, limits
+    // past the FIFO; each in port 1 of a two-port image that is otherwise what a busy device saved
+    int[][] bad = {
+      {24, 0xff}, {24, 16}, {25, 0xf0}, {25, 16}, {26, 17}, {26, 0xff}, {33, 17}, {33, 0xff}
+    };
+    MttyDevice src = busy(2, 5);
+    byte[] good = src.image();
+    for (int[] b : bad) {
+      byte[] image = good.clone();
+      image[MttyImage.portOffset(1) + b[0]] = (byte) b[1];
+      MttyDevice dst = busy(2, 6);
+      List<SerialPort> before = dst.portStates();
+      ResumingStream r = resuming(dst);
+      assertThat(write(r, image, 0, 96)).isEqualTo(96);
+      assertErrno(() -> dst.migration().arc(RESUMING, STOP), Errno.EINVAL);
+      assertThat(dst.portStates()).as("offset %d = %d", b[0], b[1]).isEqualTo(before);
+    }
+    // a count that disagrees with head and tail, though each lies inside the FIFO
+    byte[] image = good.clone();
+    int p = MttyImage.portOffset(0);
+    image[p + 24] = 5;
+    image[p + 25] = 2;
+    image[p + 26] = 4;
+    MttyDevice dst = new MttyDevice(2);
+    ResumingStream r = resuming(dst);
+    writeInPieces(r, image, 1);
+    assertErrno(() -> dst.migration().arc(RESUMING, STOP), Errno.EINVAL);
+    // the same indices with the count they imply, and a full FIFO, are fine
+    image[p + 26] = 3;
+    image[MttyImage.portOffset(1) + 24] = 9;
+    image[MttyImage.portOffset(1) + 25] = 9;
+    image[MttyImage.portOffset(1) + 26] = 16;
+    MttyDevice ok = new MttyDevice(2);
+    ResumingStream r2 = resuming(ok);
+    writeInPieces(r2, image, 2);
+    assertThat(ok.migration().arc(RESUMING, STOP)).isNull();
+    assertThat(ok.image()).containsExactly(image);
+  }
+
+  @Test
   void migrationResetEndsTheSessionsAndLeavesTheUartAlone() {
     MttyDevice d = busy(2, 21);
     List<SerialPort> ports = d.portStates();

@@ -63,16 +63,46 @@ final class MttyTestData {
     return sb.toString();
   }
 
-  /** Ports holding seeded random 36-byte records: every byte, padding and flag bytes included. */
+  /**
+   * Ports holding seeded random records the UART can run: every byte random (padding and the C bool
+   * bytes included) except the FIFO bookkeeping, which is drawn from the states it can be in.
+   */
   static MttyDevice deviceWithRandomRecords(long seed, int ports) {
     Random rnd = new Random(seed);
     MttyDevice d = new MttyDevice(ports);
     for (int i = 0; i < ports; i++) {
-      byte[] rec = new byte[SerialPort.RECORD_SIZE];
-      rnd.nextBytes(rec);
-      d.port(i).load(rec, 0);
+      d.port(i).load(randomRecord(rnd), 0);
     }
     return d;
+  }
+
+  /** A random 36-byte record with a FIFO head, tail, count and limit the UART can run. */
+  static byte[] randomRecord(Random rnd) {
+    byte[] rec = new byte[SerialPort.RECORD_SIZE];
+    rnd.nextBytes(rec);
+    int tail = rnd.nextInt(SerialPort.FIFO_SIZE);
+    int count = rnd.nextInt(SerialPort.FIFO_SIZE + 1);
+    rec[24] = (byte) ((tail + count) % SerialPort.FIFO_SIZE); // head
+    rec[25] = (byte) tail;
+    rec[26] = (byte) count;
+    rec[33] = (byte) rnd.nextInt(SerialPort.FIFO_SIZE + 1); // FIFO limit
+    return rec;
+  }
+
+  /**
+   * The image the lab resumed in Linux as "java-p1-random-7" / "java-p2-random-42": a header and
+   * seeded random bytes for every record, FIFO indices included (Linux accepts them, we do not).
+   */
+  static byte[] labRandomImage(long seed, int ports) {
+    Random rnd = new Random(seed);
+    byte[] image = new byte[MttyImage.size(ports)];
+    MttyImage.writeHeader(image, ports);
+    for (int i = 0; i < ports; i++) {
+      byte[] rec = new byte[SerialPort.RECORD_SIZE];
+      rnd.nextBytes(rec);
+      System.arraycopy(rec, 0, image, MttyImage.portOffset(i), rec.length);
+    }
+    return image;
   }
 
   /**

@@ -162,4 +162,31 @@ class MttyThroughTheCoreTest {
     int[] copy = set(d, MigrationState.STOP_COPY);
     assertThat(readAll(copy[1], 64)).containsExactly(fresh);
   }
+
+  @Test
+  void aCraftedImageWithFifoIndicesOutsideTheFifoIsRefusedAtStop() {
+    int d = open("0000:00:02.0");
+    MttyTestData.run(dst, MttyLinuxCompatibilityTest.P1_UART);
+    byte[] before = dst.image();
+    byte[] crafted = hexResource("linux-p1-default.hex");
+    crafted[24 + 24] = (byte) 0xff; // head
+    crafted[24 + 25] = (byte) 0xf0; // tail
+    int[] res = set(d, MigrationState.RESUMING);
+    assertThat(write(res[1], crafted, 0, 60)).isEqualTo(60);
+    assertThat(set(d, MigrationState.STOP)[0]).isEqualTo(Errno.EINVAL.negative());
+    assertThat(getState(d)).isEqualTo(MigrationState.RESUMING);
+    assertThat(dst.image()).containsExactly(before);
+    // the UART still runs on its own state: "Hello" went out, "He" was read back
+    assertThat(dst.readRegister(0, SerialPort.RX_TX)).isEqualTo('l');
+    // a reset is the way out of RESUMING, as for any refused image
+    assertThat(p.ioctl(d, VfioIoctls.VFIO_DEVICE_RESET, 0L)).isZero();
+    assertThat(getState(d)).isEqualTo(MigrationState.RUNNING);
+  }
+
+  private MigrationState getState(int dev) {
+    MemorySegment s = feature(GET | 2, VfioDeviceFeatureMigState.SIZEOF);
+    assertThat(p.ioctl(dev, VfioIoctls.VFIO_DEVICE_FEATURE, s)).isZero();
+    return MigrationState.of(VfioDeviceFeatureMigState.DEVICE_STATE.get(s.asSlice(8)))
+        .orElseThrow();
+  }
 }

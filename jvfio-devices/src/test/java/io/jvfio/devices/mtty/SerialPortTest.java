@@ -184,8 +184,7 @@ class SerialPortTest {
   void recordsRoundTripEveryByteAndDefineEquality() {
     Random rnd = new Random(3);
     for (int i = 0; i < 100; i++) {
-      byte[] rec = new byte[36];
-      rnd.nextBytes(rec);
+      byte[] rec = MttyTestData.randomRecord(rnd);
       SerialPort p = SerialPort.fromRecord(rec);
       assertThat(p.record()).containsExactly(rec);
       byte[] image = new byte[100];
@@ -203,6 +202,54 @@ class SerialPortTest {
     assertThat(p.record()[27]).isEqualTo((byte) 2);
     assertThatThrownBy(() -> SerialPort.fromRecord(new byte[35]))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void recordsWithFifoBookkeepingTheUartCannotRunAreRefused() {
+    Random rnd = new Random(11);
+    int refused = 0;
+    for (int i = 0; i < 2000; i++) {
+      byte[] rec = new byte[36];
+      rnd.nextBytes(rec);
+      int head = rec[24] & 0xff;
+      int tail = rec[25] & 0xff;
+      int count = rec[26] & 0xff;
+      int max = rec[33] & 0xff;
+      if (rnd.nextBoolean()) { // half of them with indices inside the FIFO
+        head &= 15;
+        tail &= 15;
+        count = rnd.nextBoolean() ? (head - tail) & 15 : count % 18;
+        max %= 18;
+        rec[24] = (byte) head;
+        rec[25] = (byte) tail;
+        rec[26] = (byte) count;
+        rec[33] = (byte) max;
+      }
+      boolean runnable =
+          head < 16
+              && tail < 16
+              && (count == (((head - tail) & 15)) || (count == 16 && head == tail))
+              && max <= 16;
+      SerialPort p = new SerialPort();
+      byte[] fresh = p.record();
+      if (runnable) {
+        p.load(rec, 0);
+        assertThat(p.record()).containsExactly(rec);
+        // a whole FIFO of traffic runs inside the FIFO
+        for (int b = 0; b < 40; b++) {
+          p.write(RX_TX, b);
+          p.read(RX_TX);
+          p.read(LSR);
+        }
+        assertThat(SerialPort.refusal(p.record(), 0)).isNull();
+      } else {
+        refused++;
+        assertThat(SerialPort.refusal(rec, 0)).isNotNull();
+        assertThatThrownBy(() -> p.load(rec, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(p.record()).containsExactly(fresh);
+      }
+    }
+    assertThat(refused).isBetween(1000, 1900);
   }
 
   @Test

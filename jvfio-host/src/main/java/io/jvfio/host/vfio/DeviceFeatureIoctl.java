@@ -6,7 +6,6 @@ import io.jvfio.host.iommu.Iova;
 import io.jvfio.host.kernel.KernelError;
 import io.jvfio.host.kernel.UserArg;
 import io.jvfio.host.sdk.DmaLogging;
-import io.jvfio.host.sdk.MigrationException;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.vfio.VfioDeviceFeature;
 import io.jvfio.uapi.vfio.VfioDeviceFeatureDmaLoggingControl;
@@ -91,6 +90,10 @@ final class DeviceFeatureIoctl {
     return true;
   }
 
+  private ModelFailures failures() {
+    return device.modelFailures();
+  }
+
   private DeviceMigration mig() {
     DeviceMigration m = device.migration();
     if (m == null) {
@@ -100,7 +103,12 @@ final class DeviceFeatureIoctl {
   }
 
   private DmaLogging log() {
-    DmaLogging l = device.model().dmaLogging();
+    DmaLogging l;
+    try {
+      l = device.model().dmaLogging();
+    } catch (Throwable t) {
+      throw failures().answer("dmaLogging()", t);
+    }
     if (l == null) {
       throw new KernelError(Errno.ENOTTY, device.name() + " has no DMA logging");
     }
@@ -215,14 +223,18 @@ final class DeviceFeatureIoctl {
     long tracked;
     try {
       tracked = log.start(List.copyOf(ranges), pageSize);
-    } catch (MigrationException e) {
-      throw new KernelError(e.errno(), e.getMessage());
+    } catch (Throwable t) {
+      throw failures().answer("DMA logging start", t);
     }
     VfioDeviceFeatureDmaLoggingControl.PAGE_SIZE.set(k, tracked);
     try {
       arg.copyOut(PAYLOAD, k, 0, size);
     } catch (KernelError e) {
-      log.stop();
+      try {
+        log.stop();
+      } catch (Throwable t) {
+        failures().record("DMA logging stop after a failed copy-out", t);
+      }
       throw e;
     }
     return 0;
@@ -235,8 +247,8 @@ final class DeviceFeatureIoctl {
     }
     try {
       log.stop();
-    } catch (MigrationException e) {
-      throw new KernelError(e.errno(), e.getMessage());
+    } catch (Throwable t) {
+      throw failures().answer("DMA logging stop", t);
     }
     return 0;
   }
@@ -266,13 +278,15 @@ final class DeviceFeatureIoctl {
           pageSize,
           page -> {
             if (page < 0 || page >= pages) {
-              throw new IllegalStateException(device.name() + " reported page " + page);
+              // a model bug: caught below like any other
+              throw new IllegalStateException(
+                  "reported page " + page + " of a " + pages + "-page range");
             }
             long at = (page / 64) * 8;
             bits.set(U64, at, bits.get(U64, at) | (1L << (page % 64)));
           });
-    } catch (MigrationException e) {
-      throw new KernelError(e.errno(), e.getMessage());
+    } catch (Throwable t) {
+      throw failures().answer("DMA logging report", t);
     }
     return 0;
   }
@@ -282,21 +296,22 @@ final class DeviceFeatureIoctl {
     // argsz has no upper bound and a driver faults only on the bytes it touches: hand over what the
     // caller mapped, and make a touch past it (or a write to read-only memory) EFAULT
     MemorySegment payload = mappedPayload();
+    String where = "device feature " + index;
     try {
       return device.model().deviceFeature(index, flags & OPS, payload);
-    } catch (MigrationException e) {
-      throw new KernelError(e.errno(), e.getMessage());
     } catch (IndexOutOfBoundsException e) {
       if (payload.byteSize() < payloadSize) {
         throw new KernelError(Errno.EFAULT, "payload beyond the caller's memory");
       }
-      throw e;
+      throw failures().answer(where, e);
     } catch (IllegalArgumentException | UnsupportedOperationException e) {
       // what the FFM API throws for a write to a read-only segment
       if (payload.isReadOnly()) {
         throw new KernelError(Errno.EFAULT, "payload memory is read-only");
       }
-      throw e;
+      throw failures().answer(where, e);
+    } catch (Throwable t) {
+      throw failures().answer(where, t);
     }
   }
 

@@ -6,7 +6,6 @@ import io.jvfio.host.kernel.FdTable;
 import io.jvfio.host.kernel.KernelError;
 import io.jvfio.host.sdk.DeviceBrokenException;
 import io.jvfio.host.sdk.MigrationDriver;
-import io.jvfio.host.sdk.MigrationException;
 import io.jvfio.host.sdk.ResumingStream;
 import io.jvfio.host.sdk.SavingStream;
 import io.jvfio.uapi.Errno;
@@ -21,6 +20,7 @@ import io.jvfio.uapi.vfio.VfioConstants;
 public final class DeviceMigration {
   private final VfioDevice device;
   private final MigrationDriver driver;
+  private final long flags;
   private MigrationState state = RUNNING;
   private MigrationFile saving;
   private MigrationFile resuming;
@@ -30,7 +30,8 @@ public final class DeviceMigration {
   DeviceMigration(VfioDevice device, MigrationDriver driver) {
     this.device = device;
     this.driver = driver;
-    long flags = driver.migrationFlags();
+    // read once, as Linux stores migration_flags when the device registers
+    this.flags = driver.migrationFlags();
     if ((flags & VfioConstants.VFIO_MIGRATION_STOP_COPY) == 0) {
       throw new IllegalArgumentException(
           device.name()
@@ -57,7 +58,7 @@ public final class DeviceMigration {
   }
 
   public long flags() {
-    return driver.migrationFlags();
+    return flags;
   }
 
   public MigrationState state() {
@@ -89,8 +90,10 @@ public final class DeviceMigration {
 
   /**
    * A SET of MIG_DEVICE_STATE. Returns the new data file when the last arc opened a session (the
-   * caller installs it), else null. Arc failures propagate as KernelError with the driver's errno;
-   * the state stays at the last arc that succeeded.
+   * caller installs it), else null. An arc the driver refuses (its errno) leaves the state at the
+   * last arc that succeeded; an arc that breaks the device, or a driver bug (an unexpected
+   * exception, a wrong session), leaves it in ERROR with every session ended: the core cannot know
+   * what state the device is in.
    */
   MigrationFile set(long requested) {
     MigrationState target = MigrationState.of(requested).orElse(null);
@@ -104,16 +107,29 @@ public final class DeviceMigration {
     while (state != target) {
       MigrationState next = MigrationFsm.nextStep(state, target, flags());
       MigrationDriver.Session session;
+      String arc = "arc " + state + " -> " + next;
       try {
         session = driver.arc(state, next);
       } catch (DeviceBrokenException e) {
-        state = ERROR;
-        retireSessions();
+        enterError();
         throw new KernelError(e.errno(), device.name() + " broke: " + e.getMessage());
-      } catch (MigrationException e) {
-        throw new KernelError(e.errno(), device.name() + ": " + e.getMessage());
+      } catch (Throwable t) {
+        KernelError k = device.modelFailures().answer(arc, t);
+        if (!ModelFailures.deliberate(t)) {
+          enterError();
+        }
+        throw k;
       }
       MigrationState from = state;
+      String wrong = wrongSession(from, next, session);
+      if (wrong != null) {
+        device.modelFailures().record(arc, new IllegalStateException(wrong));
+        if (session != null) {
+          closeSession(arc, session);
+        }
+        enterError();
+        throw new KernelError(Errno.EIO, device.name() + ": " + wrong);
+      }
       state = next;
       arcsTaken++;
       if (from.inSavingGroup() && !next.inSavingGroup()) {
@@ -124,28 +140,49 @@ public final class DeviceMigration {
         retire(resuming);
         resuming = null;
       }
-      if (MigrationFsm.opensSession(from, next)) {
-        opened = open(from, next, session);
-      } else if (session != null) {
-        throw new IllegalStateException(
-            device.name() + ": driver returned a session for arc " + from + " -> " + next);
+      if (session != null) {
+        opened = open(next, session);
       }
     }
     return opened;
   }
 
-  private MigrationFile open(MigrationState from, MigrationState to, MigrationDriver.Session s) {
-    boolean wantSaving = to != RESUMING;
-    if (wantSaving ? !(s instanceof SavingStream) : !(s instanceof ResumingStream)) {
-      throw new IllegalStateException(
-          device.name()
-              + ": arc "
-              + from
-              + " -> "
-              + to
-              + " must return a "
-              + (wantSaving ? "SavingStream" : "ResumingStream"));
+  /**
+   * Why {@code s} is not what the arc must return (a stream of the right kind, or null), or null.
+   */
+  private static String wrongSession(
+      MigrationState from, MigrationState to, MigrationDriver.Session s) {
+    if (!MigrationFsm.opensSession(from, to)) {
+      return s == null ? null : "the driver returned a session for arc " + from + " -> " + to;
     }
+    boolean ok = to == RESUMING ? s instanceof ResumingStream : s instanceof SavingStream;
+    return ok
+        ? null
+        : "arc "
+            + from
+            + " -> "
+            + to
+            + " must return a "
+            + (to == RESUMING ? "ResumingStream" : "SavingStream")
+            + ", not "
+            + s;
+  }
+
+  private void closeSession(String where, MigrationDriver.Session s) {
+    try {
+      s.close();
+    } catch (Throwable t) {
+      device.modelFailures().record(where + ": session close", t);
+    }
+  }
+
+  private void enterError() {
+    state = ERROR;
+    retireSessions();
+  }
+
+  private MigrationFile open(MigrationState to, MigrationDriver.Session s) {
+    boolean wantSaving = to != RESUMING;
     MigrationFile f = new MigrationFile(this, s);
     if (wantSaving) {
       retire(saving);
@@ -180,7 +217,13 @@ public final class DeviceMigration {
   void reset() {
     retireSessions();
     state = RUNNING;
-    driver.migrationReset();
+    try {
+      driver.migrationReset();
+    } catch (Throwable t) {
+      // the device is in no state the core knows: only another reset can tell
+      state = ERROR;
+      throw device.modelFailures().answer("migration reset", t);
+    }
   }
 
   /** The device's last user closed it: sessions end and the v2 opt-in is forgotten. */
@@ -199,8 +242,8 @@ public final class DeviceMigration {
   long stopCopyLength() {
     try {
       return driver.stopCopyLength();
-    } catch (MigrationException e) {
-      throw new KernelError(e.errno(), device.name() + ": " + e.getMessage());
+    } catch (Throwable t) {
+      throw device.modelFailures().answer("stop-copy length", t);
     }
   }
 }

@@ -4,7 +4,6 @@ import io.jvfio.host.kernel.KernelError;
 import io.jvfio.host.kernel.OpenFile;
 import io.jvfio.host.kernel.UserArg;
 import io.jvfio.host.sdk.MigrationDriver;
-import io.jvfio.host.sdk.MigrationException;
 import io.jvfio.host.sdk.ResumingStream;
 import io.jvfio.host.sdk.SavingStream;
 import io.jvfio.uapi.Errno;
@@ -24,6 +23,7 @@ public final class MigrationFile extends OpenFile {
   private final DeviceMigration owner;
   private final MigrationDriver.Session session;
   private boolean disabled;
+  private boolean broken;
 
   MigrationFile(DeviceMigration owner, MigrationDriver.Session session) {
     super(session instanceof SavingStream, session instanceof ResumingStream);
@@ -47,33 +47,67 @@ public final class MigrationFile extends OpenFile {
     return disabled;
   }
 
-  /** The session ended: tell the driver once, then answer ENODEV. */
+  /** True once the stream failed unexpectedly: it answers EIO and is not asked again. */
+  public boolean broken() {
+    return broken;
+  }
+
+  /** The session ended: tell the driver once (ending cannot fail), then answer ENODEV. */
   void disable() {
     if (!disabled) {
       disabled = true;
-      session.close();
+      try {
+        session.close();
+      } catch (Throwable t) {
+        owner.device().modelFailures().record("data session close", t);
+      }
     }
+  }
+
+  /**
+   * The errno for what the stream threw. After a bug the stream's position is unknown, so the file
+   * breaks for good rather than pass on bytes that may be out of order (mlx5 breaks its file on any
+   * error too).
+   */
+  private KernelError failed(String where, Throwable t) {
+    KernelError k = owner.device().modelFailures().answer(where, t);
+    if (!ModelFailures.deliberate(t)) {
+      broken = true;
+    }
+    return k;
   }
 
   @Override
   public long read(MemorySegment buf) {
     KernelError.check(!disabled, Errno.ENODEV);
+    KernelError.check(!broken, Errno.EIO);
     KernelError.check(!buf.isReadOnly(), Errno.EFAULT);
+    long n;
     try {
-      return ((SavingStream) session).read(buf);
-    } catch (MigrationException e) {
-      throw new KernelError(e.errno(), e.getMessage());
+      n = ((SavingStream) session).read(buf);
+    } catch (Throwable t) {
+      throw failed("data read", t);
     }
+    if (n < 0 || n > buf.byteSize()) {
+      throw failed("data read", new IllegalStateException("read " + n + " of " + buf.byteSize()));
+    }
+    return n;
   }
 
   @Override
   public long write(MemorySegment buf) {
     KernelError.check(!disabled, Errno.ENODEV);
+    KernelError.check(!broken, Errno.EIO);
+    long n;
     try {
-      return ((ResumingStream) session).write(buf);
-    } catch (MigrationException e) {
-      throw new KernelError(e.errno(), e.getMessage());
+      n = ((ResumingStream) session).write(buf);
+    } catch (Throwable t) {
+      throw failed("data write", t);
     }
+    if (n < 0 || n > buf.byteSize()) {
+      throw failed("data write", new IllegalStateException("wrote " + n + " of " + buf.byteSize()));
+    }
+    return n;
   }
 
   @Override
@@ -92,11 +126,15 @@ public final class MigrationFile extends OpenFile {
     KernelError.check(
         now == MigrationState.PRE_COPY || now == MigrationState.PRE_COPY_P2P, Errno.EINVAL);
     KernelError.check(!disabled, Errno.ENODEV);
+    KernelError.check(!broken, Errno.EIO);
     SavingStream.PrecopyInfo info;
     try {
       info = stream.precopyInfo();
-    } catch (MigrationException e) {
-      throw new KernelError(e.errno(), e.getMessage());
+    } catch (Throwable t) {
+      throw failed("precopy info", t);
+    }
+    if (info == null) {
+      throw failed("precopy info", new NullPointerException("precopyInfo() returned null"));
     }
     VfioPrecopyInfo.INITIAL_BYTES.set(k, info.initialBytes());
     VfioPrecopyInfo.DIRTY_BYTES.set(k, info.dirtyBytes());
@@ -114,7 +152,16 @@ public final class MigrationFile extends OpenFile {
       if (disabled) {
         return in | PollBits.POLLRDHUP;
       }
-      return stream.readable() ? in : 0;
+      if (broken) {
+        return in | PollBits.POLLERR;
+      }
+      try {
+        return stream.readable() ? in : 0;
+      } catch (Throwable t) {
+        // poll has no errno: the file breaks, and the read it wakes answers EIO
+        failed("poll", t);
+        return in | PollBits.POLLERR;
+      }
     }
     // no Linux driver gives a resuming file a poll op: the VFS default mask, whatever the mode
     return PollBits.DEFAULT_POLLMASK;

@@ -8,7 +8,6 @@ import io.jvfio.host.kernel.KernelError;
 import io.jvfio.host.pci.PciDev;
 import io.jvfio.host.pci.PciTree;
 import io.jvfio.host.sdk.DeviceContext;
-import io.jvfio.host.sdk.DeviceFailure;
 import io.jvfio.host.sdk.DeviceModel;
 import io.jvfio.uapi.Errno;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -31,6 +30,7 @@ public final class VfioDevice {
   private boolean resetWorks;
   boolean needsReset;
   private int resets;
+  private final ModelFailures failures;
   private final DeviceMigration migration;
   private final ReentrantReadWriteLock memoryLock = new ReentrantReadWriteLock();
 
@@ -39,6 +39,7 @@ public final class VfioDevice {
     this.model = model;
     this.index = index;
     this.iommuGroup = iommuGroup;
+    this.failures = new ModelFailures(pci.name());
     this.migration =
         model.migration() == null ? null : new DeviceMigration(this, model.migration());
   }
@@ -49,6 +50,11 @@ public final class VfioDevice {
    */
   public ReentrantReadWriteLock memoryLock() {
     return memoryLock;
+  }
+
+  /** The model's bugs the core caught (and answered with EIO) at this device. */
+  public ModelFailures modelFailures() {
+    return failures;
   }
 
   /** The core's migration state of this device, or null when its model cannot migrate. */
@@ -129,8 +135,8 @@ public final class VfioDevice {
     resets++;
     try {
       model.reset();
-    } catch (DeviceFailure e) {
-      throw new KernelError(Errno.EIO, name() + ": " + e.getMessage());
+    } catch (Throwable t) {
+      throw failures.answer("reset", t);
     }
     if (migration != null && migrationToo) {
       migration.reset();
@@ -217,20 +223,33 @@ public final class VfioDevice {
     }
     try {
       model.open(new DeviceContext(name(), pci.spec().vendor(), pci.spec().device(), memoryLock));
-    } catch (DeviceFailure e) {
-      throw new KernelError(Errno.EIO, name() + ": " + e.getMessage());
+    } catch (Throwable t) {
+      throw failures.answer("open", t);
     }
   }
 
+  /** Runs from a file's release, which cannot fail: what the model throws is recorded. */
   private void disable() {
     if (migration != null) {
       migration.closed();
     }
-    model.close();
+    try {
+      model.close();
+    } catch (Throwable t) {
+      failures.record("close", t);
+    }
     needsReset = true;
     if (resetWorks) {
-      hardwareReset(resetsMigrationAtOpenAndClose());
-      needsReset = false;
+      long recorded = failures.count();
+      try {
+        hardwareReset(resetsMigrationAtOpenAndClose());
+        needsReset = false;
+      } catch (KernelError e) {
+        // like a failed PCI reset at disable: the function stays marked as needing one
+        if (failures.count() == recorded) {
+          failures.record("reset at close", e);
+        }
+      }
     }
     devSet.tryReset();
   }
