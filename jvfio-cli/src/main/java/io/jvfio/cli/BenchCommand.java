@@ -2,6 +2,7 @@ package io.jvfio.cli;
 
 import io.jvfio.bench.DataFdRatios;
 import io.jvfio.bench.MigrationBench;
+import io.jvfio.bench.ScaleRatios;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,12 +14,19 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code jvfio bench datafd}: speed of jvfio's own paths, as ratios against a plain copy. */
+/**
+ * {@code jvfio bench datafd|migration|scale}: speed of jvfio's own paths, as ratios against a
+ * baseline measured in the same run.
+ */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks (JMH) of jvfio's data paths, reported as ratios against a baseline.",
-    subcommands = {BenchCommand.DataFd.class, BenchCommand.Migration.class})
+    subcommands = {
+      BenchCommand.DataFd.class,
+      BenchCommand.Migration.class,
+      BenchCommand.Scale.class
+    })
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -217,6 +225,126 @@ final class BenchCommand implements Runnable {
       out.flush();
       return 0;
     }
+  }
+
+  /** {@code jvfio bench scale}: growth of per-call costs for 16 times the size. */
+  @Command(
+      name = "scale",
+      mixinStandardHelpOptions = true,
+      description =
+          "Time host calls at a size and at 16 times that size in one JMH run (hot-reset INFO and"
+              + " HOT_RESET on 16 and 256 dev_set members, Topology.parse and new Host on 256 and"
+              + " 4096 functions, IOAS_MAP next to 10k and 160k mappings, ALLOW_IOVAS of 10k and"
+              + " 160k ranges, IOAS_ALLOC next to 10k and 160k objects) and show the ratio of the"
+              + " two times against the target of 20 (linear: 16). Exits 1 when a ratio is over.")
+  static final class Scale implements Callable<Integer> {
+    @Option(
+        names = "--quick",
+        description = "short iterations (about 70 s instead of about 3 minutes); noisier")
+    boolean quick;
+
+    @Option(names = "--json", description = "print one JSON object instead of the table")
+    boolean json;
+
+    @Option(
+        names = "--forks",
+        paramLabel = "N",
+        description = "JVMs per benchmark (0: run in this JVM)")
+    Integer forks;
+
+    @Option(names = "--warmups", paramLabel = "N", description = "warmup iterations")
+    Integer warmups;
+
+    @Option(names = "--iterations", paramLabel = "N", description = "measured iterations")
+    Integer iterations;
+
+    @Option(
+        names = "--time-ms",
+        paramLabel = "MS",
+        description = "length of each warmup and measured iteration")
+    Integer timeMs;
+
+    @Option(
+        names = "--reduced",
+        description = "IOVA sizes divided by ten (1000 -> 16000): shorter set-up")
+    boolean reduced;
+
+    @Option(names = "--verbose", description = "show JMH's own output on stderr")
+    boolean verbose;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      ScaleRatios.Options o;
+      try {
+        o = options();
+      } catch (IllegalArgumentException e) {
+        err.println("jvfio bench scale: " + e.getMessage());
+        return 2;
+      }
+      err.printf(
+          "jvfio bench scale: %d JMH benchmarks, about %d s%n", o.runs(), o.estimate().toSeconds());
+      err.flush();
+      ScaleRatios.Result r = ScaleRatios.run(o, verbose ? System.err : null);
+      out.print(json ? Json.compact(json(r)) + System.lineSeparator() : r.table());
+      out.flush();
+      return r.allWithinTarget() ? 0 : 1;
+    }
+
+    ScaleRatios.Options options() {
+      ScaleRatios.Options o = quick ? ScaleRatios.Options.quick() : ScaleRatios.Options.standard();
+      if (forks != null) {
+        o = o.withForks(forks);
+      }
+      if (timeMs != null && timeMs <= 0) {
+        throw new IllegalArgumentException("--time-ms must be positive");
+      }
+      Duration time = timeMs == null ? null : Duration.ofMillis(timeMs);
+      if (warmups != null || time != null) {
+        o =
+            o.withWarmup(
+                warmups != null ? warmups : o.warmupIterations(),
+                time != null ? time : o.warmupTime());
+      }
+      if (iterations != null || time != null) {
+        o =
+            o.withIterations(
+                iterations != null ? iterations : o.iterations(),
+                time != null ? time : o.iterationTime());
+      }
+      return reduced ? o.withReduced(true) : o;
+    }
+  }
+
+  /** The scale bench as maps and lists for {@link Json}: times in nanoseconds per call. */
+  static Map<String, Object> json(ScaleRatios.Result r) {
+    ScaleRatios.Options o = r.options();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("benchmark", "scale");
+    m.put("target", ScaleRatios.TARGET);
+    m.put("forks", o.forks());
+    m.put("warmupIterations", o.warmupIterations());
+    m.put("warmupMs", o.warmupTime().toMillis());
+    m.put("iterations", o.iterations());
+    m.put("iterationMs", o.iterationTime().toMillis());
+    List<Object> rows = new ArrayList<>();
+    for (ScaleRatios.Ratio x : r.ratios()) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("call", x.row().call());
+      row.put("of", x.row().unit());
+      row.put("small", x.row().small());
+      row.put("large", x.row().large());
+      row.put("smallNanos", Math.round(x.smallNanos()));
+      row.put("largeNanos", Math.round(x.largeNanos()));
+      row.put("ratio", Math.round(x.ratio() * 100) / 100.0);
+      row.put("withinTarget", x.withinTarget());
+      rows.add(row);
+    }
+    m.put("ratios", rows);
+    return m;
   }
 
   /** The migration bench as maps and lists for {@link Json}. */

@@ -3,6 +3,7 @@ package io.jvfio.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.bench.DataFdRatios;
+import io.jvfio.bench.ScaleRatios;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
@@ -113,5 +114,65 @@ class BenchCommandTest {
                 + "\"warmupMs\":1000,\"iterations\":3,\"iterationMs\":300,\"ratios\":["
                 + "{\"direction\":\"read\",\"chunkBytes\":4096,\"dataFdBytesPerSec\":12500000000,"
                 + "\"copyBytesPerSec\":20000000000,\"ratio\":0.625}]}");
+  }
+
+  @Test
+  void scaleTableHasARatioAgainstTheTargetPerCall() {
+    Result r =
+        run(
+            "bench",
+            "scale",
+            "--forks",
+            "0",
+            "--warmups",
+            "0",
+            "--iterations",
+            "1",
+            "--time-ms",
+            "20",
+            "--reduced");
+    // exit 1 only says a ratio is over the target: 20 ms iterations measure nothing reliable
+    assertThat(r.code()).as(r.err()).isIn(0, 1);
+    assertThat(r.err()).contains("16 JMH benchmarks");
+    List<String> lines = r.out().lines().toList();
+    assertThat(lines.getFirst())
+        .startsWith("time per call at 16x the size / time at 1x, target <= 20x");
+    List<String> rows = lines.subList(2, lines.size());
+    assertThat(rows)
+        .extracting(l -> l.substring(0, 21).strip())
+        .containsExactly(
+            "hot-reset INFO",
+            "HOT_RESET",
+            "Topology.parse",
+            "new Host + close",
+            "IOAS_MAP auto+UNMAP",
+            "IOAS_MAP fixed+UNMAP",
+            "IOAS_ALLOW_IOVAS",
+            "IOAS_ALLOC+DESTROY");
+    for (String row : rows) {
+      assertThat(row)
+          .matches(
+              ".{21} [a-z]+ +\\d+ -> \\d+ +[0-9.]+ (ns|us|ms|s) +[0-9.]+ (ns|us|ms|s) +[0-9.]+x  (ok|OVER)");
+    }
+    assertThat(rows.get(0)).contains("16 -> 256");
+    assertThat(rows.get(2)).contains("256 -> 4096");
+    assertThat(rows.get(4)).contains("1000 -> 16000");
+    assertThat(r.code() == 0).isEqualTo(rows.stream().allMatch(l -> l.endsWith("ok")));
+  }
+
+  @Test
+  void scaleSettingsAndUsageErrors() {
+    BenchCommand.Scale s = new BenchCommand.Scale();
+    new CommandLine(s).parseArgs("--quick", "--iterations", "5", "--reduced");
+    ScaleRatios.Options o = s.options();
+    assertThat(o.iterations()).isEqualTo(5);
+    assertThat(o.iterationTime()).isEqualTo(ScaleRatios.Options.quick().iterationTime());
+    assertThat(o.reduced()).isTrue();
+    BenchCommand.Scale d = new BenchCommand.Scale();
+    new CommandLine(d).parseArgs();
+    assertThat(d.options()).isEqualTo(ScaleRatios.Options.standard());
+    Result bad = run("bench", "scale", "--iterations", "0");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).contains("iterations >= 1");
   }
 }

@@ -5,8 +5,8 @@ import io.jvfio.host.kernel.KernelError;
 import io.jvfio.host.kernel.UserMemory;
 import io.jvfio.uapi.Errno;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 
 /**
@@ -22,8 +22,15 @@ public final class IoPageTable {
   private record Reserved(long start, long last, Object owner) {}
 
   private final TreeMap<Long, Area> areas = new TreeMap<>(Long::compareUnsigned);
+  // few entries (one per attached device or domain); reservedSpans is their union
   private final List<Reserved> reserved = new ArrayList<>();
-  private final List<IovaRange> allowed = new ArrayList<>();
+  private final IovaSpans reservedSpans = new IovaSpans();
+  private AllowedRanges allowed = AllowedRanges.NONE;
+  // the holes an automatic IOVA may take: allocator windows minus mappings and reserved ranges;
+  // rebuilt on the next automatic MAP after the windows or the reserved ranges change
+  private final IovaSpans windows = new IovaSpans();
+  private final IovaSpans free = new IovaSpans();
+  private boolean freeValid;
   private int domains;
   private boolean hugePages = true;
 
@@ -65,27 +72,16 @@ public final class IoPageTable {
   public List<IovaRange> usableRanges() {
     List<IovaRange> holes = new ArrayList<>();
     long next = 0;
-    boolean done = false;
-    List<Reserved> sorted = new ArrayList<>(reserved);
-    sorted.sort(Comparator.comparing(Reserved::start, Long::compareUnsigned));
-    for (Reserved r : sorted) {
-      if (done) {
-        break;
+    for (Map.Entry<Long, Long> r : reservedSpans.spans()) {
+      if (Iova.lt(next, r.getKey())) {
+        holes.add(new IovaRange(next, r.getKey() - 1));
       }
-      if (Iova.lt(next, r.start())) {
-        holes.add(new IovaRange(next, r.start() - 1));
+      if (r.getValue() == Iova.ULONG_MAX) {
+        return holes;
       }
-      if (!Iova.lt(r.last(), next)) {
-        if (r.last() == Iova.ULONG_MAX) {
-          done = true;
-        } else {
-          next = r.last() + 1;
-        }
-      }
+      next = r.getValue() + 1;
     }
-    if (!done) {
-      holes.add(new IovaRange(next, Iova.ULONG_MAX));
-    }
+    holes.add(new IovaRange(next, Iova.ULONG_MAX));
     return holes;
   }
 
@@ -106,10 +102,8 @@ public final class IoPageTable {
         throw new KernelError(Errno.EOVERFLOW);
       }
       long last = iova + length - 1;
-      for (Reserved r : reserved) {
-        if (Iova.intersects(r.start(), r.last(), iova, last)) {
-          throw new KernelError(Errno.EINVAL, "IOVA range overlaps a reserved range");
-        }
+      if (reservedSpans.intersects(iova, last)) {
+        throw new KernelError(Errno.EINVAL, "IOVA range overlaps a reserved range");
       }
       if (overlapsArea(iova, last)) {
         throw new KernelError(Errno.EEXIST, "IOVA range already mapped");
@@ -120,16 +114,52 @@ public final class IoPageTable {
       throw new KernelError(Errno.EFAULT, "user_va is not mapped memory of the process");
     }
     areas.put(iova, new Area(iova, length, userVa, prot, memory));
+    if (freeValid) {
+      free.remove(iova, iova + length - 1);
+    }
     return iova;
   }
 
   private boolean overlapsArea(long start, long last) {
-    for (Area a : areas.values()) {
-      if (Iova.intersects(a.iova(), a.last(), start, last)) {
-        return true;
-      }
+    Map.Entry<Long, Area> below = areas.floorEntry(last);
+    return below != null && Iova.le(start, below.getValue().last());
+  }
+
+  /** The allocator windows (allowed ranges, or everything, inside one page from either end). */
+  private void rebuildFree() {
+    long lo = Iova.PAGE_SIZE;
+    long hi = Iova.ULONG_MAX - Iova.PAGE_SIZE;
+    windows.clear();
+    if (allowed.isEmpty()) {
+      windows.add(lo, hi);
+    } else {
+      // adjacent allowed ranges merge into one window: the allocator walks them as one span
+      allowed.forEachSorted((start, last) -> {
+        long s = Iova.lt(start, lo) ? lo : start;
+        long l = Iova.lt(hi, last) ? hi : last;
+        if (Iova.le(s, l)) {
+          windows.add(s, l);
+        }
+      });
     }
-    return false;
+    free.clear();
+    for (Map.Entry<Long, Long> w : windows.spans()) {
+      free.add(w.getKey(), w.getValue());
+    }
+    for (Area a : areas.values()) {
+      free.remove(a.iova(), a.last());
+    }
+    for (Map.Entry<Long, Long> r : reservedSpans.spans()) {
+      free.remove(r.getKey(), r.getValue());
+    }
+    freeValid = true;
+  }
+
+  /** Gives an unmapped mapping's IOVAs back to the holes (mappings never overlap reserved ones). */
+  private void release(Area a) {
+    if (freeValid) {
+      windows.forEachWithin(a.iova(), a.last(), free::add);
+    }
   }
 
   private long allocIova(long userVa, long length) {
@@ -145,61 +175,21 @@ public final class IoPageTable {
       align = MAX_ALIGNMENT;
     }
     KernelError.check(align >= iovaAlignment(), Errno.EINVAL);
-    List<IovaRange> windows = new ArrayList<>();
-    long lo = Iova.PAGE_SIZE;
-    long hi = Iova.ULONG_MAX - Iova.PAGE_SIZE;
-    if (allowed.isEmpty()) {
-      windows.add(new IovaRange(lo, hi));
-    } else {
-      for (IovaRange r : allowed) {
-        long s = Iova.lt(r.start(), lo) ? lo : r.start();
-        long l = Iova.lt(hi, r.last()) ? hi : r.last();
-        if (Iova.le(s, l)) {
-          windows.add(new IovaRange(s, l));
-        }
-      }
-      windows.sort(Comparator.comparing(IovaRange::start, Long::compareUnsigned));
-      // the allowed tree is walked in spans: adjacent ranges form one window
-      List<IovaRange> merged = new ArrayList<>();
-      for (IovaRange w : windows) {
-        IovaRange prev = merged.isEmpty() ? null : merged.getLast();
-        if (prev != null && !Iova.lt(prev.last() + 1, w.start())) {
-          merged.set(
-              merged.size() - 1,
-              new IovaRange(prev.start(), Iova.lt(prev.last(), w.last()) ? w.last() : prev.last()));
-        } else {
-          merged.add(w);
-        }
-      }
-      windows = merged;
+    if (!freeValid) {
+      rebuildFree();
     }
-    List<IovaRange> used = new ArrayList<>();
-    reserved.forEach(r -> used.add(new IovaRange(r.start(), r.last())));
-    areas.values().forEach(a -> used.add(new IovaRange(a.iova(), a.last())));
-    used.sort(Comparator.comparing(IovaRange::start, Long::compareUnsigned));
-    for (IovaRange w : windows) {
-      long gapStart = w.start();
-      for (IovaRange u : used) {
-        if (Iova.lt(u.last(), gapStart) || Iova.lt(w.last(), u.start())) {
-          continue;
-        }
-        if (Iova.lt(gapStart, u.start())) {
-          Long fit = fit(gapStart, u.start() - 1, align, pageOffset, length);
-          if (fit != null) {
-            return fit;
-          }
-        }
-        if (u.last() == Iova.ULONG_MAX) {
-          gapStart = Iova.ULONG_MAX;
-          break;
-        }
-        gapStart = Iova.lt(gapStart, u.last() + 1) ? u.last() + 1 : gapStart;
+    // first fit over the holes in address order; a hole shorter than the length cannot fit, and
+    // fit() also wants the start strictly below the end
+    long minSpan = length - 1 == 0 ? 1 : length - 1;
+    for (Map.Entry<Long, Long> hole : free.spans()) {
+      long start = hole.getKey();
+      long last = hole.getValue();
+      if (Iova.lt(last - start, minSpan)) {
+        continue;
       }
-      if (Iova.le(gapStart, w.last())) {
-        Long fit = fit(gapStart, w.last(), align, pageOffset, length);
-        if (fit != null) {
-          return fit;
-        }
+      Long fit = fit(start, last, align, pageOffset, length);
+      if (fit != null) {
+        return fit;
       }
     }
     throw new KernelError(Errno.ENOSPC, "no free IOVA range fits");
@@ -224,17 +214,16 @@ public final class IoPageTable {
    * alignment, else EINVAL.
    */
   public void cut(long last) {
-    for (Area a : areas.values()) {
-      if (Iova.le(a.iova(), last) && Iova.lt(last, a.last())) {
-        long start = last + 1;
-        KernelError.check(Long.remainderUnsigned(start, iovaAlignment()) == 0, Errno.EINVAL);
-        long head = start - a.iova();
-        areas.put(a.iova(), new Area(a.iova(), head, a.userVa(), a.prot(), a.memory()));
-        areas.put(
-            start, new Area(start, a.length() - head, a.userVa() + head, a.prot(), a.memory()));
-        return;
-      }
+    Map.Entry<Long, Area> e = areas.floorEntry(last);
+    if (e == null || !Iova.lt(last, e.getValue().last())) {
+      return;
     }
+    Area a = e.getValue();
+    long start = last + 1;
+    KernelError.check(Long.remainderUnsigned(start, iovaAlignment()) == 0, Errno.EINVAL);
+    long head = start - a.iova();
+    areas.put(a.iova(), new Area(a.iova(), head, a.userVa(), a.prot(), a.memory()));
+    areas.put(start, new Area(start, a.length() - head, a.userVa() + head, a.prot(), a.memory()));
   }
 
   /** Removes every mapping; returns the bytes unmapped. */
@@ -244,6 +233,7 @@ public final class IoPageTable {
       total += a.length();
     }
     areas.clear();
+    freeValid = false;
     return total;
   }
 
@@ -255,22 +245,21 @@ public final class IoPageTable {
   public Unmapped unmap(long iova, long length) {
     long last = iova + length - 1;
     long total = 0;
+    Map.Entry<Long, Area> below = areas.floorEntry(iova);
+    Long from = below != null && Iova.le(iova, below.getValue().last()) ? below.getKey() : iova;
     while (true) {
-      Area hit = null;
-      for (Area a : areas.values()) {
-        if (Iova.intersects(a.iova(), a.last(), iova, last)) {
-          hit = a;
-          break;
-        }
-      }
-      if (hit == null) {
+      Map.Entry<Long, Area> e = areas.ceilingEntry(from);
+      if (e == null || Iova.lt(last, e.getKey())) {
         return new Unmapped(total, null);
       }
+      Area hit = e.getValue();
       if (Iova.lt(hit.iova(), iova) || Iova.lt(last, hit.last())) {
         return new Unmapped(total, Errno.ENOENT);
       }
       areas.remove(hit.iova());
+      release(hit);
       total += hit.length();
+      from = hit.iova();
     }
   }
 
@@ -282,33 +271,39 @@ public final class IoPageTable {
     if (overlapsArea(start, last)) {
       throw new KernelError(Errno.EADDRINUSE, "reserved region overlaps a mapping");
     }
-    for (IovaRange r : allowed) {
-      if (r.intersects(start, last)) {
-        throw new KernelError(Errno.EADDRINUSE, "reserved region overlaps an allowed range");
-      }
+    if (allowed.intersects(start, last)) {
+      throw new KernelError(Errno.EADDRINUSE, "reserved region overlaps an allowed range");
     }
     reserved.add(new Reserved(start, last, owner));
+    reservedSpans.add(start, last);
+    if (freeValid) {
+      free.remove(start, last);
+    }
   }
 
   public void unreserve(Object owner) {
-    reserved.removeIf(r -> r.owner() == owner);
+    if (reserved.removeIf(r -> r.owner() == owner)) {
+      reservedSpans.clear();
+      reserved.forEach(r -> reservedSpans.add(r.start(), r.last()));
+      freeValid = false;
+    }
   }
 
   /** Replaces the allowed ranges; EADDRINUSE (old set kept) when one hits a reserved range. */
-  public void setAllowed(List<IovaRange> ranges) {
-    for (IovaRange r : ranges) {
-      for (Reserved res : reserved) {
-        if (r.intersects(res.start(), res.last())) {
+  void setAllowed(AllowedRanges ranges) {
+    if (!reservedSpans.isEmpty()) {
+      for (IovaRange r : ranges.inOrder()) {
+        if (reservedSpans.intersects(r.start(), r.last())) {
           throw new KernelError(Errno.EADDRINUSE, "allowed range overlaps a reserved range");
         }
       }
     }
-    allowed.clear();
-    allowed.addAll(ranges);
+    allowed = ranges;
+    freeValid = false;
   }
 
   public List<IovaRange> allowed() {
-    return List.copyOf(allowed);
+    return List.copyOf(allowed.inOrder());
   }
 
   /**

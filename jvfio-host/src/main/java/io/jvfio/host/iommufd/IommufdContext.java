@@ -30,7 +30,10 @@ import io.jvfio.uapi.vfio.VfioIommuType1InfoDmaAvail;
 import io.jvfio.uapi.vfio.VfioIovaRange;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -57,13 +60,14 @@ public final class IommufdContext extends OpenFile {
   private final String path;
   // IOMMU_OPTION_RLIMIT_MODE: /dev/vfio/vfio opens account per process, /dev/iommu per user
   private boolean rlimitPerProcess;
-  private final List<IommufdObject> ids = new ArrayList<>();
+  private final IdTable<IommufdObject> ids = new IdTable<>();
+  // bound devices by IOMMU group: a group's devices are found without a walk of the id table
+  private final Map<IommuGroup, List<IommufdDevice>> devicesByGroup = new HashMap<>();
   private Ioas vfioIoas;
 
   public IommufdContext(String path) {
     super(true, true);
     this.path = path;
-    ids.add(null); // id 0 is never handed out
   }
 
   @Override
@@ -74,36 +78,22 @@ public final class IommufdContext extends OpenFile {
   // ---- id table ----
 
   private int allocId(IommufdObject obj) {
-    for (int i = 1; i < ids.size(); i++) {
-      if (ids.get(i) == null) {
-        ids.set(i, obj);
-        obj.id = i;
-        return i;
-      }
-    }
-    ids.add(obj);
-    obj.id = ids.size() - 1;
+    obj.id = ids.add(obj);
     return obj.id;
   }
 
   private void freeId(IommufdObject obj) {
-    ids.set(obj.id, null);
-    while (ids.size() > 1 && ids.get(ids.size() - 1) == null) {
-      ids.remove(ids.size() - 1);
-    }
+    ids.remove(obj.id);
   }
 
   /** The object with {@code id}, if any. */
   public Optional<IommufdObject> object(long id) {
-    if (id <= 0 || id >= ids.size()) {
-      return Optional.empty();
-    }
-    return Optional.ofNullable(ids.get((int) id));
+    return Optional.ofNullable(id <= 0 || id > Integer.MAX_VALUE ? null : ids.get((int) id));
   }
 
   /** Live objects in id order. */
   public List<IommufdObject> objects() {
-    return ids.stream().skip(1).filter(o -> o != null).toList();
+    return ids.values();
   }
 
   private Ioas ioas(long id) {
@@ -185,19 +175,16 @@ public final class IommufdContext extends OpenFile {
     Ioas ioas = ioas(IommuIoasAllowIovas.IOAS_ID.getUnsigned(k));
     long n = IommuIoasAllowIovas.NUM_IOVAS.getUnsigned(k);
     long ptr = IommuIoasAllowIovas.ALLOWED_IOVAS.get(k);
-    List<IovaRange> ranges = new ArrayList<>();
+    AllowedRanges.Builder ranges = new AllowedRanges.Builder();
     for (long i = 0; i < n; i++) {
       MemorySegment r =
           arg.memory().resolve(ptr + i * IommuIovaRange.SIZEOF, IommuIovaRange.SIZEOF);
       long start = IommuIovaRange.START.get(r);
       long last = IommuIovaRange.LAST.get(r);
       KernelError.check(Iova.lt(start, last), Errno.EINVAL);
-      for (IovaRange prev : ranges) {
-        KernelError.check(!prev.intersects(start, last), Errno.EINVAL);
-      }
-      ranges.add(new IovaRange(start, last));
+      KernelError.check(ranges.add(start, last), Errno.EINVAL);
     }
-    ioas.table.setAllowed(ranges);
+    ioas.table.setAllowed(ranges.build());
     return 0;
   }
 
@@ -271,7 +258,7 @@ public final class IommufdContext extends OpenFile {
           IommuOption.VAL64.set(k, rlimitPerProcess ? 1 : 0);
         } else if (op == IOMMU_OPTION_OP_SET) {
           // every emulated process has CAP_SYS_RESOURCE
-          KernelError.check(objects().isEmpty(), Errno.EBUSY);
+          KernelError.check(ids.isEmpty(), Errno.EBUSY);
           KernelError.check(val == 0 || val == 1, Errno.EINVAL);
           rlimitPerProcess = val == 1;
         } else {
@@ -508,13 +495,14 @@ public final class IommufdContext extends OpenFile {
     IommufdDevice dev = new IommufdDevice(this, group, owner);
     dev.users = 1;
     allocId(dev);
+    devicesByGroup.computeIfAbsent(group, g -> new ArrayList<>()).add(dev);
     get();
     return dev;
   }
 
   /** True when some device object of this context belongs to {@code group}. */
   public boolean hasGroup(IommuGroup group) {
-    return objects().stream().anyMatch(o -> o instanceof IommufdDevice d && d.group == group);
+    return devicesByGroup.containsKey(group);
   }
 
   /** Attaches or replaces; returns the HWPT id to write back as pt_id. */
@@ -581,11 +569,10 @@ public final class IommufdContext extends OpenFile {
     // moves every attached member of the group (iommufd_device_do_replace)
     List<IommufdDevice> moving = new ArrayList<>();
     moving.add(dev);
-    for (IommufdObject o : objects()) {
-      if (o instanceof IommufdDevice other
-          && other != dev
-          && other.group == dev.group
-          && other.hwpt != null) {
+    List<IommufdDevice> sameGroup = new ArrayList<>(devicesByGroup.get(dev.group));
+    sameGroup.sort(Comparator.comparingInt(IommufdObject::id)); // the order of an id table walk
+    for (IommufdDevice other : sameGroup) {
+      if (other != dev && other.hwpt != null) {
         if (old == null && other.hwpt != h) {
           throw new KernelError(Errno.EINVAL, "IOMMU group attached to another HWPT");
         }
@@ -648,6 +635,11 @@ public final class IommufdContext extends OpenFile {
   public void unbind(IommufdDevice dev) {
     detach(dev);
     freeId(dev);
+    List<IommufdDevice> sameGroup = devicesByGroup.get(dev.group);
+    sameGroup.remove(dev);
+    if (sameGroup.isEmpty()) {
+      devicesByGroup.remove(dev.group);
+    }
     dev.group.releaseDevice(this);
     put();
   }
@@ -656,7 +648,7 @@ public final class IommufdContext extends OpenFile {
   protected void release() {
     // bound devices hold a file reference, so only unreferenced objects remain: drop them all
     ids.clear();
-    ids.add(null);
+    devicesByGroup.clear();
     vfioIoas = null;
   }
 }

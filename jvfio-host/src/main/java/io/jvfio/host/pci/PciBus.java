@@ -9,11 +9,22 @@ public final class PciBus {
   private final int number;
   private final PciDev self;
   final List<PciDev> devices = new ArrayList<>();
+  private final int[] functionsPerDevice = new int[32];
 
   PciBus(int domain, int number, PciDev self) {
     this.domain = domain;
     this.number = number;
     this.self = self;
+  }
+
+  void add(PciDev d) {
+    devices.add(d);
+    functionsPerDevice[d.address().device()]++;
+  }
+
+  /** How many functions device number {@code device} has on this bus. */
+  int functionsOf(int device) {
+    return functionsPerDevice[device];
   }
 
   public int domain() {

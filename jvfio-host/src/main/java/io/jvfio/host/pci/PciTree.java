@@ -2,10 +2,10 @@ package io.jvfio.host.pci;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -13,28 +13,42 @@ import java.util.function.Consumer;
  * relies on: which resets work, and which functions a slot or bus reset touches.
  */
 public final class PciTree {
-  private final Map<PciAddress, PciDev> devices = new LinkedHashMap<>();
+  private final Map<PciAddress, PciDev> devices = new TreeMap<>();
   private final List<PciBus> roots = new ArrayList<>();
+  // construction only: the topology's functions and slots by bus, and the buses built so far
+  private final Map<Long, List<FunctionSpec>> functionsOnBus = new HashMap<>();
+  private final Map<Long, FunctionSpec> bridgeOf = new HashMap<>();
+  private final Map<Long, SlotSpec> slots = new HashMap<>();
+  private final Map<Long, PciBus> buses = new HashMap<>();
 
   public PciTree(Topology topology) {
-    Map<Long, PciBus> buses = new HashMap<>();
-    Map<Long, FunctionSpec> bridgeOf = new HashMap<>();
     for (FunctionSpec f : topology.functions()) {
+      long bus = Topology.busKey(f.address().domain(), f.address().bus());
+      functionsOnBus.computeIfAbsent(bus, k -> new ArrayList<>()).add(f);
       if (f.isBridge()) {
         bridgeOf.put(Topology.busKey(f.address().domain(), f.secondaryBus().getAsInt()), f);
       }
     }
-    for (FunctionSpec f : topology.functions()) {
-      bus(f.address().domain(), f.address().bus(), buses, bridgeOf, topology);
+    for (SlotSpec s : topology.slots()) {
+      slots.put(slotKey(s.domain(), s.bus(), s.device()), s);
     }
+    for (FunctionSpec f : topology.functions()) {
+      bus(f.address().domain(), f.address().bus());
+    }
+    for (PciBus b : buses.values()) {
+      b.devices.sort((x, y) -> x.address().compareTo(y.address()));
+    }
+    functionsOnBus.clear();
+    bridgeOf.clear();
+    slots.clear();
+    buses.clear();
   }
 
-  private PciBus bus(
-      int domain,
-      int number,
-      Map<Long, PciBus> buses,
-      Map<Long, FunctionSpec> bridgeOf,
-      Topology t) {
+  private static long slotKey(int domain, int bus, int device) {
+    return Topology.busKey(domain, bus) << 8 | device;
+  }
+
+  private PciBus bus(int domain, int number) {
     long key = Topology.busKey(domain, number);
     PciBus existing = buses.get(key);
     if (existing != null) {
@@ -43,8 +57,8 @@ public final class PciTree {
     FunctionSpec bridgeSpec = bridgeOf.get(key);
     PciDev self = null;
     if (bridgeSpec != null) {
-      PciBus parent = bus(domain, bridgeSpec.address().bus(), buses, bridgeOf, t);
-      self = device(bridgeSpec, parent, t);
+      PciBus parent = bus(domain, bridgeSpec.address().bus());
+      self = device(bridgeSpec, parent);
     }
     PciBus bus = new PciBus(domain, number, self);
     if (self != null) {
@@ -53,30 +67,26 @@ public final class PciTree {
       roots.add(bus);
     }
     buses.put(key, bus);
-    for (FunctionSpec f : t.functions()) {
-      if (f.address().domain() == domain && f.address().bus() == number) {
-        device(f, bus, t);
-      }
+    for (FunctionSpec f : functionsOnBus.getOrDefault(key, List.of())) {
+      device(f, bus);
     }
     return bus;
   }
 
-  private PciDev device(FunctionSpec f, PciBus bus, Topology t) {
+  private PciDev device(FunctionSpec f, PciBus bus) {
     PciDev d = devices.get(f.address());
     if (d == null) {
-      SlotSpec slot =
-          t.slots().stream().filter(s -> s.contains(f.address())).findFirst().orElse(null);
-      d = new PciDev(f, bus, slot);
-      devices.put(f.address(), d);
-      bus.devices.add(d);
-      bus.devices.sort((a, b) -> a.address().compareTo(b.address()));
+      PciAddress a = f.address();
+      d = new PciDev(f, bus, slots.get(slotKey(a.domain(), a.bus(), a.device())));
+      devices.put(a, d);
+      bus.add(d);
     }
     return d;
   }
 
   /** Every function in address order. */
   public List<PciDev> devices() {
-    return devices.values().stream().sorted((a, b) -> a.address().compareTo(b.address())).toList();
+    return List.copyOf(devices.values());
   }
 
   public Optional<PciDev> find(PciAddress a) {
@@ -120,9 +130,7 @@ public final class PciTree {
     if (dev.subordinate() != null) {
       return false;
     }
-    boolean multifunction =
-        dev.bus().devices.stream()
-            .anyMatch(o -> o != dev && o.address().device() == dev.address().device());
+    boolean multifunction = dev.bus().functionsOf(dev.address().device()) > 1;
     if (!multifunction && slotResetWorks(dev)) {
       return true;
     }

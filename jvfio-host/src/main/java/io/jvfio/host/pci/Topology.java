@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.function.IntConsumer;
 
 /**
  * A declarative description of a host's PCI hardware: functions (endpoints and bridges), slots,
@@ -59,22 +60,56 @@ public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
       }
       (b.functions.size() > functionLines.size() ? functionLines : slotLines).add(i + 1);
     }
-    // checks across lines, blamed on the first line that breaks them
-    for (int j = 0; j < b.functions.size(); j++) {
-      try {
-        validate(b.functions.subList(0, j + 1), List.of());
-      } catch (IllegalArgumentException e) {
-        throw atLine(functionLines.get(j), e);
-      }
+    // checks across lines, blamed on the first line that breaks them: once a prefix of the lines
+    // breaks one it stays broken, so the first such line is found by bisection
+    int bad =
+        firstFailingPrefix(b.functions.size(), j -> validate(b.functions.subList(0, j), List.of()));
+    if (bad > 0) {
+      rethrowAt(functionLines.get(bad - 1), () -> validate(b.functions.subList(0, bad), List.of()));
     }
-    for (int j = 0; j < b.slots.size(); j++) {
-      try {
-        validate(b.functions, b.slots.subList(0, j + 1));
-      } catch (IllegalArgumentException e) {
-        throw atLine(slotLines.get(j), e);
-      }
+    int badSlot =
+        firstFailingPrefix(b.slots.size(), j -> validate(b.functions, b.slots.subList(0, j)));
+    if (badSlot > 0) {
+      rethrowAt(
+          slotLines.get(badSlot - 1), () -> validate(b.functions, b.slots.subList(0, badSlot)));
     }
     return b.build();
+  }
+
+  /** The length of the shortest failing prefix of {@code n} items, or 0 when all of them pass. */
+  private static int firstFailingPrefix(int n, IntConsumer check) {
+    if (passes(check, n)) {
+      return 0;
+    }
+    int lo = 0; // passes
+    int hi = n; // fails
+    while (hi - lo > 1) {
+      int mid = (lo + hi) >>> 1;
+      if (passes(check, mid)) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
+    }
+    return hi;
+  }
+
+  private static boolean passes(IntConsumer check, int prefix) {
+    try {
+      check.accept(prefix);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private static void rethrowAt(int line, Runnable check) {
+    try {
+      check.run();
+    } catch (IllegalArgumentException e) {
+      throw atLine(line, e);
+    }
+    throw new IllegalStateException("a failing prefix passed on the second run");
   }
 
   private static IllegalArgumentException atLine(int line, IllegalArgumentException e) {
@@ -220,17 +255,20 @@ public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
         }
       }
     }
+    // walk up to a root bus; a cycle of bridges never reaches one. Buses already seen to reach
+    // one end later walks, so every bus is walked over once.
+    Set<Long> reachRoot = new HashSet<>();
     for (FunctionSpec f : functions) {
-      // walk up to a root bus; a cycle of bridges never reaches one
       Set<Long> visited = new HashSet<>();
       long bus = busKey(f.address().domain(), f.address().bus());
-      while (bridgeOf.containsKey(bus)) {
+      while (bridgeOf.containsKey(bus) && !reachRoot.contains(bus)) {
         if (!visited.add(bus)) {
           throw new IllegalArgumentException("bridges form a loop above " + f.address());
         }
         PciAddress up = bridgeOf.get(bus).address();
         bus = busKey(up.domain(), up.bus());
       }
+      reachRoot.addAll(visited);
     }
     Set<Long> slotKeys = new HashSet<>();
     for (SlotSpec s : slots) {

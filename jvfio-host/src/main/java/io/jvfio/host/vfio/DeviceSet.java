@@ -3,7 +3,9 @@ package io.jvfio.host.vfio;
 import io.jvfio.host.pci.PciDev;
 import io.jvfio.host.pci.PciTree;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -13,6 +15,7 @@ import java.util.Optional;
 public final class DeviceSet {
   private final String key;
   private final List<VfioDevice> members = new ArrayList<>();
+  private final Map<PciDev, VfioDevice> byPci = new HashMap<>();
 
   DeviceSet(String key) {
     this.key = key;
@@ -29,6 +32,7 @@ public final class DeviceSet {
 
   void add(VfioDevice d) {
     members.add(d);
+    byPci.put(d.pci(), d);
   }
 
   /** {@code vfio_device_set_open_count}. */
@@ -38,7 +42,7 @@ public final class DeviceSet {
 
   /** The member playing {@code pci}, if any. */
   public Optional<VfioDevice> find(PciDev pci) {
-    return members.stream().filter(d -> d.pci() == pci).findFirst();
+    return Optional.ofNullable(byPci.get(pci));
   }
 
   /**
