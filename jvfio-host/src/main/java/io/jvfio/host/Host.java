@@ -51,8 +51,8 @@ public final class Host implements AutoCloseable {
           .ifPresent(g -> iommuGroups.computeIfAbsent(g, IommuGroup::new).addMember(d));
     }
     for (PciDev d : tree.devices()) {
-      if (d.driver() instanceof Driver.Host && d.spec().iommuGroup().isPresent()) {
-        iommuGroups.get(d.spec().iommuGroup().getAsInt()).useDefaultDomain();
+      if (d.driver() instanceof Driver.Host h && d.spec().iommuGroup().isPresent()) {
+        iommuGroups.get(d.spec().iommuGroup().getAsInt()).hostDriverBound(h);
       }
     }
     this.vfio = new VfioHost(tree, iommuGroups, models);

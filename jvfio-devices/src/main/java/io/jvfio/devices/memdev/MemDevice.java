@@ -6,6 +6,7 @@ import static io.jvfio.uapi.vfio.MigrationState.RUNNING;
 import static io.jvfio.uapi.vfio.MigrationState.RUNNING_P2P;
 import static io.jvfio.uapi.vfio.MigrationState.STOP;
 
+import io.jvfio.host.sdk.DeviceBrokenException;
 import io.jvfio.host.sdk.DeviceContext;
 import io.jvfio.host.sdk.DeviceModel;
 import io.jvfio.host.sdk.DmaLogging;
@@ -15,7 +16,6 @@ import io.jvfio.host.sdk.MigrationException;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.vfio.MigrationState;
 import io.jvfio.uapi.vfio.VfioConstants;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.security.MessageDigest;
@@ -25,6 +25,7 @@ import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NavigableSet;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
@@ -34,10 +35,12 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 
 /**
- * A device with {@code N} bytes of internal memory (native memory from a shared {@link Arena}),
- * tracked for changes in 4 KiB pages, and a workload that keeps dirtying random pages at a
- * configurable rate with a seeded generator. It migrates its whole memory with the stream format of
- * {@link io.jvfio.devices.memdev this package}.
+ * A device with {@code N} bytes of internal memory (native memory reserved at once and committed in
+ * 2 MiB chunks on first write, see {@link LazyMemory} and {@link MemoryBudget}: memory never
+ * written costs nothing, reads as zeros and migrates as ZERO records), tracked for changes in 4 KiB
+ * pages, and a workload that keeps dirtying random pages at a configurable rate with a seeded
+ * generator. It migrates its whole memory with the stream format of {@link io.jvfio.devices.memdev
+ * this package}.
  *
  * <p><b>Workload.</b> A daemon thread runs between {@link #open} and {@link #close}; it dirties
  * pages only while the device is in RUNNING or PRE_COPY (the P2P states quiesce it, STOP,
@@ -46,16 +49,22 @@ import java.util.function.LongConsumer;
  * {@link #runWorkload} performs steps synchronously with the same generator, for reproducible tests
  * (rate 0 leaves the thread idle).
  *
+ * <p><b>Out of memory.</b> A write that needs more backing memory than the budget allows writes
+ * nothing and fails: {@link OutOfDeviceMemory} from the Java methods, ENOMEM from a data fd write.
+ * When the workload thread hits it, it stops and the device's next migration arc fails with ENOMEM
+ * and leaves the device in ERROR until a reset.
+ *
  * <p><b>Resets.</b> {@link #reset()} is a power-on: the memory is zeroed and the dirty bitmap
  * cleared (sessions are retired by the core, DMA logging is kept, as the spec allows). {@link
  * MigrationDriver#migrationReset()} only drops the migration sessions and puts the device back in
  * RUNNING; memory is untouched.
  *
  * <p><b>stop_copy_length.</b> Outside a saving session it is exact: the length of a STOP to
- * STOP_COPY stream (header, every page once, end marker). During a saving session it is what the
- * session still has to deliver: the unread rest of the initial image and of the record in flight,
- * an upper bound for the dirty pages (one chunk each; runs of adjacent pages coalesce, so the real
- * stream can be shorter), and the end marker unless it was already delivered.
+ * STOP_COPY stream (header, every written chunk's pages once, a ZERO record per run of unwritten
+ * chunks, end marker). During a saving session it is what the session still has to deliver: the
+ * unread rest of the initial image and of the record in flight, an upper bound for the dirty pages
+ * (one chunk each; runs of adjacent pages coalesce, so the real stream can be shorter), and the end
+ * marker unless it was already delivered.
  *
  * <p>Thread safety: one lock guards the memory, the dirty bitmaps and the state; the core calls
  * arcs, reads and writes from one thread at a time while the workload runs concurrently. {@link
@@ -147,7 +156,10 @@ public final class MemDevice implements DeviceModel {
 
   private final Config config;
   private final Set<MigrationArcs.Arc> arcs;
-  private final Arena arena;
+
+  /** The memory, committed in chunks on first write; {@link #memory} is all of it. */
+  final LazyMemory backing;
+
   final MemorySegment memory;
   final long pages;
 
@@ -174,6 +186,9 @@ public final class MemDevice implements DeviceModel {
   private boolean open;
   private boolean destroyed;
 
+  /** Why the workload thread stopped (it ran out of memory budget); null while it is fine. */
+  private String workloadFailure;
+
   private List<DmaLogging.Range> dmaRanges;
   private final NavigableSet<Long> dmaDirty = new TreeSet<>();
 
@@ -186,11 +201,29 @@ public final class MemDevice implements DeviceModel {
   }
 
   public MemDevice(Config config) {
+    this(config, MemoryBudget.shared());
+  }
+
+  /**
+   * A memdev whose memory is charged to {@code budget}. Construction costs no memory for the
+   * contents whatever the size; the heap holds two bitmaps of a bit per page (dirty pages, and the
+   * pages a resuming stream received), which must fit in a quarter of the largest heap.
+   */
+  public MemDevice(Config config, MemoryBudget budget) {
     this.config = config;
     this.arcs = MigrationArcs.required(config.migrationFlags());
-    this.arena = Arena.ofShared();
-    this.memory = arena.allocate(config.memorySize(), PAGE_SIZE);
     this.pages = config.memorySize() / PAGE_SIZE;
+    long bitmaps = pages / 4;
+    if (bitmaps > Runtime.getRuntime().maxMemory() / 4) {
+      throw new IllegalArgumentException(
+          "memdev of "
+              + (config.memorySize() >> 20)
+              + " MiB needs "
+              + (bitmaps >> 20)
+              + " MiB of heap for its page bitmaps, more than a quarter of the heap (-Xmx)");
+    }
+    this.backing = new LazyMemory(config.memorySize(), budget);
+    this.memory = backing.segment();
     this.memoryCrc = new MemoryCrc(memory);
     this.dirty = new BitSet((int) pages);
     this.random = new SplittableRandom(config.seed());
@@ -237,14 +270,19 @@ public final class MemDevice implements DeviceModel {
     stopWorkload();
   }
 
-  /** A power-on: zeroes the memory and forgets which pages were dirty. */
+  /**
+   * A power-on: the memory reads zero again (and goes back to the kernel and the budget), which
+   * pages were dirty is forgotten and a workload that ran out of memory may run again.
+   */
   @Override
   public void reset() {
     lock.lock();
     try {
       checkAlive();
-      memory.fill((byte) 0);
+      backing.releaseAll();
       clearDirty();
+      workloadFailure = null;
+      wake.signalAll();
     } finally {
       lock.unlock();
     }
@@ -274,7 +312,7 @@ public final class MemDevice implements DeviceModel {
         if (resuming != null) {
           resuming.close();
         }
-        arena.close();
+        backing.close();
       }
     } finally {
       lock.unlock();
@@ -371,23 +409,45 @@ public final class MemDevice implements DeviceModel {
     }
   }
 
-  /** Copies {@code dst.byteSize()} bytes of device memory at {@code offset} into {@code dst}. */
+  /**
+   * Copies {@code dst.byteSize()} bytes of device memory at {@code offset} into {@code dst}; memory
+   * never written reads as zeros without being touched.
+   */
   public void readMemory(long offset, MemorySegment dst) {
     lock.lock();
     try {
       checkAlive();
-      MemorySegment.copy(memory, offset, dst, 0, dst.byteSize());
+      long len = dst.byteSize();
+      Objects.checkFromIndexSize(offset, len, memory.byteSize());
+      long chunk = LazyMemory.CHUNK;
+      for (long at = 0; at < len; ) {
+        long c = (offset + at) / chunk;
+        long runEnd =
+            backing.isCommitted(c) ? backing.nextUncommitted(c) : backing.nextCommitted(c);
+        long n = Math.min(len - at, runEnd * chunk - (offset + at));
+        if (backing.isCommitted(c)) {
+          MemorySegment.copy(memory, offset + at, dst, at, n);
+        } else {
+          dst.asSlice(at, n).fill((byte) 0);
+        }
+        at += n;
+      }
     } finally {
       lock.unlock();
     }
   }
 
-  /** Writes {@code src} into device memory at {@code offset}; the pages become dirty. */
+  /**
+   * Writes {@code src} into device memory at {@code offset}; the pages become dirty. Throws {@link
+   * OutOfDeviceMemory}, writing nothing, when the memory to commit exceeds the budget.
+   */
   public void writeMemory(long offset, MemorySegment src) {
     lock.lock();
     try {
       checkAlive();
       long len = src.byteSize();
+      Objects.checkFromIndexSize(offset, len, memory.byteSize());
+      backing.commit(offset, len);
       MemorySegment.copy(src, 0, memory, offset, len);
       if (len > 0) {
         for (long p = offset / PAGE_SIZE; p <= (offset + len - 1) / PAGE_SIZE; p++) {
@@ -403,7 +463,10 @@ public final class MemDevice implements DeviceModel {
     lock.lock();
     try {
       checkAlive();
-      return memory.get(ValueLayout.JAVA_BYTE, offset);
+      Objects.checkIndex(offset, memory.byteSize());
+      return backing.isCommitted(offset / LazyMemory.CHUNK)
+          ? memory.get(ValueLayout.JAVA_BYTE, offset)
+          : 0;
     } finally {
       lock.unlock();
     }
@@ -413,6 +476,8 @@ public final class MemDevice implements DeviceModel {
     lock.lock();
     try {
       checkAlive();
+      Objects.checkIndex(offset, memory.byteSize());
+      backing.commit(offset, 1);
       memory.set(ValueLayout.JAVA_BYTE, offset, value);
       markDirty(offset / PAGE_SIZE);
     } finally {
@@ -426,6 +491,7 @@ public final class MemDevice implements DeviceModel {
     lock.lock();
     try {
       checkAlive();
+      backing.commit(0, memory.byteSize());
       for (long off = 0; off < memory.byteSize(); off += 8) {
         memory.set(ValueLayout.JAVA_LONG_UNALIGNED, off, r.nextLong());
       }
@@ -437,25 +503,58 @@ public final class MemDevice implements DeviceModel {
     }
   }
 
-  /** SHA-256 of the whole memory, in hex: equal digests mean equal contents. */
+  /**
+   * A fingerprint of the whole memory, in hex: the SHA-256 of the SHA-256 hashes of its 2 MiB
+   * chunks in order, so equal digests mean equal contents and a chunk never written costs no
+   * hashing (every all-zero chunk hashes alike, written or not).
+   */
   public String digest() {
-    MessageDigest md;
-    try {
-      md = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    MessageDigest outer = sha256();
+    MessageDigest inner = sha256();
     lock.lock();
     try {
       checkAlive();
       long size = memory.byteSize();
-      for (long off = 0; off < size; off += 1 << 20) {
-        md.update(memory.asSlice(off, Math.min(1 << 20, size - off)).asByteBuffer());
+      for (long c = 0; c < backing.chunkCount(); c++) {
+        long off = c * LazyMemory.CHUNK;
+        long n = Math.min(LazyMemory.CHUNK, size - off);
+        if (backing.isCommitted(c)) {
+          inner.update(memory.asSlice(off, n).asByteBuffer());
+          outer.update(inner.digest());
+        } else {
+          outer.update(ZeroHashes.of(n));
+        }
       }
     } finally {
       lock.unlock();
     }
-    return HexFormat.of().formatHex(md.digest());
+    return HexFormat.of().formatHex(outer.digest());
+  }
+
+  static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK always has SHA-256", e);
+    }
+  }
+
+  /** SHA-256 of zero chunks, computed once per length (full chunks, and a short last one). */
+  private static final class ZeroHashes {
+    private static final byte[] FULL = hash(LazyMemory.CHUNK);
+
+    static byte[] of(long n) {
+      return n == LazyMemory.CHUNK ? FULL : hash(n);
+    }
+
+    private static byte[] hash(long n) {
+      MessageDigest md = sha256();
+      byte[] zeros = new byte[64 << 10];
+      for (long left = n; left > 0; left -= zeros.length) {
+        md.update(zeros, 0, (int) Math.min(zeros.length, left));
+      }
+      return md.digest();
+    }
   }
 
   // ---- internals, under the lock ----
@@ -515,9 +614,58 @@ public final class MemDevice implements DeviceModel {
     return first;
   }
 
+  /** Why the workload thread stopped, or null (cleared by a reset). */
+  public String workloadFailure() {
+    lock.lock();
+    try {
+      return workloadFailure;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The end of the run of never-written memory that page {@code p} starts (a page index: the first
+   * page of the next committed chunk, or the page count), or -1 when {@code p}'s chunk is
+   * committed.
+   */
+  long zeroRunEnd(long p) {
+    long c = p / LazyMemory.CHUNK_PAGES;
+    if (backing.isCommitted(c)) {
+      return -1;
+    }
+    return Math.min(pages, backing.nextCommitted(c) * LazyMemory.CHUNK_PAGES);
+  }
+
+  /**
+   * Bytes of the initial pass from page {@code p} (a multiple of {@link
+   * StreamFormat#MAX_CHUNK_PAGES}) to the end, as a saving session would write them now: a ZERO
+   * record per run of never-written chunks, full chunks of data elsewhere.
+   */
+  long initialRestLength(long p) {
+    boolean crc = config.dataCrc();
+    long len = 0;
+    while (p < pages) {
+      long zeroEnd = zeroRunEnd(p);
+      if (zeroEnd >= 0) {
+        len += StreamFormat.RECORD_HEADER_SIZE;
+        p = zeroEnd;
+      } else {
+        long c = p / LazyMemory.CHUNK_PAGES;
+        long end = Math.min(pages, backing.nextUncommitted(c) * LazyMemory.CHUNK_PAGES);
+        long n = end - p;
+        long records = (n + StreamFormat.MAX_CHUNK_PAGES - 1) / StreamFormat.MAX_CHUNK_PAGES;
+        len += records * StreamFormat.chunkOverhead(crc) + n * PAGE_SIZE;
+        p = end;
+      }
+    }
+    return len;
+  }
+
   private void workloadStep() {
     long page = random.nextLong(pages);
     long off = page * PAGE_SIZE + 8L * random.nextInt(PAGE_SIZE / 8);
+    backing.commit(off, 8);
     memory.set(ValueLayout.JAVA_LONG_UNALIGNED, off, random.nextLong());
     markDirty(page);
     List<DmaLogging.Range> ranges = dmaRanges;
@@ -538,7 +686,7 @@ public final class MemDevice implements DeviceModel {
       double credit = 0;
       long last = System.nanoTime();
       while (!workloadStop) {
-        if (destroyed || rate <= 0 || !workloadRuns(state)) {
+        if (destroyed || rate <= 0 || !workloadRuns(state) || workloadFailure != null) {
           credit = 0;
           wake.await();
           last = System.nanoTime();
@@ -548,8 +696,14 @@ public final class MemDevice implements DeviceModel {
         credit = Math.min(credit + rate * (now - last) / 1e9, Math.max(MAX_BATCH, rate / 10));
         last = now;
         long steps = (long) Math.min(credit, MAX_BATCH);
-        for (long i = 0; i < steps; i++) {
-          workloadStep();
+        try {
+          for (long i = 0; i < steps; i++) {
+            workloadStep();
+          }
+        } catch (OutOfDeviceMemory e) {
+          // the device cannot go on: its next migration arc reports it (ENOMEM, ERROR state)
+          workloadFailure = e.getMessage();
+          continue;
         }
         credit -= steps;
         if (credit < 1) {
@@ -640,6 +794,9 @@ public final class MemDevice implements DeviceModel {
           throw new MigrationException(
               Errno.EINVAL, "memdev asked for arc " + from + " -> " + to + " while in " + state);
         }
+        if (workloadFailure != null) {
+          throw new DeviceBrokenException(Errno.ENOMEM, "memdev workload: " + workloadFailure);
+        }
         Session opened = null;
         switch (to) {
           case STOP_COPY -> {
@@ -694,7 +851,7 @@ public final class MemDevice implements DeviceModel {
         checkAlive();
         return saving != null
             ? saving.remainingEstimate()
-            : StreamFormat.fullStreamLength(config.memorySize(), config.dataCrc());
+            : StreamFormat.HEADER_SIZE + initialRestLength(0) + StreamFormat.END_SIZE;
       } finally {
         lock.unlock();
       }

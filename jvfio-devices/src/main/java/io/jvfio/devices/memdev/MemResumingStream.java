@@ -206,7 +206,7 @@ final class MemResumingStream implements ResumingStream {
     if (stageSegment.get(U32, 16) != 0) {
       throw invalid("reserved record bits set");
     }
-    if (tag == StreamFormat.TAG_CHUNK) {
+    if (tag == StreamFormat.TAG_CHUNK || tag == StreamFormat.TAG_ZERO) {
       if (count == 0) {
         throw invalid("empty chunk");
       }
@@ -225,6 +225,16 @@ final class MemResumingStream implements ResumingStream {
       pageCount = count;
       dataOffset = value * PAGE_SIZE;
       dataLength = count * PAGE_SIZE;
+      if (tag == StreamFormat.TAG_ZERO) {
+        dev.backing.release(dataOffset, dataLength);
+        chunkDone();
+        return;
+      }
+      try {
+        dev.backing.commit(dataOffset, dataLength);
+      } catch (OutOfDeviceMemory e) {
+        throw new MigrationException(Errno.ENOMEM, e.getMessage());
+      }
       dataPos = 0;
       dataCrc.reset();
       phase = Phase.DATA;

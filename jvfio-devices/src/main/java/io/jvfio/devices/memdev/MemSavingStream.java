@@ -40,7 +40,6 @@ final class MemSavingStream implements SavingStream {
 
   private final MemDevice dev;
   private final boolean withDataCrc;
-  private final long initialLength;
   private boolean stopCopy;
 
   /** The next page of the initial pass; pages at or above it are not tracked as dirty yet. */
@@ -73,7 +72,6 @@ final class MemSavingStream implements SavingStream {
     this.dev = dev;
     this.stopCopy = !precopy;
     this.withDataCrc = dev.config().dataCrc();
-    this.initialLength = StreamFormat.initialLength(dev.memory.byteSize(), withDataCrc);
   }
 
   /** PRE_COPY[_P2P] to STOP_COPY: from now on the stream runs to its end marker. */
@@ -171,8 +169,11 @@ final class MemSavingStream implements SavingStream {
     return initialPending() + dirtyPending() + end;
   }
 
+  /** The unread rest of the initial image, as the memory is now (ZERO records where unwritten). */
   private long initialPending() {
-    return Math.max(0, initialLength - delivered);
+    long header = headerQueued ? 0 : HEADER_SIZE;
+    long inFlight = part != Part.NONE && kind == Kind.INITIAL ? recordRemaining : 0;
+    return header + inFlight + dev.initialRestLength(initialNext);
   }
 
   private long dirtyPending() {
@@ -191,6 +192,16 @@ final class MemSavingStream implements SavingStream {
     }
     if (initialNext < dev.pages) {
       long first = initialNext;
+      long zeroEnd = dev.zeroRunEnd(first);
+      if (zeroEnd >= 0) {
+        // never written: one record header for the whole run, no data
+        initialNext = zeroEnd;
+        chunks++;
+        StreamFormat.encodeRecord(
+            stage, StreamFormat.TAG_ZERO, (int) (zeroEnd - first), first, headerCrc);
+        startStaged(Kind.INITIAL, RECORD_HEADER_SIZE, RECORD_HEADER_SIZE, false);
+        return true;
+      }
       int n = (int) Math.min(MAX_CHUNK_PAGES, dev.pages - first);
       initialNext += n;
       startChunk(Kind.INITIAL, first, n);

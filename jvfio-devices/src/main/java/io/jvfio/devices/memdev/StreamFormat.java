@@ -36,6 +36,9 @@ public final class StreamFormat {
   public static final int TAG_CHUNK = tag("CHNK");
   public static final int TAG_END = tag("END!");
 
+  /** A run of pages that are all zero: the record header alone, no data. */
+  public static final int TAG_ZERO = tag("ZERO");
+
   static final ValueLayout.OfInt U32 =
       ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   static final ValueLayout.OfShort U16 =
@@ -61,14 +64,17 @@ public final class StreamFormat {
     return RECORD_HEADER_SIZE + (dataCrc ? TRAILER_SIZE : 0);
   }
 
-  /** Bytes of the initial part of a stream: header plus every page once. */
+  /**
+   * Bytes of the initial part of a stream when every page was written: header plus every page once.
+   * Memory never written goes as ZERO records, so a device's real stream can be shorter.
+   */
   public static long initialLength(long memorySize, boolean dataCrc) {
     long pages = memorySize / PAGE_SIZE;
     long chunks = (pages + MAX_CHUNK_PAGES - 1) / MAX_CHUNK_PAGES;
     return HEADER_SIZE + chunks * chunkOverhead(dataCrc) + memorySize;
   }
 
-  /** Bytes of a STOP to STOP_COPY stream: the initial part and the end marker. */
+  /** Bytes of a STOP to STOP_COPY stream of fully written memory: initial part and end marker. */
   public static long fullStreamLength(long memorySize, boolean dataCrc) {
     return initialLength(memorySize, dataCrc) + END_SIZE;
   }

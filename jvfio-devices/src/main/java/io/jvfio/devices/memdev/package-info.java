@@ -21,15 +21,16 @@
  *  28  u32  CRC32C of bytes 0..27
  *
  * Record header (24 bytes)
- *   0  u32  tag           "CHNK" (a chunk) or "END!" (the end marker)
- *   4  u32  count         CHNK: number of pages (at least 1); END!: 0
- *   8  u64  value         CHNK: first page index; END!: number of CHNK records in the stream
+ *   0  u32  tag           "CHNK" (a chunk), "ZERO" (zero pages) or "END!" (the end marker)
+ *   4  u32  count         CHNK, ZERO: number of pages (at least 1); END!: 0
+ *   8  u64  value         CHNK, ZERO: first page index; END!: number of CHNK and ZERO records
  *  16  u32  reserved      0
  *  20  u32  CRC32C of bytes 0..19
  *
  * CHNK record = record header, count * 4096 bytes of memory (pages first .. first+count-1),
  *               then, unless NO_DATA_CRC, u32 CRC32C of those data bytes
  *               (overhead per chunk: 28 bytes, or 24 with NO_DATA_CRC)
+ * ZERO record = record header only: pages first .. first+count-1 are all zero (24 bytes)
  * END! record = record header only                        (24 bytes)
  * </pre>
  *
@@ -43,24 +44,29 @@
  * stop_copy_length}) count the form the session writes.
  *
  * <p>A saving session writes the header, then the <em>initial image</em>: every page in order, in
- * chunks of at most {@value io.jvfio.devices.memdev.StreamFormat#MAX_CHUNK_PAGES} pages. After that
- * it writes <em>dirty chunks</em>: runs of contiguous pages that changed after they were last sent
- * (a page may therefore appear several times; the last copy wins). A PRE_COPY session stops at a
- * temporary end (read throws ENOMSG) whenever nothing is pending; once the device is in STOP_COPY
- * the session sends what is left (rest of the initial image, then every dirty page) and the {@code
- * END!} marker, after which read returns 0. A STOP to STOP_COPY session is simply header, initial
- * image and {@code END!}.
+ * chunks of at most {@value io.jvfio.devices.memdev.StreamFormat#MAX_CHUNK_PAGES} pages, except
+ * that each run of memory never written since the last power-on (whole 2 MiB chunks, see {@code
+ * LazyMemory}) goes as one ZERO record, however long; a fully written device's stream has none.
+ * After that it writes <em>dirty chunks</em>: runs of contiguous pages that changed after they were
+ * last sent (a page may therefore appear several times; the last copy wins). A PRE_COPY session
+ * stops at a temporary end (read throws ENOMSG) whenever nothing is pending; once the device is in
+ * STOP_COPY the session sends what is left (rest of the initial image, then every dirty page) and
+ * the {@code END!} marker, after which read returns 0. A STOP to STOP_COPY session is simply
+ * header, initial image and {@code END!}.
  *
  * <p>The resuming side parses the stream incrementally from any segmentation and writes chunk data
- * straight into the device memory; it accepts both forms, whatever its own configuration. It
- * refuses, with EINVAL, a bad magic, version, page size, header or record checksum, a flag bit it
- * does not know, a data checksum mismatch (in the checksummed form), an unknown tag, a zero-page
- * chunk, or an end marker whose chunk count differs from the chunks received or that arrives before
- * every page was received at least once; a header announcing more memory than the device has, or a
- * chunk beyond the device memory, is ENOMEM. Any such error breaks the stream: later writes are
- * ENODEV (as in mlx5) and RESUMING to STOP is EINVAL until a reset. Bytes after the end marker are
- * ENOMEM and consume nothing (the stream stays good). RESUMING to STOP succeeds only after a
- * complete, verified stream; a short stream is EINVAL there and the session stays open, so the rest
- * can still be written and the arc retried.
+ * straight into the device memory; it accepts both forms, whatever its own configuration. A ZERO
+ * record zeroes its pages, giving whole chunks back; a CHNK record whose memory would exceed the
+ * device memory budget is ENOMEM (see {@code MemoryBudget}). A receiver that predates ZERO records
+ * refuses them as an unknown tag. It refuses, with EINVAL, a bad magic, version, page size, header
+ * or record checksum, a flag bit it does not know, a data checksum mismatch (in the checksummed
+ * form), an unknown tag, a zero-page CHNK or ZERO record, or an end marker whose chunk count
+ * differs from the chunks received or that arrives before every page was received at least once; a
+ * header announcing more memory than the device has, or a chunk beyond the device memory, is
+ * ENOMEM. Any such error breaks the stream: later writes are ENODEV (as in mlx5) and RESUMING to
+ * STOP is EINVAL until a reset. Bytes after the end marker are ENOMEM and consume nothing (the
+ * stream stays good). RESUMING to STOP succeeds only after a complete, verified stream; a short
+ * stream is EINVAL there and the session stays open, so the rest can still be written and the arc
+ * retried.
  */
 package io.jvfio.devices.memdev;

@@ -201,6 +201,7 @@ class MemDeviceMigrationTest {
   @Test
   void precopyReadsAreEnomsgAtTheTemporaryEndAndNeverInStopCopy() {
     MemDevice src = device(MIB);
+    src.fillRandom(1); // all written: no ZERO records
     CoreSim sim = new CoreSim(src.migration());
     SavingStream s = (SavingStream) sim.set(PRE_COPY);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -263,6 +264,7 @@ class MemDeviceMigrationTest {
   @Test
   void stopCopyLengthIsExactInStopAndAnUpperBoundDuringPrecopy() {
     MemDevice src = device(MIB);
+    src.fillRandom(1); // all written: no ZERO records
     assertThat(src.migration().stopCopyLength()).isEqualTo(StreamFormat.fullStreamLength(MIB, CRC));
     CoreSim sim = new CoreSim(src.migration());
     SavingStream s = (SavingStream) sim.set(PRE_COPY);

@@ -95,6 +95,7 @@ class MemStreamFormsTest {
   @ValueSource(booleans = {true, false})
   void precopyAccountingCountsTheFormsOwnChunkSize(boolean dataCrc) {
     MemDevice src = device(MIB, dataCrc);
+    src.fillRandom(1); // all written: no ZERO records
     CoreSim sim = new CoreSim(src.migration());
     SavingStream s = (SavingStream) sim.set(PRE_COPY);
     assertThat(s.precopyInfo().initialBytes()).isEqualTo(StreamFormat.initialLength(MIB, dataCrc));

@@ -1,6 +1,7 @@
 package io.jvfio.host.iommu;
 
 import io.jvfio.host.kernel.KernelError;
+import io.jvfio.host.pci.Driver;
 import io.jvfio.host.pci.PciDev;
 import io.jvfio.uapi.Errno;
 import java.util.ArrayList;
@@ -31,6 +32,17 @@ public final class IommuGroup {
 
   public void addMember(PciDev dev) {
     members.add(dev);
+  }
+
+  /**
+   * A host driver was bound to a member ({@code pci_dma_configure} in the driver core's probe): it
+   * takes the default domain unless it manages DMA itself, so a pcieport-bound port does not make
+   * the endpoints of its group unusable for VFIO.
+   */
+  public void hostDriverBound(Driver.Host driver) {
+    if (!driver.driverManagedDma()) {
+      useDefaultDomain();
+    }
   }
 
   /** A kernel driver bound to a member: {@code iommu_device_use_default_domain}. */

@@ -1,5 +1,7 @@
 package io.jvfio.host.pci;
 
+import java.util.Set;
+
 /** What is bound to a PCI function. */
 public sealed interface Driver {
   /** vfio-pci, with the device model (by registry name) that plays the hardware. */
@@ -10,8 +12,24 @@ public sealed interface Driver {
     }
   }
 
-  /** A host kernel driver (it uses the IOMMU group's default domain). */
+  /**
+   * A host kernel driver. Most use the IOMMU group's default domain, which makes the group unusable
+   * by user space; a driver that sets {@code driver_managed_dma} does no DMA of its own and leaves
+   * DMA ownership alone.
+   */
   record Host(String name) implements Driver {
+    /**
+     * Host drivers with {@code driver_managed_dma} (Linux 5.19 on): the PCIe port driver, whose
+     * ports often share an IOMMU group with the endpoints below them, and pci-stub, which only
+     * parks a device.
+     */
+    public static final Set<String> DRIVER_MANAGED_DMA = Set.of("pcieport", "pci-stub");
+
+    /** Whether binding this driver leaves the group's DMA ownership unclaimed. */
+    public boolean driverManagedDma() {
+      return DRIVER_MANAGED_DMA.contains(name);
+    }
+
     @Override
     public String toString() {
       return "host:" + name;
