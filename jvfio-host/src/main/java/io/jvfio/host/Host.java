@@ -111,8 +111,14 @@ public final class Host implements AutoCloseable {
     }
   }
 
+  /** The live processes; taken under the lock, as processes exit on other threads. */
   public List<HostProcess> processes() {
-    return List.copyOf(processes);
+    lock.lock();
+    try {
+      return List.copyOf(processes);
+    } finally {
+      lock.unlock();
+    }
   }
 
   void exited(HostProcess p) {

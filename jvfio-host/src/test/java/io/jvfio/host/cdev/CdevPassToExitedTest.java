@@ -65,7 +65,7 @@ class CdevPassToExitedTest {
   @Test
   void racingPassFdWithTheReceiversExitLeaksNothing() throws Exception {
     Random rnd = new Random(0x9e1);
-    for (int round = 0; round < 150; round++) {
+    for (int round = 0; round < 100; round++) {
       HostProcess a = host.process("sender");
       HostProcess b = host.process("receiver");
       int ictx = openIommufd(a);
