@@ -49,6 +49,8 @@ class MigrationFaultTest {
     dev = VfioDevice.openCdev(p, host.device(BDF).orElseThrow().cdevPath(), iommufd);
     mig = dev.migration();
     baseline = p.openFds();
+    // written memory: never-written memory would migrate as a few ZERO records
+    ((MemDevice) faulty.inner()).fillRandom(1);
   }
 
   @AfterEach
