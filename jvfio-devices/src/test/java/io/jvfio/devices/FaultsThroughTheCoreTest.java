@@ -212,7 +212,9 @@ class FaultsThroughTheCoreTest {
           assertThat(Mig.state(p, dev)).isEqualTo(PRE_COPY);
           Mig.set(p, dev, RUNNING);
           int fresh = Mig.set(p, dev, PRE_COPY);
-          assertThat(p.read(fresh, MemorySegment.ofArray(ONE))).isEqualTo(ONE.length);
+          // a fresh session streams again (a never-written memdev is a short stream of ZERO
+          // records)
+          assertThat(p.read(fresh, MemorySegment.ofArray(ONE))).isBetween(1L, (long) ONE.length);
         }
         case RESUMING_WRITE -> {
           int resuming = Mig.set(p, dev, RESUMING);
