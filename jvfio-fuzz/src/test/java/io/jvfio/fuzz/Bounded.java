@@ -17,6 +17,14 @@ final class Bounded {
   /** Far above any input's real cost (milliseconds), far below the JUnit timeout. */
   static final Duration LIMIT = Duration.ofSeconds(20);
 
+  /**
+   * The first input of a JVM loads and instruments every class it reaches (seconds each under
+   * Jazzer's full instrumentation on a busy machine): not a hang.
+   */
+  static final Duration FIRST_LIMIT = Duration.ofMinutes(10);
+
+  private static boolean warm;
+
   private static volatile Thread workerThread;
   private static ExecutorService worker = newWorker();
 
@@ -24,8 +32,10 @@ final class Bounded {
 
   static synchronized void run(Runnable body) {
     Future<?> f = worker.submit(body);
+    Duration limit = warm ? LIMIT : FIRST_LIMIT;
+    warm = true;
     try {
-      f.get(LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+      f.get(limit.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof RuntimeException r) {
@@ -36,7 +46,7 @@ final class Bounded {
       }
       throw new AssertionError(cause);
     } catch (TimeoutException e) {
-      AssertionError hang = new AssertionError("the input did not finish within " + LIMIT);
+      AssertionError hang = new AssertionError("the input did not finish within " + limit);
       hang.setStackTrace(workerThread.getStackTrace()); // where it is stuck
       f.cancel(true);
       worker.shutdownNow();

@@ -91,6 +91,7 @@ public final class SeedWriter {
           w.commit();
           w.outcome(12_000_000L, 300_000_000L);
         }));
+    m.put("claims-a-gigabyte", claimsAGigabyte(ids));
     m.put(
         "aborted",
         stream(w -> {
@@ -106,6 +107,21 @@ public final class SeedWriter {
           w.abort("refused after the trailer");
         }));
     return m;
+  }
+
+  /**
+   * A DATA record that claims 1 GiB and then ends after a few bytes: a reader that sized its buffer
+   * (or its read) by the claim shows here.
+   */
+  private static byte[] claimsAGigabyte(List<DeviceIdentity> ids) {
+    byte[] valid =
+        stream(w -> {
+          w.header(NONCE, ids.subList(0, 1));
+          w.data(0, MemorySegment.ofArray(new byte[16]));
+        });
+    // the record's last 16 + 4 bytes are payload and CRC; the 8 before them are its size
+    java.nio.ByteBuffer.wrap(valid).putLong(valid.length - 28, 1L << 30);
+    return valid;
   }
 
   static Map<String, byte[]> backChannels() {

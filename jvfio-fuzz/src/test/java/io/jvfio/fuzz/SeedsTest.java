@@ -44,6 +44,8 @@ class SeedsTest {
     // header, 2 setups, init-data-sent, data, 2 end-of-states, config, trailer
     assertThat(WireFuzzTest.forward(fwd.get("two-devices-committed"))).isEqualTo(8);
     assertThat(WireFuzzTest.forward(fwd.get("aborted"))).isEqualTo(2);
+    // the 1 GiB claim passes the size check, then the input ends inside the first window
+    assertThat(WireFuzzTest.forward(fwd.get("claims-a-gigabyte"))).isZero();
     assertThat(WireFuzzTest.back(seeds("WireFuzzTestInputs/backChannel").get("every-message")))
         .isEqualTo(5);
   }

@@ -303,8 +303,8 @@ final class SyscallMachine {
     long len = s.byteSize();
     return switch (kind) {
       case 1 -> {
-        if (len > MAPPING_BYTES) {
-          yield s;
+        if (len > MAPPING_BYTES || !mem.scope().isAlive()) {
+          yield s; // too long for the mapping, or its process exited and took it along
         }
         long at = c.u16() % (MAPPING_BYTES - len + 1);
         MemorySegment m = mem.asSlice(at, len);
