@@ -8,7 +8,7 @@
 #   scripts/fuzz.sh seeds                                       rewrites the saved seed corpus
 #
 # The corpus grows in jvfio-fuzz/target/corpus/TARGET (the saved seeds are read, never written);
-# findings land in jvfio-fuzz/target/findings. JVFIO_FUZZ_AVOID=exited,closed,big steers the
+# findings land in jvfio-fuzz/target/findings. JVFIO_FUZZ_AVOID=exited,passToExited,closed,big steers the
 # syscall target around known defects (see Avoid.java); JVFIO_FUZZ_OPTS adds JVM options;
 # JVFIO_FUZZ_NO_BUILD=1 uses the classes as they are (to start a second run beside a first).
 set -euo pipefail

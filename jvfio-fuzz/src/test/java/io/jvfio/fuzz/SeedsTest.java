@@ -71,7 +71,7 @@ class SeedsTest {
   }
 
   private static Avoid avoid() {
-    return new Avoid(false, false, false);
+    return Avoid.NOTHING;
   }
 
   private static Map<String, byte[]> seeds(String dir) throws IOException, URISyntaxException {

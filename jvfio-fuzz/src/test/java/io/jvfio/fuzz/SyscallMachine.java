@@ -171,7 +171,7 @@ final class SyscallMachine {
       case PASS_FD -> {
         int fd = fd(c);
         HostProcess to = processes.get(c.pick(processes.size()));
-        if (!(avoid.exited() && !alive(to))) {
+        if (!(avoid.passToExited() && !alive(to))) {
           check(p.passFd(fd, to), op);
         }
       }
