@@ -18,6 +18,7 @@ import io.jvfio.host.vfio.VfioGroup;
 import io.jvfio.host.vfio.VfioHost;
 import io.jvfio.uapi.Errno;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,7 +38,8 @@ public final class Host implements AutoCloseable {
   private final PciTree tree;
   private final Map<Integer, IommuGroup> iommuGroups = new TreeMap<>();
   private final VfioHost vfio;
-  private final Map<String, Supplier<OpenFile>> nodes = new TreeMap<>();
+  // hashed: open() looks a path up, only deviceNodes() wants them sorted
+  private final Map<String, Supplier<OpenFile>> nodes = new HashMap<>();
   private final List<HostProcess> processes = new ArrayList<>();
   final ReentrantLock lock = new ReentrantLock();
   private int nextPid = 100;

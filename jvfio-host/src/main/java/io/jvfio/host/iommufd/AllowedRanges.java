@@ -91,10 +91,20 @@ final class AllowedRanges {
 
   /** Collects ranges, refusing one that overlaps a range added before. */
   static final class Builder {
-    private long[] starts = new long[16];
-    private long[] lasts = new long[16];
+    private long[] starts;
+    private long[] lasts;
     private int size;
     private TreeMap<Long, Long> sorted; // built once the ranges stop ascending
+
+    Builder() {
+      this(16);
+    }
+
+    /** A builder with room for {@code expected} ranges. */
+    Builder(int expected) {
+      starts = new long[Math.max(1, expected)];
+      lasts = new long[Math.max(1, expected)];
+    }
 
     /** Adds {@code [start, last]}; false (and nothing added) when it hits an earlier range. */
     boolean add(long start, long last) {

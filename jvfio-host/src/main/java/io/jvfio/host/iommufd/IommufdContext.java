@@ -175,10 +175,18 @@ public final class IommufdContext extends OpenFile {
     Ioas ioas = ioas(IommuIoasAllowIovas.IOAS_ID.getUnsigned(k));
     long n = IommuIoasAllowIovas.NUM_IOVAS.getUnsigned(k);
     long ptr = IommuIoasAllowIovas.ALLOWED_IOVAS.get(k);
-    AllowedRanges.Builder ranges = new AllowedRanges.Builder();
+    // one look-up for the whole array when it is mapped; else entry by entry, so that a range
+    // before the first unmapped entry still gets its EINVAL first, as Linux's get_user loop does
+    MemorySegment all = n == 0 ? null : arg.memory().tail(ptr);
+    if (all != null && all.byteSize() < n * IommuIovaRange.SIZEOF) {
+      all = null;
+    }
+    AllowedRanges.Builder ranges = new AllowedRanges.Builder(all == null ? 16 : (int) n);
     for (long i = 0; i < n; i++) {
       MemorySegment r =
-          arg.memory().resolve(ptr + i * IommuIovaRange.SIZEOF, IommuIovaRange.SIZEOF);
+          all != null
+              ? all.asSlice(i * IommuIovaRange.SIZEOF, IommuIovaRange.SIZEOF)
+              : arg.memory().resolve(ptr + i * IommuIovaRange.SIZEOF, IommuIovaRange.SIZEOF);
       long start = IommuIovaRange.START.get(r);
       long last = IommuIovaRange.LAST.get(r);
       KernelError.check(Iova.lt(start, last), Errno.EINVAL);

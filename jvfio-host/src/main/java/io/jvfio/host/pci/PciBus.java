@@ -8,6 +8,7 @@ public final class PciBus {
   private final int domain;
   private final int number;
   private final PciDev self;
+  private final String name; // vfio-pci names a device set after it, once per function
   final List<PciDev> devices = new ArrayList<>();
   private final int[] functionsPerDevice = new int[32];
 
@@ -15,6 +16,7 @@ public final class PciBus {
     this.domain = domain;
     this.number = number;
     this.self = self;
+    this.name = String.format("%04x:%02x", domain, number);
   }
 
   void add(PciDev d) {
@@ -51,6 +53,6 @@ public final class PciBus {
 
   @Override
   public String toString() {
-    return String.format("%04x:%02x", domain, number);
+    return name;
   }
 }

@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -13,7 +12,8 @@ import java.util.function.Consumer;
  * relies on: which resets work, and which functions a slot or bus reset touches.
  */
 public final class PciTree {
-  private final Map<PciAddress, PciDev> devices = new TreeMap<>();
+  private final Map<PciAddress, PciDev> devices = new HashMap<>();
+  private final List<PciDev> sorted;
   private final List<PciBus> roots = new ArrayList<>();
   // construction only: the topology's functions and slots by bus, and the buses built so far
   private final Map<Long, List<FunctionSpec>> functionsOnBus = new HashMap<>();
@@ -38,6 +38,8 @@ public final class PciTree {
     for (PciBus b : buses.values()) {
       b.devices.sort((x, y) -> x.address().compareTo(y.address()));
     }
+    // the topology lists its functions in address order
+    sorted = topology.functions().stream().map(f -> devices.get(f.address())).toList();
     functionsOnBus.clear();
     bridgeOf.clear();
     slots.clear();
@@ -86,7 +88,7 @@ public final class PciTree {
 
   /** Every function in address order. */
   public List<PciDev> devices() {
-    return List.copyOf(devices.values());
+    return sorted;
   }
 
   public Optional<PciDev> find(PciAddress a) {

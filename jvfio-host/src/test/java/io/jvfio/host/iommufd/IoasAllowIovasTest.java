@@ -139,4 +139,28 @@ class IoasAllowIovasTest {
     assertThat(allowed()).containsExactly(new IovaRange(0x1000, 0xffff));
     assertThat(allow(ioas, 0x1000, MSI_START - 1, MSI_LAST + 1, APERTURE_LAST)).isZero();
   }
+
+  /** The ranges are read one by one: a bad range before the first unmapped entry is EINVAL. */
+  @Test
+  void rangesBeforeAnUnmappedEntryAreCheckedFirst() {
+    assertThat(allow(ioas, 0x100000, 0x1fffff)).isZero();
+    MemorySegment array = p.memory().map(2 * IommuIovaRange.SIZEOF); // room for two of three
+    MemorySegment s = buf(IommuIoasAllowIovas.SIZEOF);
+    IommuIoasAllowIovas.SIZE.set(s, (int) IommuIoasAllowIovas.SIZEOF);
+    IommuIoasAllowIovas.IOAS_ID.set(s, ioas);
+    IommuIoasAllowIovas.NUM_IOVAS.set(s, 3);
+    IommuIoasAllowIovas.ALLOWED_IOVAS.set(s, array.address());
+    long[][] cases = {{0x1000, 0x2fff, 0x2000, 0x3fff}, {0x1000, 0x2fff, 0x3000, 0x3fff}};
+    Errno[] expected = {Errno.EINVAL, Errno.EFAULT};
+    for (int c = 0; c < cases.length; c++) {
+      for (int i = 0; i < 2; i++) {
+        MemorySegment e = array.asSlice(i * IommuIovaRange.SIZEOF);
+        IommuIovaRange.START.set(e, cases[c][2 * i]);
+        IommuIovaRange.LAST.set(e, cases[c][2 * i + 1]);
+      }
+      assertThat(p.ioctl(fd, IommufdIoctls.IOMMU_IOAS_ALLOW_IOVAS, s))
+          .isEqualTo(expected[c].negative());
+      assertThat(allowed()).containsExactly(new IovaRange(0x100000, 0x1fffff));
+    }
+  }
 }
