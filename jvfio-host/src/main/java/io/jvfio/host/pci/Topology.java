@@ -146,7 +146,7 @@ public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
           if (!opts.containsKey("secondary")) {
             throw new IllegalArgumentException("bridge needs secondary=BUS");
           }
-          secondary = OptionalInt.of(Integer.parseInt(opts.get("secondary"), 16));
+          secondary = OptionalInt.of(hex(opts.get("secondary"), 2, "secondary"));
           busReset = yesNo(opts.getOrDefault("bus-reset", "yes"), "bus-reset");
         }
         Set<String> known =
@@ -173,9 +173,9 @@ public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
         }
         b.slots.add(
             new SlotSpec(
-                Integer.parseInt(p[0], 16),
-                Integer.parseInt(p[1], 16),
-                Integer.parseInt(p[2], 16),
+                hex(p[0], 4, "slot domain"),
+                hex(p[1], 2, "slot bus"),
+                hex(p[2], 2, "slot number"),
                 yesNo(opts.getOrDefault("reset", "yes"), "reset")));
       }
       default -> throw new IllegalArgumentException("unknown item " + t[0]);
@@ -187,18 +187,32 @@ public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
     if (p.length != 2 || p[0].length() != 4 || p[1].length() != 4) {
       throw new IllegalArgumentException("ids are VVVV:DDDD in hex, got " + s);
     }
-    return new int[] {Integer.parseInt(p[0], 16), Integer.parseInt(p[1], 16)};
+    return new int[] {hex(p[0], 4, "vendor id"), hex(p[1], 4, "device id")};
+  }
+
+  // Integer.parseInt takes a sign ("-b36" is a 4-character id of -0xb36): digits only, so every
+  // value is one that format() writes back the same
+  private static int hex(String s, int maxDigits, String what) {
+    if (s.isEmpty() || s.length() > maxDigits || !s.chars().allMatch(Topology::isHexDigit)) {
+      throw new IllegalArgumentException(
+          what + " must be 1 to " + maxDigits + " hex digits, got " + s);
+    }
+    return Integer.parseInt(s, 16);
+  }
+
+  private static boolean isHexDigit(int c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
   }
 
   private static OptionalInt parseGroup(String s) {
     if (s.equals("none")) {
       return OptionalInt.empty();
     }
-    int g = Integer.parseInt(s);
-    if (g < 0) {
-      throw new IllegalArgumentException("group must be >= 0");
+    if (s.isEmpty() || s.length() > 9 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw new IllegalArgumentException(
+          "group must be a decimal number from 0 to 999999999, got " + s);
     }
-    return OptionalInt.of(g);
+    return OptionalInt.of(Integer.parseInt(s));
   }
 
   private static boolean yesNo(String s, String key) {

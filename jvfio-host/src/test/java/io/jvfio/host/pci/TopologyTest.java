@@ -118,13 +118,20 @@ class TopologyTest {
           device out of range   | function 0000:01:20.0 1234:11e8 group=3          | out of range
           bad function          | function 0000:01:01.8 1234:11e8 group=3          | not a PCI address
           bad ids               | function 0000:01:01.0 1234-11e8 group=3          | ids are VVVV:DDDD
+          signed vendor id      | function 0000:01:01.0 -b36:11e8 group=3          | vendor id must be 1 to 4 hex digits
+          signed device id      | function 0000:01:01.0 1234:+1e8 group=3          | device id must be 1 to 4 hex digits
+          signed secondary      | bridge 0000:01:01.0 1234:11e8 secondary=-1       | secondary must be 1 to 2 hex digits
+          wide secondary        | bridge 0000:01:01.0 1234:11e8 secondary=100      | secondary must be 1 to 2 hex digits
+          signed slot bus       | slot 0000:+1:00                                  | slot bus must be 1 to 2 hex digits
+          signed group          | function 0000:01:01.0 1234:11e8 group=+3         | group must be a decimal number
+          huge group            | function 0000:01:01.0 1234:11e8 group=99999999999 | group must be a decimal number
           unknown option        | function 0000:01:01.0 1234:11e8 colour=blue      | unknown option colour
           bridge-only option    | function 0000:01:01.0 1234:11e8 secondary=05     | unknown option secondary
           duplicate option      | function 0000:01:01.0 1234:11e8 group=3 group=4  | duplicate option group
           not key=value         | function 0000:01:01.0 1234:11e8 flr              | expected key=value
           bad yes/no            | function 0000:01:01.0 1234:11e8 flr=maybe        | flr must be yes or no
           bad driver            | function 0000:01:01.0 1234:11e8 driver=nouveau   | driver must be
-          negative group        | function 0000:01:01.0 1234:11e8 group=-1         | group must be >= 0
+          negative group        | function 0000:01:01.0 1234:11e8 group=-1         | group must be a decimal number
           unknown item          | device 0000:01:01.0 1234:11e8                    | unknown item device
           too few fields        | function 0000:01:01.0                            | too few fields
           bridge w/o secondary  | bridge 0000:01:01.0 1234:11e8                    | bridge needs secondary
