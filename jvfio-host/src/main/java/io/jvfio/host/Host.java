@@ -139,7 +139,7 @@ public final class Host implements AutoCloseable {
         p.close();
       }
       for (VfioDevice d : vfio.devices()) {
-        d.model().destroy();
+        d.destroyModel();
       }
     } finally {
       lock.unlock();

@@ -4,6 +4,7 @@ import io.jvfio.host.iommu.Iova;
 import io.jvfio.host.kernel.KernelError;
 import io.jvfio.host.kernel.UserMemory;
 import io.jvfio.uapi.Errno;
+import io.jvfio.uapi.iommufd.IommufdConstants;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -110,8 +111,8 @@ public final class IoPageTable {
       }
     }
     KernelError.check(Long.remainderUnsigned(userVa % Iova.PAGE_SIZE, align) == 0, Errno.EINVAL);
-    if (domains > 0 && !memory.isMapped(userVa, length)) {
-      throw new KernelError(Errno.EFAULT, "user_va is not mapped memory of the process");
+    if (domains > 0 && !memory.isPinnable(userVa, length, writeable(prot))) {
+      throw new KernelError(Errno.EFAULT, "user_va is not mapped (writable) memory of the process");
     }
     areas.put(iova, new Area(iova, length, userVa, prot, memory));
     if (freeValid) {
@@ -325,12 +326,18 @@ public final class IoPageTable {
       reserve(apertureLast + 1, Iova.ULONG_MAX, domain);
     }
     for (Area a : areas.values()) {
-      if (!a.memory().isMapped(a.userVa(), a.length())) {
+      if (!a.memory().isPinnable(a.userVa(), a.length(), writeable(a.prot()))) {
         unreserve(domain);
-        throw new KernelError(Errno.EFAULT, "a mapping's user_va is not mapped memory");
+        throw new KernelError(Errno.EFAULT, "a mapping's user_va is not mapped (writable) memory");
       }
     }
     domains++;
+  }
+
+  // a device may write through the mapping, so its pages are pinned for write (FOLL_WRITE), which
+  // a read-only mapping refuses
+  private static boolean writeable(int prot) {
+    return (prot & IommufdConstants.IOMMU_IOAS_MAP_WRITEABLE) != 0;
   }
 
   public void removeDomain(Object domain) {

@@ -64,6 +64,15 @@ public final class UserMemory implements AutoCloseable {
   }
 
   /**
+   * Whether pin_user_pages would succeed on {@code [address, address + length)}: all of it mapped
+   * and, for a pin that lets a device write ({@code write}), none of it read-only.
+   */
+  public synchronized boolean isPinnable(long address, long length, boolean write) {
+    MemorySegment s = find(address, length);
+    return s != null && !(write && s.isReadOnly());
+  }
+
+  /**
    * The bytes at {@code [address, address + length)} for a copy_to_user: {@code EFAULT} when any of
    * them is not mapped or the mapping is read-only, as a write to a read-only page faults.
    */

@@ -1,5 +1,6 @@
 package io.jvfio.host.vfio;
 
+import io.jvfio.host.kernel.KernelError;
 import io.jvfio.host.pci.PciDev;
 import io.jvfio.host.pci.PciTree;
 import java.util.ArrayList;
@@ -62,7 +63,17 @@ public final class DeviceSet {
       VfioDevice d = find(p).get();
       // members are closed here: one that keeps its migration state across close keeps it
       boolean keeps = d.migration() != null && d.migration().driver().keepsStateAcrossClose();
-      d.hardwareReset(!keeps);
+      long recorded = d.modelFailures().count();
+      try {
+        d.hardwareReset(!keeps);
+      } catch (KernelError e) {
+        // this runs from a release, which cannot fail: like a failed bus reset in Linux, every
+        // member stays marked as needing a reset, and the model's refusal is kept on its device
+        if (d.modelFailures().count() == recorded) {
+          d.modelFailures().record("bus reset at close", e);
+        }
+        return;
+      }
     }
     members.forEach(d -> d.needsReset = false);
   }

@@ -17,6 +17,8 @@ import io.jvfio.uapi.vfio.VfioIommuType1InfoCapMigration;
 import io.jvfio.uapi.vfio.VfioIommuType1InfoDmaAvail;
 import io.jvfio.uapi.vfio.VfioIovaRange;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -157,13 +159,7 @@ public final class Type1Iommu {
     KernelError.check(prot ^ setVaddr, Errno.EINVAL);
     KernelError.check(((size | iova | vaddr) & (PAGE - 1)) == 0, Errno.EINVAL);
     long last = iova + size - 1;
-    Mapping hit = null;
-    for (Mapping m : dmas.values()) {
-      if (Iova.intersects(m.iova(), m.last(), iova, last)) {
-        hit = m;
-        break;
-      }
-    }
+    Mapping hit = firstIntersecting(iova, last);
     if (setVaddr) {
       KernelError.check(hit != null, Errno.ENOENT);
       KernelError.check(
@@ -179,15 +175,33 @@ public final class Type1Iommu {
       inside |= Long.compareUnsigned(r[0], iova) <= 0 && Long.compareUnsigned(last, r[1]) <= 0;
     }
     KernelError.check(inside, Errno.EINVAL);
-    checkPinnable(arg.memory(), vaddr, size);
+    checkPinnable(arg.memory(), vaddr, size, (flags & VFIO_DMA_MAP_FLAG_WRITE) != 0);
     dmas.put(iova, new Mapping(iova, size, vaddr, flags, true));
     return 0;
   }
 
-  private static void checkPinnable(UserMemory memory, long vaddr, long size) {
-    if (!memory.isMapped(vaddr, size)) {
-      throw new KernelError(Errno.EFAULT, "vaddr is not mapped memory of the process");
+  // a mapping the device may write is pinned for write, which read-only memory refuses
+  private static void checkPinnable(UserMemory memory, long vaddr, long size, boolean write) {
+    if (!memory.isPinnable(vaddr, size, write)) {
+      throw new KernelError(Errno.EFAULT, "vaddr is not mapped (writable) memory of the process");
     }
+  }
+
+  // mappings never overlap: only the one at or below iova can hold it, else the next one up
+  private Mapping firstIntersecting(long iova, long last) {
+    Map.Entry<Long, Mapping> e = dmas.floorEntry(iova);
+    if (e != null && Iova.intersects(e.getKey(), e.getValue().last(), iova, last)) {
+      return e.getValue();
+    }
+    e = dmas.ceilingEntry(iova);
+    return e != null && Long.compareUnsigned(e.getKey(), last) <= 0 ? e.getValue() : null;
+  }
+
+  private Mapping holding(long address) {
+    Map.Entry<Long, Mapping> e = dmas.floorEntry(address);
+    return e != null && Long.compareUnsigned(address, e.getValue().last()) <= 0
+        ? e.getValue()
+        : null;
   }
 
   private int unmap(UserArg arg) {
@@ -214,33 +228,34 @@ public final class Type1Iommu {
       KernelError.check(!Iova.addOverflows(iova, size - 1), Errno.EOVERFLOW);
       last = iova + size - 1;
       if (v2) {
-        for (Mapping m : dmas.values()) {
-          boolean cutsStart =
-              Long.compareUnsigned(m.iova(), iova) < 0
-                  && Iova.intersects(m.iova(), m.last(), iova, iova);
-          boolean cutsEnd =
-              Long.compareUnsigned(last, m.last()) < 0
-                  && Iova.intersects(m.iova(), m.last(), last, last);
-          KernelError.check(!cutsStart && !cutsEnd, Errno.EINVAL);
-        }
+        // v2 refuses to split a mapping: none may start below iova or end past last
+        Mapping atStart = holding(iova);
+        Mapping atEnd = holding(last);
+        KernelError.check(
+            (atStart == null || atStart.iova() == iova)
+                && (atEnd == null || Long.compareUnsigned(last, atEnd.last()) >= 0),
+            Errno.EINVAL);
       }
     }
     boolean vaddrOnly = (flags & VFIO_DMA_UNMAP_FLAG_VADDR) != 0;
+    List<Mapping> hit = new ArrayList<>();
+    Mapping below = holding(iova);
+    if (below != null && Long.compareUnsigned(below.iova(), iova) < 0) {
+      if (!v2) {
+        // v1 unmaps nothing when the range starts inside a mapping
+        VfioIommuType1DmaUnmap.SIZE.set(k, 0);
+        arg.copyOut(k, minsz);
+        return 0;
+      }
+      hit.add(below);
+    }
+    hit.addAll(dmas.subMap(iova, true, last, true).values());
+    if (vaddrOnly && hit.stream().anyMatch(m -> !m.vaddrValid())) {
+      throw new KernelError(Errno.EINVAL, "vaddr already invalidated");
+    }
     long unmapped = 0;
-    TreeMap<Long, Mapping> before = new TreeMap<>(dmas);
-    for (Mapping m : before.values()) {
-      if (!Iova.intersects(m.iova(), m.last(), iova, last)) {
-        continue;
-      }
-      if (!v2 && Long.compareUnsigned(m.iova(), iova) < 0) {
-        break;
-      }
+    for (Mapping m : hit) {
       if (vaddrOnly) {
-        if (!m.vaddrValid()) {
-          dmas.clear();
-          dmas.putAll(before);
-          throw new KernelError(Errno.EINVAL, "vaddr already invalidated");
-        }
         dmas.put(m.iova(), new Mapping(m.iova(), m.size(), m.vaddr(), m.flags(), false));
       } else {
         dmas.remove(m.iova());

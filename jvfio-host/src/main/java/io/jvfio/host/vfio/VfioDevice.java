@@ -228,6 +228,18 @@ public final class VfioDevice {
     }
   }
 
+  /**
+   * Host shutdown: the model frees what it holds. What it throws is recorded, so one broken model
+   * cannot keep the others from being destroyed.
+   */
+  public void destroyModel() {
+    try {
+      model.destroy();
+    } catch (Throwable t) {
+      failures.record("destroy", t);
+    }
+  }
+
   /** Runs from a file's release, which cannot fail: what the model throws is recorded. */
   private void disable() {
     if (migration != null) {

@@ -266,4 +266,24 @@ class IoasMapTest {
     assertThat(mapFixed(p, fd, ioas, APERTURE_LAST + 1 - 0x1000, va, 0x1000)).isZero();
     assertThat(mapAutoOk(p, fd, ioas, va, 0x4000)).isEqualTo(0x1000);
   }
+
+  @Test
+  void writeableMapsOfReadOnlyMemoryFaultWhenPinned() {
+    long ro =
+        p.memory()
+            .adopt(java.lang.foreign.Arena.ofAuto().allocate(0x2000, 0x1000).asReadOnly())
+            .address();
+    int readOnly = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE;
+    // without a domain nothing is pinned yet
+    assertThat(mapErr(FIXED_RW, ioas, ro, 0x1000, 0x10000)).isZero();
+    int dev = openOk(p, cdev(host, DefaultHost.SLOT_DEVICE));
+    bindOk(p, dev, fd);
+    // attaching pins every mapping, for write where the mapping is writeable
+    assertThat(attach(p, dev, ioas)).isEqualTo(Errno.EFAULT.negative());
+    assertThat(unmap(p, fd, ioas, 0x10000, 0x1000).ret()).isZero();
+    assertThat(attach(p, dev, ioas)).isEqualTo(3);
+    assertThat(mapErr(FIXED_RW, ioas, ro, 0x1000, 0x20000)).isEqualTo(Errno.EFAULT.negative());
+    assertThat(areas()).isEmpty();
+    assertThat(mapErr(readOnly, ioas, ro, 0x1000, 0x20000)).isZero();
+  }
 }

@@ -150,6 +150,19 @@ class Type1DmaTest {
   }
 
   @Test
+  void readOnlyMemoryPinsOnlyForAReadOnlyMapping() {
+    setUp(VFIO_TYPE1v2_IOMMU);
+    MemorySegment ro =
+        p.memory().adopt(java.lang.foreign.Arena.ofAuto().allocate(2 * PAGE, PAGE).asReadOnly());
+    // a device that may write needs the pages pinned for write: a read-only mapping faults
+    assertThat(map(RW, ro.address(), 0, PAGE)).isEqualTo(Errno.EFAULT.negative());
+    assertThat(map(VFIO_DMA_MAP_FLAG_WRITE, ro.address(), 0, PAGE))
+        .isEqualTo(Errno.EFAULT.negative());
+    assertThat(iommu().mappings()).isEmpty();
+    assertThat(map(VFIO_DMA_MAP_FLAG_READ, ro.address(), 0, PAGE)).isZero();
+  }
+
+  @Test
   void unmappedUserMemoryIsEfaultAndLeavesNoMapping() {
     setUp(VFIO_TYPE1v2_IOMMU);
     assertThat(map(RW, 0x10000L, 0, PAGE)).isEqualTo(Errno.EFAULT.negative());

@@ -28,6 +28,9 @@ class DeviceLifecycleTest {
     Host host;
     String bdf;
     boolean failOpen;
+    RuntimeException failReset;
+    RuntimeException failDestroy;
+    boolean destroyed;
 
     @Override
     public String name() {
@@ -51,7 +54,18 @@ class DeviceLifecycleTest {
 
     @Override
     public void reset() {
+      if (failReset != null) {
+        throw failReset;
+      }
       events.add("reset");
+    }
+
+    @Override
+    public void destroy() {
+      destroyed = true;
+      if (failDestroy != null) {
+        throw failDestroy;
+      }
     }
   }
 
@@ -127,6 +141,47 @@ class DeviceLifecycleTest {
     assertThat(b.resets()).isEqualTo(1);
     assertThat(a.needsReset()).isFalse();
     assertThat(b.needsReset()).isFalse();
+  }
+
+  @Test
+  void aModelFailingTheCloseTimeBusResetLeavesTheCloseSuccessfulAndTheBusNeedingAReset() {
+    Host host = host(DefaultHost.topology());
+    HostProcess p = host.process("vmm");
+    int iommufd = p.open("/dev/iommu", OpenFlags.O_RDWR);
+    VfioDevice a = host.device(DefaultHost.BUS_DEVICE_A).orElseThrow();
+    VfioDevice b = host.device(DefaultHost.BUS_DEVICE_B).orElseThrow();
+    int fa = p.open(a.cdevPath(), OpenFlags.O_RDWR);
+    assertThat(bind(p, fa, iommufd)).isZero();
+    recorder(host, DefaultHost.BUS_DEVICE_A).failReset = new DeviceFailure("bus reset refused");
+    IllegalStateException bug = new IllegalStateException("model bug in reset");
+    recorder(host, DefaultHost.BUS_DEVICE_B).failReset = bug;
+
+    // a release cannot fail: the close succeeds, the refusal is kept, the bus still needs a reset
+    assertThat(p.close(fa)).isZero();
+    assertThat(a.needsReset()).isTrue();
+    assertThat(a.modelFailures().count()).isEqualTo(1);
+    assertThat(a.modelFailures().last().where()).isEqualTo("bus reset at close");
+
+    recorder(host, DefaultHost.BUS_DEVICE_A).failReset = null;
+    int fb = p.open(b.cdevPath(), OpenFlags.O_RDWR);
+    assertThat(bind(p, fb, iommufd)).isZero();
+    assertThat(p.close(fb)).isZero();
+    assertThat(b.modelFailures().last().error()).isSameAs(bug);
+    assertThat(b.needsReset()).isTrue();
+  }
+
+  @Test
+  void hostCloseDestroysEveryModelEvenWhenOneThrows() {
+    Host host = host(DefaultHost.topology());
+    Recorder broken = recorder(host, DefaultHost.SLOT_DEVICE);
+    IllegalStateException bug = new IllegalStateException("model bug in destroy");
+    broken.failDestroy = bug;
+
+    host.close();
+
+    assertThat(recorders).isNotEmpty().allMatch(r -> r.destroyed);
+    assertThat(host.device(DefaultHost.SLOT_DEVICE).orElseThrow().modelFailures().last().error())
+        .isSameAs(bug);
   }
 
   @Test
