@@ -22,7 +22,12 @@ class SeedsTest {
   @Test
   void syscallProgramsReachDeepStates() throws Exception {
     Map<String, byte[]> seeds = seeds("SyscallFuzzTestInputs/syscalls");
-    assertThat(seeds).hasSize(4);
+    assertThat(seeds)
+        .containsKeys(
+            "cdev-bind-attach-migrate",
+            "group-container-device-fd",
+            "group-on-iommufd",
+            "every-request-on-every-fd");
     Map<Op, Integer> cdev = SyscallFuzzTest.run(seeds.get("cdev-bind-attach-migrate"), avoid());
     assertThat(cdev.get(Op.BIND)).isEqualTo(2);
     assertThat(cdev.get(Op.ATTACH)).isEqualTo(2);
@@ -53,6 +58,8 @@ class SeedsTest {
   @Test
   void everyModelAcceptsItsSavedImage() throws Exception {
     Map<String, byte[]> seeds = seeds("ResumeFuzzTestInputs/resume");
+    // the other inputs there are former findings, kept as regression inputs: crafted images
+    seeds.keySet().retainAll(ResumeFuzzTest.MODELS);
     assertThat(seeds.keySet()).containsExactlyInAnyOrderElementsOf(ResumeFuzzTest.MODELS);
     for (Map.Entry<String, byte[]> e : seeds.entrySet()) {
       assertThat(ResumeFuzzTest.run(e.getValue())).as(e.getKey()).isTrue();
@@ -64,6 +71,11 @@ class SeedsTest {
   @Test
   void everyTopologyBuildsAHost() throws Exception {
     Map<String, byte[]> seeds = seeds("TopologyFuzzTestInputs/topology");
+    // the other inputs there are former findings, kept as regression inputs
+    seeds.keySet()
+        .retainAll(
+            java.util.Set.of(
+                "default-host", "demo-host", "every-model", "host-driver", "nested-bridge"));
     assertThat(seeds).hasSize(5);
     for (Map.Entry<String, byte[]> e : seeds.entrySet()) {
       assertThat(TopologyFuzzTest.check(new String(e.getValue(), "UTF-8"))).as(e.getKey()).isTrue();
