@@ -1,6 +1,9 @@
 package io.jvfio.host.iommufd;
 
-import static io.jvfio.host.iommufd.IommufdTestKit.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static io.jvfio.uapi.iommufd.IommufdConstants.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,7 +27,7 @@ class IommufdVfioIoasTest {
   void setUp() {
     host = new Host(DefaultHost.topology());
     p = host.process("vmm");
-    fd = openIommufd(p);
+    fd = openIommufdOk(p);
   }
 
   private MemorySegment args(int op, int id) {
@@ -105,7 +108,7 @@ class IommufdVfioIoasTest {
 
   @Test
   void theCompatIoasBelongsToItsContext() {
-    int fd2 = openIommufd(p);
+    int fd2 = openIommufdOk(p);
     int a = ioasAllocOk(p, fd);
     assertThat(vfioIoas(p, fd, IOMMU_VFIO_IOAS_SET, a)).isZero();
     assertThat(vfioIoas(p, fd2, IOMMU_VFIO_IOAS_GET, 0)).isEqualTo(Errno.ENODEV.negative());

@@ -1,6 +1,9 @@
 package io.jvfio.host.kernel;
 
-import static io.jvfio.host.iommufd.IommufdTestKit.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.DefaultHost;
@@ -56,7 +59,7 @@ class SyscallFaultTest {
 
   @Test
   void iovaRangesWrittenIntoReadOnlyMemoryIsEfault() {
-    int ictx = openIommufd(p);
+    int ictx = openIommufdOk(p);
     int ioas = ioasAllocOk(p, ictx);
     long ranges = IommufdIoctls.IOMMU_IOAS_IOVA_RANGES;
     // the array the ranges are copied into is read-only
@@ -79,7 +82,7 @@ class SyscallFaultTest {
   @Test
   void everyStructWrittenBackIntoReadOnlyMemoryIsEfault() {
     VfioDevice d = device(host, DefaultHost.SLOT_DEVICE);
-    int ictx = openIommufd(p);
+    int ictx = openIommufdOk(p);
     MemorySegment alloc = buf(IommuIoasAlloc.SIZEOF);
     IommuIoasAlloc.SIZE.set(alloc, (int) IommuIoasAlloc.SIZEOF);
     assertThat(p.ioctl(ictx, IommufdIoctls.IOMMU_IOAS_ALLOC, alloc.asReadOnly())).isEqualTo(EFAULT);
