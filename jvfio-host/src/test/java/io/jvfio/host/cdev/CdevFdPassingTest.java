@@ -34,8 +34,7 @@ class CdevFdPassingTest {
   }
 
   private int getInfo(HostProcess p, int fd) {
-    MemorySegment s = buf(VfioDeviceInfo.SIZEOF);
-    VfioDeviceInfo.ARGSZ.set(s, (int) VfioDeviceInfo.SIZEOF);
+    MemorySegment s = deviceInfo();
     int ret = p.ioctl(fd, VfioIoctls.VFIO_DEVICE_GET_INFO, s);
     return ret < 0 ? ret : VfioDeviceInfo.NUM_REGIONS.get(s);
   }

@@ -38,11 +38,7 @@ class IoasIovaRangesTest {
   }
 
   private MemorySegment args(int ioasId, int num, long array) {
-    MemorySegment s = buf(IommuIoasIovaRanges.SIZEOF);
-    IommuIoasIovaRanges.SIZE.set(s, (int) IommuIoasIovaRanges.SIZEOF);
-    IommuIoasIovaRanges.IOAS_ID.set(s, ioasId);
-    IommuIoasIovaRanges.NUM_IOVAS.set(s, num);
-    IommuIoasIovaRanges.ALLOWED_IOVAS.set(s, array);
+    MemorySegment s = rangesArg(ioasId, num, array);
     IommuIoasIovaRanges.OUT_IOVA_ALIGNMENT.set(s, 0x7777);
     return s;
   }

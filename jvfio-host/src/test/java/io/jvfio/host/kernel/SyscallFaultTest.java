@@ -44,15 +44,6 @@ class SyscallFaultTest {
     p = host.process("vmm");
   }
 
-  private static MemorySegment rangesArg(int ioas, int capacity, long array) {
-    MemorySegment s = buf(IommuIoasIovaRanges.SIZEOF);
-    IommuIoasIovaRanges.SIZE.set(s, (int) IommuIoasIovaRanges.SIZEOF);
-    IommuIoasIovaRanges.IOAS_ID.set(s, ioas);
-    IommuIoasIovaRanges.NUM_IOVAS.set(s, capacity);
-    IommuIoasIovaRanges.ALLOWED_IOVAS.set(s, array);
-    return s;
-  }
-
   private MemorySegment readOnlyMapping(long size) {
     return p.memory().adopt(Arena.ofAuto().allocate(size, 4096).asReadOnly());
   }

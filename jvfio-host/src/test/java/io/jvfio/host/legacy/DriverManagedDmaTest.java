@@ -41,7 +41,7 @@ class DriverManagedDmaTest {
   }
 
   private static int openBound(Host h, HostProcess p, String bdf, int iommufd) {
-    int dev = p.open(h.device(bdf).orElseThrow().cdevPath(), RDWR);
+    int dev = p.open(cdev(h, bdf), RDWR);
     assertThat(dev).isGreaterThanOrEqualTo(0);
     return bindRaw(p, dev, iommufd);
   }

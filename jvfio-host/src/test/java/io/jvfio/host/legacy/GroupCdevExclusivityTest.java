@@ -29,10 +29,6 @@ class GroupCdevExclusivityTest {
     other = host.process("other");
   }
 
-  private static String cdev(Host h, String bdf) {
-    return h.device(bdf).orElseThrow().cdevPath();
-  }
-
   /** Opens and binds the cdev of {@code bdf} to a fresh iommufd; returns the device fd. */
   private int bindCdev(HostProcess p, String bdf) {
     int dev = p.open(cdev(host, bdf), RDWR);

@@ -1,5 +1,6 @@
 package io.jvfio.host.migration;
 
+import static io.jvfio.host.testkit.Kit.buf;
 import static io.jvfio.uapi.vfio.MigrationState.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,7 +13,6 @@ import io.jvfio.host.vfio.MigrationFile;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.OpenFlags;
 import io.jvfio.uapi.PollBits;
-import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -39,10 +39,6 @@ class DataFdTest {
 
   private static Dev dev(long flags) {
     return dev(new TestMigrationModel(flags, SIZE));
-  }
-
-  private static MemorySegment buf(int n) {
-    return MemorySegment.ofArray(new byte[n]);
   }
 
   private static int stopCopy(Dev d) {

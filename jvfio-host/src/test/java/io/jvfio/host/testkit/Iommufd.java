@@ -131,14 +131,20 @@ public final class Iommufd {
   /** IOVA_RANGES answer: return value, num_iovas, alignment and the entries read back. */
   public record Ranges(int ret, long numIovas, long alignment, List<IovaRange> ranges) {}
 
-  /** IOMMU_IOAS_IOVA_RANGES with an array of {@code capacity} entries in process memory. */
-  public static Ranges iovaRanges(HostProcess p, int fd, int ioas, int capacity) {
-    MemorySegment array = capacity == 0 ? null : p.memory().map(capacity * IommuIovaRange.SIZEOF);
+  /** An IOMMU_IOAS_IOVA_RANGES argument: {@code capacity} entries at {@code array}. */
+  public static MemorySegment rangesArg(int ioas, int capacity, long array) {
     MemorySegment s = buf(IommuIoasIovaRanges.SIZEOF);
     IommuIoasIovaRanges.SIZE.set(s, (int) IommuIoasIovaRanges.SIZEOF);
     IommuIoasIovaRanges.IOAS_ID.set(s, ioas);
     IommuIoasIovaRanges.NUM_IOVAS.set(s, capacity);
-    IommuIoasIovaRanges.ALLOWED_IOVAS.set(s, array == null ? 0 : array.address());
+    IommuIoasIovaRanges.ALLOWED_IOVAS.set(s, array);
+    return s;
+  }
+
+  /** IOMMU_IOAS_IOVA_RANGES with an array of {@code capacity} entries in process memory. */
+  public static Ranges iovaRanges(HostProcess p, int fd, int ioas, int capacity) {
+    MemorySegment array = capacity == 0 ? null : p.memory().map(capacity * IommuIovaRange.SIZEOF);
+    MemorySegment s = rangesArg(ioas, capacity, array == null ? 0 : array.address());
     int ret = p.ioctl(fd, IommufdIoctls.IOMMU_IOAS_IOVA_RANGES, s);
     long n = IommuIoasIovaRanges.NUM_IOVAS.getUnsigned(s);
     List<IovaRange> ranges = new ArrayList<>();
