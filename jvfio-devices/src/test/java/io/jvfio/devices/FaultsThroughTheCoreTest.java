@@ -10,7 +10,8 @@ import io.jvfio.devices.fault.ModelCall;
 import io.jvfio.devices.memdev.MemDevice;
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
-import io.jvfio.host.migration.Mig;
+import io.jvfio.host.testkit.Devices;
+import io.jvfio.host.testkit.Migrations;
 import io.jvfio.host.vfio.ModelFailures;
 import io.jvfio.host.vfio.VfioDevice;
 import io.jvfio.uapi.Errno;
@@ -35,36 +36,38 @@ class FaultsThroughTheCoreTest {
   @Test
   void aFailedArcReturnsItsErrnoAndLeavesTheLastGoodState() {
     FaultyDevice f = new FaultyDevice(memdev()).failArc(STOP, STOP_COPY, Errno.EIO, Repeat.ONCE);
-    try (Host host = Mig.host(f)) {
+    try (Host host = Migrations.host(f)) {
       HostProcess p = host.process("vmm");
-      int dev = Mig.open(p, host, 0);
-      Mig.SetResult r = Mig.setState(p, dev, STOP_COPY.value());
+      int dev = Migrations.open(p, host, 0);
+      Migrations.SetResult r = Migrations.setState(p, dev, STOP_COPY.value());
       assertThat(r.ret()).isEqualTo(Errno.EIO.negative());
       assertThat(r.deviceState()).isEqualTo(STOP_COPY.value());
       assertThat(r.dataFd()).isEqualTo(-1);
-      assertThat(Mig.state(p, dev)).isEqualTo(STOP);
+      assertThat(Migrations.state(p, dev)).isEqualTo(STOP);
       // ONCE: the retry works
-      assertThat(Mig.set(p, dev, STOP_COPY)).isGreaterThanOrEqualTo(3);
+      assertThat(Migrations.set(p, dev, STOP_COPY)).isGreaterThanOrEqualTo(3);
     }
   }
 
   @Test
   void aBrokenDeviceIsInErrorUntilReset() {
     FaultyDevice f = new FaultyDevice(memdev());
-    try (Host host = Mig.host(f)) {
+    try (Host host = Migrations.host(f)) {
       HostProcess p = host.process("vmm");
-      int dev = Mig.open(p, host, 0);
-      int saving = Mig.set(p, dev, PRE_COPY);
+      int dev = Migrations.open(p, host, 0);
+      int saving = Migrations.set(p, dev, PRE_COPY);
       f.breakDevice();
-      assertThat(Mig.setState(p, dev, STOP_COPY.value()).ret()).isEqualTo(Errno.EIO.negative());
-      assertThat(Mig.state(p, dev)).isEqualTo(ERROR);
+      assertThat(Migrations.setState(p, dev, STOP_COPY.value()).ret())
+          .isEqualTo(Errno.EIO.negative());
+      assertThat(Migrations.state(p, dev)).isEqualTo(ERROR);
       assertThat(p.read(saving, MemorySegment.ofArray(new byte[16])))
           .isEqualTo(Errno.ENODEV.negative());
-      assertThat(Mig.setState(p, dev, RUNNING.value()).ret()).isEqualTo(Errno.EINVAL.negative());
-      assertThat(Mig.setState(p, dev, ERROR.value()).ret()).isZero();
-      assertThat(Mig.reset(p, dev)).isZero();
-      assertThat(Mig.state(p, dev)).isEqualTo(RUNNING);
-      assertThat(Mig.set(p, dev, STOP)).isEqualTo(-1);
+      assertThat(Migrations.setState(p, dev, RUNNING.value()).ret())
+          .isEqualTo(Errno.EINVAL.negative());
+      assertThat(Migrations.setState(p, dev, ERROR.value()).ret()).isZero();
+      assertThat(Devices.deviceReset(p, dev)).isZero();
+      assertThat(Migrations.state(p, dev)).isEqualTo(RUNNING);
+      assertThat(Migrations.set(p, dev, STOP)).isEqualTo(-1);
     }
   }
 
@@ -78,15 +81,15 @@ class FaultsThroughTheCoreTest {
         f.truncateStream(100_000, Repeat.ONCE);
       }
       MemDevice dst = memdev();
-      try (Host host = Mig.host(f, dst)) {
+      try (Host host = Migrations.host(f, dst)) {
         HostProcess p = host.process("vmm");
-        int src = Mig.open(p, host, 0);
-        int out = Mig.open(p, host, 1);
+        int src = Migrations.open(p, host, 0);
+        int out = Migrations.open(p, host, 1);
         ((MemDevice) f.inner()).fillRandom(3);
-        int saving = Mig.set(p, src, STOP_COPY);
-        int resuming = Mig.set(p, out, RESUMING);
-        byte[] stream = Mig.readAll(p, saving, 8192);
-        long written = Mig.write(p, resuming, stream, 0, stream.length);
+        int saving = Migrations.set(p, src, STOP_COPY);
+        int resuming = Migrations.set(p, out, RESUMING);
+        byte[] stream = Migrations.readAll(p, saving, 8192);
+        long written = Migrations.write(p, resuming, stream, 0, stream.length);
         if (corrupt) {
           assertThat(written)
               .as("a bad checksum is found while writing")
@@ -95,9 +98,9 @@ class FaultsThroughTheCoreTest {
           assertThat(stream).hasSize(100_000);
           assertThat(written).isEqualTo(100_000);
         }
-        Mig.SetResult stop = Mig.setState(p, out, STOP.value());
+        Migrations.SetResult stop = Migrations.setState(p, out, STOP.value());
         assertThat(stop.ret()).isEqualTo(Errno.EINVAL.negative());
-        assertThat(Mig.state(p, out)).isEqualTo(RESUMING);
+        assertThat(Migrations.state(p, out)).isEqualTo(RESUMING);
       }
     }
   }
@@ -106,11 +109,11 @@ class FaultsThroughTheCoreTest {
   void aDelayedArcStillCompletes() {
     FaultyDevice f =
         new FaultyDevice(memdev()).delayArc(null, STOP, Duration.ofMillis(20), Repeat.ALWAYS);
-    try (Host host = Mig.host(f)) {
+    try (Host host = Migrations.host(f)) {
       HostProcess p = host.process("vmm");
-      int dev = Mig.open(p, host, 0);
-      assertThat(Mig.set(p, dev, STOP)).isEqualTo(-1);
-      assertThat(Mig.state(p, dev)).isEqualTo(STOP);
+      int dev = Migrations.open(p, host, 0);
+      assertThat(Migrations.set(p, dev, STOP)).isEqualTo(-1);
+      assertThat(Migrations.state(p, dev)).isEqualTo(STOP);
       assertThat(f.injected()).isPositive();
     }
   }
@@ -120,7 +123,7 @@ class FaultsThroughTheCoreTest {
   /** cdev open and BIND of device 0 without asserting: the device fd, or the BIND's -errno. */
   private static int bind(HostProcess p, Host host) {
     int iommufd = p.open("/dev/iommu", OpenFlags.O_RDWR);
-    int dev = p.open(Mig.device(host, 0).cdevPath(), OpenFlags.O_RDWR);
+    int dev = p.open(Migrations.device(host, 0).cdevPath(), OpenFlags.O_RDWR);
     MemorySegment b = MemorySegment.ofArray(new byte[(int) VfioDeviceBindIommufd.SIZEOF]);
     VfioDeviceBindIommufd.ARGSZ.set(b, (int) VfioDeviceBindIommufd.SIZEOF);
     VfioDeviceBindIommufd.IOMMUFD.set(b, iommufd);
@@ -139,9 +142,9 @@ class FaultsThroughTheCoreTest {
   void aModelBugAtEveryCallIsEioAndIsKept(ModelCall call) {
     FaultyDevice f = new FaultyDevice(memdev());
     RuntimeException bug = new IllegalStateException("model bug at " + call);
-    try (Host host = Mig.host(f)) {
+    try (Host host = Migrations.host(f)) {
       HostProcess p = host.process("vmm");
-      VfioDevice vd = Mig.device(host, 0);
+      VfioDevice vd = Migrations.device(host, 0);
       ModelFailures failures = vd.modelFailures();
       if (call == ModelCall.OPEN) {
         f.crashAt(call, () -> bug, Repeat.ONCE);
@@ -152,99 +155,101 @@ class FaultsThroughTheCoreTest {
         assertKept(failures, bug, f);
         return;
       }
-      int dev = Mig.open(p, host, 0);
+      int dev = Migrations.open(p, host, 0);
       int eio = Errno.EIO.negative();
       f.crashAt(call, () -> bug, Repeat.ONCE);
       switch (call) {
         case CLOSE -> {
           assertThat(p.close(dev)).isZero();
           assertThat(vd.openCount()).isZero();
-          Mig.open(p, host, 0);
+          Migrations.open(p, host, 0);
           assertThat(vd.openCount()).isEqualTo(1);
         }
         case RESET -> {
-          assertThat(Mig.reset(p, dev)).isEqualTo(eio);
-          assertThat(Mig.reset(p, dev)).isZero();
+          assertThat(Devices.deviceReset(p, dev)).isEqualTo(eio);
+          assertThat(Devices.deviceReset(p, dev)).isZero();
         }
         case DEVICE_FEATURE -> {
-          assertThat(Mig.feature(p, dev, Mig.featureArg(Mig.GET | 13, 8))).isEqualTo(eio);
-          assertThat(Mig.feature(p, dev, Mig.featureArg(Mig.GET | 13, 8)))
+          assertThat(Migrations.feature(p, dev, Migrations.featureArg(Migrations.GET | 13, 8)))
+              .isEqualTo(eio);
+          assertThat(Migrations.feature(p, dev, Migrations.featureArg(Migrations.GET | 13, 8)))
               .isEqualTo(Errno.ENOTTY.negative());
         }
         case ARC -> {
           f.clearFaults();
-          int saving = Mig.set(p, dev, PRE_COPY);
+          int saving = Migrations.set(p, dev, PRE_COPY);
           f.crashAt(call, () -> bug, Repeat.ONCE);
-          Mig.SetResult r = Mig.setState(p, dev, STOP_COPY.value());
+          Migrations.SetResult r = Migrations.setState(p, dev, STOP_COPY.value());
           assertThat(r.ret()).isEqualTo(eio);
           assertThat(r.deviceState()).isEqualTo(STOP_COPY.value());
           assertThat(r.dataFd()).isEqualTo(-1);
-          assertThat(Mig.state(p, dev)).isEqualTo(ERROR);
+          assertThat(Migrations.state(p, dev)).isEqualTo(ERROR);
           assertThat(p.read(saving, MemorySegment.ofArray(ONE))).isEqualTo(Errno.ENODEV.negative());
-          assertThat(Mig.setState(p, dev, RUNNING.value()).ret())
+          assertThat(Migrations.setState(p, dev, RUNNING.value()).ret())
               .isEqualTo(Errno.EINVAL.negative());
-          assertThat(Mig.reset(p, dev)).isZero();
-          assertThat(Mig.state(p, dev)).isEqualTo(RUNNING);
+          assertThat(Devices.deviceReset(p, dev)).isZero();
+          assertThat(Migrations.state(p, dev)).isEqualTo(RUNNING);
         }
         case STOP_COPY_LENGTH -> {
-          assertThat(Mig.dataSize(p, dev)).isEqualTo(eio);
-          assertThat(Mig.state(p, dev)).isEqualTo(RUNNING);
-          assertThat(Mig.dataSize(p, dev)).isPositive();
+          assertThat(Migrations.dataSize(p, dev)).isEqualTo(eio);
+          assertThat(Migrations.state(p, dev)).isEqualTo(RUNNING);
+          assertThat(Migrations.dataSize(p, dev)).isPositive();
         }
         case MIGRATION_RESET -> {
-          Mig.set(p, dev, STOP);
-          assertThat(Mig.reset(p, dev)).isEqualTo(eio);
-          assertThat(Mig.state(p, dev)).isEqualTo(ERROR);
-          assertThat(Mig.reset(p, dev)).isZero();
-          assertThat(Mig.state(p, dev)).isEqualTo(RUNNING);
+          Migrations.set(p, dev, STOP);
+          assertThat(Devices.deviceReset(p, dev)).isEqualTo(eio);
+          assertThat(Migrations.state(p, dev)).isEqualTo(ERROR);
+          assertThat(Devices.deviceReset(p, dev)).isZero();
+          assertThat(Migrations.state(p, dev)).isEqualTo(RUNNING);
         }
         case SAVING_READ, PRECOPY_INFO, POLL -> {
-          int saving = Mig.set(p, dev, PRE_COPY);
+          int saving = Migrations.set(p, dev, PRE_COPY);
           if (call == ModelCall.SAVING_READ) {
             assertThat(p.read(saving, MemorySegment.ofArray(ONE))).isEqualTo(eio);
           } else if (call == ModelCall.PRECOPY_INFO) {
-            assertThat(Mig.precopyInfo(p, saving, 0).ret()).isEqualTo(eio);
+            assertThat(Migrations.precopyInfo(p, saving, 0).ret()).isEqualTo(eio);
           } else {
             assertThat(p.poll(saving, PollBits.POLLIN) & PollBits.POLLERR).isNotZero();
           }
           // the stream's position is unknown now: the fd stays broken although the crash was once
           assertThat(p.read(saving, MemorySegment.ofArray(ONE))).isEqualTo(eio);
-          assertThat(Mig.state(p, dev)).isEqualTo(PRE_COPY);
-          Mig.set(p, dev, RUNNING);
-          int fresh = Mig.set(p, dev, PRE_COPY);
+          assertThat(Migrations.state(p, dev)).isEqualTo(PRE_COPY);
+          Migrations.set(p, dev, RUNNING);
+          int fresh = Migrations.set(p, dev, PRE_COPY);
           // a fresh session streams again (a never-written memdev is a short stream of ZERO
           // records)
           assertThat(p.read(fresh, MemorySegment.ofArray(ONE))).isBetween(1L, (long) ONE.length);
         }
         case RESUMING_WRITE -> {
-          int resuming = Mig.set(p, dev, RESUMING);
-          assertThat(Mig.write(p, resuming, ONE, 0, ONE.length)).isEqualTo(eio);
-          assertThat(Mig.write(p, resuming, ONE, 0, ONE.length)).isEqualTo(eio);
-          assertThat(Mig.state(p, dev)).isEqualTo(RESUMING);
-          assertThat(Mig.reset(p, dev)).isZero();
-          assertThat(Mig.state(p, dev)).isEqualTo(RUNNING);
+          int resuming = Migrations.set(p, dev, RESUMING);
+          assertThat(Migrations.write(p, resuming, ONE, 0, ONE.length)).isEqualTo(eio);
+          assertThat(Migrations.write(p, resuming, ONE, 0, ONE.length)).isEqualTo(eio);
+          assertThat(Migrations.state(p, dev)).isEqualTo(RESUMING);
+          assertThat(Devices.deviceReset(p, dev)).isZero();
+          assertThat(Migrations.state(p, dev)).isEqualTo(RUNNING);
         }
         case SESSION_CLOSE -> {
-          int saving = Mig.set(p, dev, PRE_COPY);
+          int saving = Migrations.set(p, dev, PRE_COPY);
           // ending a session cannot fail: the SET succeeds and the session is over
-          assertThat(Mig.set(p, dev, RUNNING)).isEqualTo(-1);
+          assertThat(Migrations.set(p, dev, RUNNING)).isEqualTo(-1);
           assertThat(p.read(saving, MemorySegment.ofArray(ONE))).isEqualTo(Errno.ENODEV.negative());
         }
         case LOG_START -> {
-          assertThat(Mig.logStart(p, dev, 4096, new long[] {0, 1 << 16}).ret()).isEqualTo(eio);
-          assertThat(Mig.logStart(p, dev, 4096, new long[] {0, 1 << 16}).ret()).isZero();
+          assertThat(Migrations.logStart(p, dev, 4096, new long[] {0, 1 << 16}).ret())
+              .isEqualTo(eio);
+          assertThat(Migrations.logStart(p, dev, 4096, new long[] {0, 1 << 16}).ret()).isZero();
         }
         case LOG_STOP, LOG_REPORT -> {
           f.clearFaults();
-          assertThat(Mig.logStart(p, dev, 4096, new long[] {0, 1 << 16}).ret()).isZero();
+          assertThat(Migrations.logStart(p, dev, 4096, new long[] {0, 1 << 16}).ret()).isZero();
           f.crashAt(call, () -> bug, Repeat.ONCE);
           if (call == ModelCall.LOG_STOP) {
-            assertThat(Mig.logStop(p, dev)).isEqualTo(eio);
-            assertThat(Mig.logStop(p, dev)).isZero();
+            assertThat(Migrations.logStop(p, dev)).isEqualTo(eio);
+            assertThat(Migrations.logStop(p, dev)).isZero();
           } else {
             long bitmap = p.memory().map(8).address();
-            assertThat(Mig.logReport(p, dev, 0, 1 << 16, 4096, bitmap)).isEqualTo(eio);
-            assertThat(Mig.logReport(p, dev, 0, 1 << 16, 4096, bitmap)).isZero();
+            assertThat(Migrations.logReport(p, dev, 0, 1 << 16, 4096, bitmap)).isEqualTo(eio);
+            assertThat(Migrations.logReport(p, dev, 0, 1 << 16, 4096, bitmap)).isZero();
           }
         }
         case OPEN -> throw new AssertionError("handled above");
@@ -262,24 +267,24 @@ class FaultsThroughTheCoreTest {
   @Test
   void assertionAndStackOverflowErrorsAreModelBugsButOtherErrorsPropagate() {
     FaultyDevice f = new FaultyDevice(memdev());
-    try (Host host = Mig.host(f)) {
+    try (Host host = Migrations.host(f)) {
       HostProcess p = host.process("vmm");
-      int dev = Mig.open(p, host, 0);
-      ModelFailures failures = Mig.device(host, 0).modelFailures();
+      int dev = Migrations.open(p, host, 0);
+      ModelFailures failures = Migrations.device(host, 0).modelFailures();
       for (Supplier<Error> e :
           java.util.List.<Supplier<Error>>of(
               () -> new AssertionError("model assert"), StackOverflowError::new)) {
         Error thrown = e.get();
         f.crashAt(ModelCall.STOP_COPY_LENGTH, () -> thrown, Repeat.ONCE);
-        assertThat(Mig.dataSize(p, dev)).isEqualTo(Errno.EIO.negative());
+        assertThat(Migrations.dataSize(p, dev)).isEqualTo(Errno.EIO.negative());
         assertThat(failures.last().error()).isSameAs(thrown);
       }
       OutOfMemoryError oom = new OutOfMemoryError("model OOM");
       f.crashAt(ModelCall.STOP_COPY_LENGTH, () -> oom, Repeat.ONCE);
-      assertThatThrownBy(() -> Mig.dataSize(p, dev)).isSameAs(oom);
+      assertThatThrownBy(() -> Migrations.dataSize(p, dev)).isSameAs(oom);
       assertThat(failures.count()).isEqualTo(2);
       // the host lock was let go: the next call works
-      assertThat(Mig.dataSize(p, dev)).isPositive();
+      assertThat(Migrations.dataSize(p, dev)).isPositive();
     }
   }
 }

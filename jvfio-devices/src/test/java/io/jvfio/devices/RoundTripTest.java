@@ -7,8 +7,8 @@ import io.jvfio.devices.memdev.MemDevice;
 import io.jvfio.devices.mtty.MttyDevice;
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
-import io.jvfio.host.migration.Mig;
 import io.jvfio.host.sdk.DeviceModel;
+import io.jvfio.host.testkit.Migrations;
 import io.jvfio.uapi.Errno;
 import java.lang.foreign.MemorySegment;
 import java.util.function.Function;
@@ -66,34 +66,34 @@ class RoundTripTest {
   void theDestinationEndsEqualToTheSource(Sample sample, boolean twoProcesses) {
     DeviceModel src = sample.make().get();
     DeviceModel dst = sample.make().get();
-    try (Host host = Mig.host(src, dst)) {
+    try (Host host = Migrations.host(src, dst)) {
       HostProcess a = host.process("source");
       HostProcess b = twoProcesses ? host.process("destination") : a;
-      int srcFd = Mig.open(a, host, 0);
-      int dstFd = Mig.open(b, host, 1);
+      int srcFd = Migrations.open(a, host, 0);
+      int dstFd = Migrations.open(b, host, 1);
       give(src, 7);
       give(dst, 99);
       assertThat(sample.digest().apply(dst)).isNotEqualTo(sample.digest().apply(src));
 
-      long flags = Mig.migrationFlags(a, srcFd);
+      long flags = Migrations.migrationFlags(a, srcFd);
       int saving;
       if ((flags & 0x4) != 0) {
-        saving = Mig.set(a, srcFd, PRE_COPY);
+        saving = Migrations.set(a, srcFd, PRE_COPY);
         give(src, 8); // the device keeps running while precopy data flows
-        int resuming = Mig.set(b, dstFd, RESUMING);
+        int resuming = Migrations.set(b, dstFd, RESUMING);
         pump(a, saving, b, resuming, true);
-        Mig.set(a, srcFd, STOP_COPY);
-        assertThat(Mig.setState(a, srcFd, STOP_COPY.value()).dataFd()).isEqualTo(-1);
+        Migrations.set(a, srcFd, STOP_COPY);
+        assertThat(Migrations.setState(a, srcFd, STOP_COPY.value()).dataFd()).isEqualTo(-1);
         pump(a, saving, b, resuming, false);
       } else {
-        saving = Mig.set(a, srcFd, STOP_COPY);
-        int resuming = Mig.set(b, dstFd, RESUMING);
+        saving = Migrations.set(a, srcFd, STOP_COPY);
+        int resuming = Migrations.set(b, dstFd, RESUMING);
         pump(a, saving, b, resuming, false);
       }
-      Mig.set(b, dstFd, RUNNING);
-      assertThat(Mig.state(b, dstFd)).isEqualTo(RUNNING);
+      Migrations.set(b, dstFd, RUNNING);
+      assertThat(Migrations.state(b, dstFd)).isEqualTo(RUNNING);
       assertThat(sample.digest().apply(dst)).isEqualTo(sample.digest().apply(src));
-      Mig.set(a, srcFd, STOP);
+      Migrations.set(a, srcFd, STOP);
       assertThat(a.read(saving, MemorySegment.ofArray(new byte[8])))
           .isEqualTo(Errno.ENODEV.negative());
     }

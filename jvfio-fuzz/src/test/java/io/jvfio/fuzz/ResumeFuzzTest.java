@@ -10,10 +10,11 @@ import io.jvfio.devices.mtty.MttyDevice;
 import io.jvfio.devices.mtty.SerialPort;
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
-import io.jvfio.host.migration.Mig;
 import io.jvfio.host.pci.Topology;
 import io.jvfio.host.sdk.DeviceModel;
 import io.jvfio.host.sdk.ModelRegistry;
+import io.jvfio.host.testkit.Devices;
+import io.jvfio.host.testkit.Migrations;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.vfio.MigrationState;
 import io.jvfio.uapi.vfio.VfioConstants;
@@ -76,16 +77,16 @@ class ResumeFuzzTest {
     byte[] image = c.bytes(Math.max(0, input.length - 2));
     try (Host host = new Host(TOPOLOGY, registry())) {
       Quiescence idle = new Quiescence(host);
-      DeviceModel dm = Mig.device(host, model).model();
+      DeviceModel dm = Migrations.device(host, model).model();
       HostProcess p = host.process("resumer");
       boolean accepted;
       try {
-        int dev = Mig.open(p, host, model);
-        Mig.set(p, dev, MigrationState.STOP);
-        int fd = Mig.set(p, dev, MigrationState.RESUMING);
+        int dev = Migrations.open(p, host, model);
+        Migrations.set(p, dev, MigrationState.STOP);
+        int fd = Migrations.set(p, dev, MigrationState.RESUMING);
         for (int at = 0; at < image.length; ) {
           int to = Math.min(image.length, at + chunk);
-          long n = Mig.write(p, fd, image, at, to);
+          long n = Migrations.write(p, fd, image, at, to);
           errno(n);
           assertThat(n).isLessThanOrEqualTo(to - at);
           if (n <= 0) {
@@ -93,24 +94,24 @@ class ResumeFuzzTest {
           }
           at += (int) n;
         }
-        Mig.SetResult stop = Mig.setState(p, dev, MigrationState.STOP.value());
+        Migrations.SetResult stop = Migrations.setState(p, dev, MigrationState.STOP.value());
         errno(stop.ret());
         accepted = stop.ret() == 0;
         if (accepted) {
-          Mig.set(p, dev, MigrationState.RUNNING);
+          Migrations.set(p, dev, MigrationState.RUNNING);
           exercise(dm);
           // what was accepted can be saved again
-          Mig.set(p, dev, MigrationState.STOP);
-          int save = Mig.set(p, dev, MigrationState.STOP_COPY);
-          assertThat(Mig.readAll(p, save, 64 << 10)).isNotEmpty();
-          Mig.set(p, dev, MigrationState.STOP);
-          Mig.set(p, dev, MigrationState.RUNNING);
+          Migrations.set(p, dev, MigrationState.STOP);
+          int save = Migrations.set(p, dev, MigrationState.STOP_COPY);
+          assertThat(Migrations.readAll(p, save, 64 << 10)).isNotEmpty();
+          Migrations.set(p, dev, MigrationState.STOP);
+          Migrations.set(p, dev, MigrationState.RUNNING);
         } else {
           // a refused image leaves the device in some state; a reset must bring it back to RUNNING
-          int state = Mig.getState(p, dev);
+          int state = Migrations.getState(p, dev);
           errno(state);
-          assertThat(Mig.reset(p, dev)).as("RESET after a refused image").isZero();
-          assertThat(Mig.state(p, dev)).isEqualTo(MigrationState.RUNNING);
+          assertThat(Devices.deviceReset(p, dev)).as("RESET after a refused image").isZero();
+          assertThat(Migrations.state(p, dev)).isEqualTo(MigrationState.RUNNING);
           exercise(dm);
         }
         // region access through the fd: the emulated functions have no BARs, so only an errno

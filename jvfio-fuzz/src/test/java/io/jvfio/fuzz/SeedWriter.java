@@ -7,8 +7,8 @@ import io.jvfio.devices.mtty.SerialPort;
 import io.jvfio.host.DefaultHost;
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
-import io.jvfio.host.migration.Mig;
 import io.jvfio.host.sdk.DeviceModel;
+import io.jvfio.host.testkit.Migrations;
 import io.jvfio.migration.wire.BackWriter;
 import io.jvfio.migration.wire.DeviceIdentity;
 import io.jvfio.migration.wire.WireFormat;
@@ -150,11 +150,11 @@ public final class SeedWriter {
     for (int i = 0; i < ResumeFuzzTest.MODELS.size(); i++) {
       try (Host host = new Host(ResumeFuzzTest.TOPOLOGY, ResumeFuzzTest.registry())) {
         HostProcess p = host.process("saver");
-        int dev = Mig.open(p, host, i);
-        touch(Mig.device(host, i).model(), i);
-        Mig.set(p, dev, MigrationState.STOP);
-        int fd = Mig.set(p, dev, MigrationState.STOP_COPY);
-        byte[] image = Mig.readAll(p, fd, 4096);
+        int dev = Migrations.open(p, host, i);
+        touch(Migrations.device(host, i).model(), i);
+        Migrations.set(p, dev, MigrationState.STOP);
+        int fd = Migrations.set(p, dev, MigrationState.STOP_COPY);
+        byte[] image = Migrations.readAll(p, fd, 4096);
         m.put(ResumeFuzzTest.MODELS.get(i), ResumeFuzzTest.input(i, i % 6, image));
         p.close();
       }

@@ -2,9 +2,11 @@ package io.jvfio.fuzz;
 
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
-import io.jvfio.host.iommufd.IommufdTestKit;
 import io.jvfio.host.kernel.OpenFile;
-import io.jvfio.host.migration.Mig;
+import io.jvfio.host.testkit.Cdev;
+import io.jvfio.host.testkit.Devices;
+import io.jvfio.host.testkit.Iommufd;
+import io.jvfio.host.testkit.Migrations;
 import io.jvfio.host.vfio.VfioDevice;
 import io.jvfio.host.vfio.VfioGroup;
 import io.jvfio.uapi.Errno;
@@ -207,9 +209,9 @@ final class SyscallMachine {
       case SPAWN -> spawn();
       case BIND -> {
         int dev = fd(c);
-        check(IommufdTestKit.bind(p, dev, fd(c)), op);
+        check(Cdev.bind(p, dev, fd(c)), op);
       }
-      case IOAS_ALLOC -> check(IommufdTestKit.ioasAlloc(p, fd(c)), op);
+      case IOAS_ALLOC -> check(Iommufd.ioasAlloc(p, fd(c)), op);
       case IOAS_MAP -> {
         int fd = fd(c);
         int flags = c.pick(8);
@@ -217,16 +219,16 @@ final class SyscallMachine {
         long va = c.pick(8) == 0 ? c.u64() : mem.address() + 4096L * c.pick(16);
         long length = 4096L * (1 + c.pick(16));
         long iova = 4096L * c.u16();
-        check(IommufdTestKit.map(p, fd, flags, ioas, va, length, iova).ret(), op);
+        check(Iommufd.map(p, fd, flags, ioas, va, length, iova).ret(), op);
       }
       case ATTACH -> {
         int dev = fd(c);
-        check(IommufdTestKit.attach(p, dev, c.pick(8)), op);
+        check(Cdev.attach(p, dev, c.pick(8)), op);
       }
-      case DETACH -> check(IommufdTestKit.detach(p, fd(c)), op);
+      case DETACH -> check(Cdev.detach(p, fd(c)), op);
       case MIG_SET -> {
         int dev = fd(c);
-        check(Mig.setState(p, dev, c.pick(10)).ret(), op);
+        check(Migrations.setState(p, dev, c.pick(10)).ret(), op);
       }
       case SET_CONTAINER -> {
         int group = fd(c);
@@ -249,7 +251,7 @@ final class SyscallMachine {
         byte[] b = (name + "\0").getBytes(StandardCharsets.ISO_8859_1);
         check(p.ioctl(group, VfioIoctls.VFIO_GROUP_GET_DEVICE_FD, MemorySegment.ofArray(b)), op);
       }
-      case RESET -> check(Mig.reset(p, fd(c)), op);
+      case RESET -> check(Devices.deviceReset(p, fd(c)), op);
     }
   }
 

@@ -1,6 +1,9 @@
 package io.jvfio.host.cdev;
 
-import static io.jvfio.host.iommufd.IommufdTestKit.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static io.jvfio.uapi.vfio.VfioConstants.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,6 +11,7 @@ import io.jvfio.host.DefaultHost;
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
 import io.jvfio.host.iommufd.IovaRange;
+import io.jvfio.host.testkit.Cdev;
 import io.jvfio.host.vfio.VfioDevice;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.vfio.VfioDeviceAttachIommufdPt;
@@ -32,7 +36,7 @@ class CdevAttachDetachTest {
     p = host.process("vmm");
     d = device(host, DefaultHost.SLOT_DEVICE);
     dev = openOk(p, d.cdevPath());
-    iommufd = openIommufd(p);
+    iommufd = openIommufdOk(p);
     assertThat(bind(p, dev, iommufd)).isEqualTo(1);
   }
 
@@ -102,7 +106,7 @@ class CdevAttachDetachTest {
 
   @Test
   void idsAreLookedUpInTheBoundContextOnly() {
-    int otherCtx = openIommufd(p);
+    int otherCtx = openIommufdOk(p);
     assertThat(ioasAllocOk(p, otherCtx)).isEqualTo(1);
     assertThat(ioasAllocOk(p, otherCtx)).isEqualTo(2);
     // id 1 is this device in its own context, id 2 does not exist there
@@ -293,6 +297,6 @@ class CdevAttachDetachTest {
     assertThat(destroy(p, iommufd, 1)).isEqualTo(Errno.ENOENT.negative());
     assertThat(destroy(p, iommufd, ioas)).isZero();
     assertThat(ids(p, iommufd)).isEmpty();
-    CdevChecks.assertUnbound(host, d);
+    Cdev.assertUnbound(host, d);
   }
 }

@@ -1,7 +1,9 @@
 package io.jvfio.host.cdev;
 
-import static io.jvfio.host.cdev.CdevChecks.*;
-import static io.jvfio.host.iommufd.IommufdTestKit.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.DefaultHost;
@@ -69,7 +71,7 @@ class CdevBeforeBindTest {
   void everyIoctlButBindIsEinval() {
     VfioDevice d = device(host, DefaultHost.SLOT_DEVICE);
     int fd = openOk(p, d.cdevPath());
-    int iommufd = openIommufd(p);
+    int iommufd = openIommufdOk(p);
     int ioas = ioasAllocOk(p, iommufd);
     long[] requests = {
       VfioIoctls.VFIO_DEVICE_GET_INFO,

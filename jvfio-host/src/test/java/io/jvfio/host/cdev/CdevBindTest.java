@@ -1,7 +1,9 @@
 package io.jvfio.host.cdev;
 
-import static io.jvfio.host.cdev.CdevChecks.*;
-import static io.jvfio.host.iommufd.IommufdTestKit.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.DefaultHost;
@@ -34,7 +36,7 @@ class CdevBindTest {
     p = host.process("vmm");
     d = device(host, DefaultHost.SLOT_DEVICE);
     dev = openOk(p, d.cdevPath());
-    iommufd = openIommufd(p);
+    iommufd = openIommufdOk(p);
   }
 
   /** BIND with a prepared argument; on failure asserts nothing was written and nothing bound. */
@@ -212,7 +214,7 @@ class CdevBindTest {
   @Test
   void bindingTheSameFdTwiceIsEinval() {
     assertThat(bind(p, dev, iommufd)).isEqualTo(1);
-    int other = openIommufd(p);
+    int other = openIommufdOk(p);
     assertThat(bind(p, dev, iommufd)).isEqualTo(Errno.EINVAL.negative());
     assertThat(bind(p, dev, other)).isEqualTo(Errno.EINVAL.negative());
     // already-bound comes before the token and the fd lookup
@@ -232,7 +234,7 @@ class CdevBindTest {
 
   @Test
   void closedFdNumberIsEbadf() {
-    int closed = openIommufd(p);
+    int closed = openIommufdOk(p);
     assertThat(p.close(closed)).isZero();
     for (int fd : new int[] {closed, 99, 1023, 1024, Integer.MAX_VALUE}) {
       assertThat(bindErr(args(24, 0, fd))).as("fd %d", fd).isEqualTo(Errno.EBADF.negative());
@@ -263,9 +265,9 @@ class CdevBindTest {
   @Test
   void anFdOnlyOpenInAnotherProcessIsEbadf() {
     HostProcess q = host.process("other");
-    int q3 = openIommufd(q);
-    int q4 = openIommufd(q);
-    int q5 = openIommufd(q);
+    int q3 = openIommufdOk(q);
+    int q4 = openIommufdOk(q);
+    int q5 = openIommufdOk(q);
     assertThat(new int[] {q3, q4, q5}).containsExactly(3, 4, 5);
     // fd 5 does not exist here
     assertThat(bindErr(args(24, 0, q5))).isEqualTo(Errno.EBADF.negative());
@@ -282,7 +284,7 @@ class CdevBindTest {
   @Test
   void secondCdevFdOfABoundDeviceIsEinval() {
     int second = openOk(p, d.cdevPath());
-    int otherCtx = openIommufd(p);
+    int otherCtx = openIommufdOk(p);
     assertThat(bind(p, dev, iommufd)).isEqualTo(1);
     MemorySegment s = args(24, 0, otherCtx);
     byte[] before = bytes(s);

@@ -1,6 +1,9 @@
 package io.jvfio.host.cdev;
 
-import static io.jvfio.host.iommufd.IommufdTestKit.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static io.jvfio.uapi.vfio.VfioConstants.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,7 +30,7 @@ class CdevDeviceIoctlTest {
   void setUp() {
     host = new Host(DefaultHost.topology());
     p = host.process("vmm");
-    iommufd = openIommufd(p);
+    iommufd = openIommufdOk(p);
   }
 
   private int boundFd(String bdf) {

@@ -1,7 +1,9 @@
 package io.jvfio.host.cdev;
 
-import static io.jvfio.host.cdev.CdevChecks.*;
-import static io.jvfio.host.iommufd.IommufdTestKit.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.DefaultHost;
@@ -32,8 +34,7 @@ class CdevFdPassingTest {
   }
 
   private int getInfo(HostProcess p, int fd) {
-    MemorySegment s = buf(VfioDeviceInfo.SIZEOF);
-    VfioDeviceInfo.ARGSZ.set(s, (int) VfioDeviceInfo.SIZEOF);
+    MemorySegment s = deviceInfo();
     int ret = p.ioctl(fd, VfioIoctls.VFIO_DEVICE_GET_INFO, s);
     return ret < 0 ? ret : VfioDeviceInfo.NUM_REGIONS.get(s);
   }
@@ -44,7 +45,7 @@ class CdevFdPassingTest {
     int mine = broker.passFd(theirs, vmm);
     assertThat(mine).isEqualTo(3);
     assertThat(vmm.describe(mine)).isEqualTo(d.cdevPath());
-    int ictx = openIommufd(vmm);
+    int ictx = openIommufdOk(vmm);
     assertThat(bind(vmm, mine, ictx)).isEqualTo(1);
     assertThat(getInfo(vmm, mine)).isEqualTo(9);
     int ioas = ioasAllocOk(vmm, ictx);
@@ -61,7 +62,7 @@ class CdevFdPassingTest {
 
   @Test
   void aBoundCdevPassedOnKeepsItsBindingAndTheSenderMayExit() {
-    int ictx = openIommufd(broker);
+    int ictx = openIommufdOk(broker);
     IommufdContext ctx = ctx(broker, ictx);
     int dev = openOk(broker, d.cdevPath());
     assertThat(bind(broker, dev, ictx)).isEqualTo(1);
@@ -72,7 +73,7 @@ class CdevFdPassingTest {
     assertThat(getInfo(vmm, mine)).isEqualTo(9);
     assertThat(vmm.ioctl(mine, VfioIoctls.VFIO_DEVICE_RESET, 0L)).isZero();
     // BIND again on the passed fd: still one bind per open file
-    int own = openIommufd(vmm);
+    int own = openIommufdOk(vmm);
     assertThat(bind(vmm, mine, own)).isEqualTo(Errno.EINVAL.negative());
     // the IOAS ids live in the sender's context, which the receiver cannot name
     assertThat(attach(vmm, mine, 2)).isEqualTo(Errno.ENOENT.negative());
@@ -85,7 +86,7 @@ class CdevFdPassingTest {
 
   @Test
   void aPassedIommufdIsTheSameContext() {
-    int ictx = openIommufd(broker);
+    int ictx = openIommufdOk(broker);
     assertThat(ioasAllocOk(broker, ictx)).isEqualTo(1);
     int mine = broker.passFd(ictx, vmm);
     assertThat(ctx(vmm, mine)).isSameAs(ctx(broker, ictx));

@@ -1,7 +1,9 @@
 package io.jvfio.host.cdev;
 
-import static io.jvfio.host.cdev.CdevChecks.*;
-import static io.jvfio.host.iommufd.IommufdTestKit.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.DefaultHost;
@@ -40,7 +42,7 @@ class CdevGroupTest {
 
   @Test
   void bothFunctionsBindToTheSameContext() {
-    int ictx = openIommufd(p);
+    int ictx = openIommufdOk(p);
     assertThat(bind(p, fdA, ictx)).isEqualTo(1);
     assertThat(bind(p, fdB, ictx)).isEqualTo(2);
     assertCdevBound(a);
@@ -51,8 +53,8 @@ class CdevGroupTest {
 
   @Test
   void aSecondContextIsEperm() {
-    int one = openIommufd(p);
-    int two = openIommufd(p);
+    int one = openIommufdOk(p);
+    int two = openIommufdOk(p);
     assertThat(bind(p, fdA, one)).isEqualTo(1);
     var s = bindArgs(24, 0, two);
     byte[] before = bytes(s);
@@ -67,7 +69,7 @@ class CdevGroupTest {
     assertCdevBound(a);
     // also from another process's context
     HostProcess q = host.process("other");
-    int theirs = openIommufd(q);
+    int theirs = openIommufdOk(q);
     int passed = p.passFd(fdB, q);
     assertThat(bind(q, passed, theirs)).isEqualTo(Errno.EPERM.negative());
     assertThat(ids(q, theirs)).isEmpty();
@@ -84,7 +86,7 @@ class CdevGroupTest {
   void anOpenGroupNodeBlocksBindOfEveryMember() {
     HostProcess legacy = host.process("legacy");
     int g = openOk(legacy, "/dev/vfio/8");
-    int ictx = openIommufd(p);
+    int ictx = openIommufdOk(p);
     assertThat(bind(p, fdA, ictx)).isEqualTo(Errno.EBUSY.negative());
     assertThat(bind(p, fdB, ictx)).isEqualTo(Errno.EBUSY.negative());
     assertThat(ids(p, ictx)).isEmpty();
@@ -97,7 +99,7 @@ class CdevGroupTest {
 
   @Test
   void theGroupNodeOpensAgainOnlyWhenEveryBoundMemberIsClosed() {
-    int ictx = openIommufd(p);
+    int ictx = openIommufdOk(p);
     bindOk(p, fdA, ictx);
     bindOk(p, fdB, ictx);
     int ioas = ioasAllocOk(p, ictx);
@@ -119,7 +121,7 @@ class CdevGroupTest {
 
   @Test
   void membersOfOneGroupShareTheHwptOfAnIoas() {
-    int ictx = openIommufd(p);
+    int ictx = openIommufdOk(p);
     bindOk(p, fdA, ictx);
     bindOk(p, fdB, ictx);
     int ioas = ioasAllocOk(p, ictx);
@@ -134,7 +136,7 @@ class CdevGroupTest {
 
   @Test
   void aPlainAttachOfTheSecondMemberToAnotherHwptIsEinval() {
-    int ictx = openIommufd(p);
+    int ictx = openIommufdOk(p);
     bindOk(p, fdA, ictx);
     bindOk(p, fdB, ictx);
     int ioasA = ioasAllocOk(p, ictx);
@@ -149,7 +151,7 @@ class CdevGroupTest {
 
   @Test
   void replacingOneMemberMovesTheWholeGroup() {
-    int ictx = openIommufd(p);
+    int ictx = openIommufdOk(p);
     bindOk(p, fdA, ictx);
     bindOk(p, fdB, ictx);
     int ioasA = ioasAllocOk(p, ictx);

@@ -1,7 +1,9 @@
 package io.jvfio.host.cdev;
 
-import static io.jvfio.host.cdev.CdevChecks.assertUnbound;
-import static io.jvfio.host.iommufd.IommufdTestKit.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.DefaultHost;
@@ -37,7 +39,7 @@ class CdevPassToExitedTest {
   private void assertFreshProcessCanBind() {
     assertUnbound(host, d);
     HostProcess fresh = host.process("fresh");
-    int ictx = openIommufd(fresh);
+    int ictx = openIommufdOk(fresh);
     int dev = openOk(fresh, d.cdevPath());
     assertThat(bind(fresh, dev, ictx)).as("BIND in a fresh process").isEqualTo(1);
     fresh.close();
@@ -68,7 +70,7 @@ class CdevPassToExitedTest {
     for (int round = 0; round < 100; round++) {
       HostProcess a = host.process("sender");
       HostProcess b = host.process("receiver");
-      int ictx = openIommufd(a);
+      int ictx = openIommufdOk(a);
       int dev = openOk(a, d.cdevPath());
       bindOk(a, dev, ictx);
       List<OpenFile> files = List.of(a.file(ictx), a.file(dev));

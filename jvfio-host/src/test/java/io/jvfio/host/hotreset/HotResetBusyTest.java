@@ -1,7 +1,12 @@
 package io.jvfio.host.hotreset;
 
-import static io.jvfio.host.hotreset.HotResetKit.*;
-import static io.jvfio.host.iommufd.IommufdTestKit.openIommufd;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Groups.*;
+import static io.jvfio.host.testkit.Hosts.*;
+import static io.jvfio.host.testkit.HotResets.*;
+import static io.jvfio.host.testkit.Iommufd.openIommufdOk;
+import static io.jvfio.host.testkit.Kit.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
@@ -67,7 +72,7 @@ class HotResetBusyTest {
   void aMemoryLockHeldByAnotherThreadIsEbusyUntilReleased() throws Exception {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int ictx = openIommufd(p);
+      int ictx = openIommufdOk(p);
       int a = cdevBound(p, host, BUS_A, ictx);
       cdevBound(p, host, BUS_B, ictx);
       for (String busy : new String[] {BUS_A, BUS_B}) {
@@ -89,7 +94,7 @@ class HotResetBusyTest {
   void aReadLockHeldByTheCallingThreadIsEbusyToo() {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int s = cdevBound(p, host, SLOT, openIommufd(p));
+      int s = cdevBound(p, host, SLOT, openIommufdOk(p));
       int before = device(host, SLOT).resets();
       Lock l = readLock(host, SLOT);
       l.lock();
@@ -108,7 +113,7 @@ class HotResetBusyTest {
   void theWriteSideHeldAnywhereIsEbusyToo() throws Exception {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int ictx = openIommufd(p);
+      int ictx = openIommufdOk(p);
       int a = cdevBound(p, host, BUS_A, ictx);
       cdevBound(p, host, BUS_B, ictx);
       try (Holder h = new Holder(device(host, BUS_B).memoryLock().writeLock())) {
@@ -137,7 +142,7 @@ class HotResetBusyTest {
           .containsExactly(BUS_A, BUS_B);
       // caller 02:00.0 alone: member 1 (itself) owned, member 2 not owned
       HostProcess p = host.process("vmm");
-      int a = cdevBound(p, host, BUS_A, openIommufd(p));
+      int a = cdevBound(p, host, BUS_A, openIommufdOk(p));
       try (Holder h = new Holder(readLock(host, BUS_A))) {
         assertThat(hotReset(p, a)).as("member 1 busy, member 2 not owned").isEqualTo(EBUSY);
       }
@@ -149,7 +154,7 @@ class HotResetBusyTest {
 
       // caller 02:01.0 alone: member 1 not owned comes first whatever is busy
       HostProcess q = host.process("vmm2");
-      int b = cdevBound(q, host, BUS_B, openIommufd(q));
+      int b = cdevBound(q, host, BUS_B, openIommufdOk(q));
       for (String busy : new String[] {BUS_A, BUS_B}) {
         try (Holder h = new Holder(readLock(host, busy))) {
           assertThat(hotReset(q, b)).as("%s busy, member 1 not owned", busy).isEqualTo(EINVAL);
@@ -178,7 +183,7 @@ class HotResetBusyTest {
         () -> {
           try (Host host = defaultHost()) {
             HostProcess p = host.process("vmm");
-            int s = cdevBound(p, host, SLOT, openIommufd(p));
+            int s = cdevBound(p, host, SLOT, openIommufdOk(p));
             int before = device(host, SLOT).resets();
             Lock l = readLock(host, SLOT);
             CountDownLatch held = new CountDownLatch(1);

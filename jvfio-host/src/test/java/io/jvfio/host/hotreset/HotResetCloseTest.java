@@ -1,7 +1,12 @@
 package io.jvfio.host.hotreset;
 
-import static io.jvfio.host.hotreset.HotResetKit.*;
-import static io.jvfio.host.iommufd.IommufdTestKit.openIommufd;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Groups.*;
+import static io.jvfio.host.testkit.Hosts.*;
+import static io.jvfio.host.testkit.HotResets.*;
+import static io.jvfio.host.testkit.Iommufd.openIommufdOk;
+import static io.jvfio.host.testkit.Kit.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.Host;
@@ -21,7 +26,7 @@ class HotResetCloseTest {
   void theLastCloseOfTheDevSetDoesTheBusResetAndClearsNeedsResetEverywhere() {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int ictx = openIommufd(p);
+      int ictx = openIommufdOk(p);
       int a = cdevBound(p, host, BUS_A, ictx);
       int b = cdevBound(p, host, BUS_B, ictx);
       assertThat(needsReset(host, BUS_A, BUS_B)).containsExactly(false, false);
@@ -40,8 +45,8 @@ class HotResetCloseTest {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm1");
       HostProcess q = host.process("vmm2");
-      int a = cdevBound(p, host, BUS_A, openIommufd(p));
-      cdevBound(q, host, BUS_B, openIommufd(q));
+      int a = cdevBound(p, host, BUS_A, openIommufdOk(p));
+      cdevBound(q, host, BUS_B, openIommufdOk(q));
       assertThat(p.close(a)).isZero();
       assertThat(needsReset(host, BUS_A, BUS_B)).containsExactly(true, false);
       assertThat(resets(host, BUS_A, BUS_B)).containsExactly(0, 0);
@@ -70,7 +75,7 @@ class HotResetCloseTest {
       String f0 = busHostBdf(0);
       String f1 = busHostBdf(1);
       HostProcess p = host.process("vmm");
-      int ictx = openIommufd(p);
+      int ictx = openIommufdOk(p);
       int d0 = cdevBound(p, host, f0, ictx);
       int d1 = cdevBound(p, host, f1, ictx);
       assertThat(resets(host, f0, f1)).as("function reset at open").containsExactly(1, 1);
@@ -89,7 +94,7 @@ class HotResetCloseTest {
       String f0 = busHostBdf(0);
       String f1 = busHostBdf(1);
       HostProcess p = host.process("vmm");
-      int ictx = openIommufd(p);
+      int ictx = openIommufdOk(p);
       int d0 = cdevBound(p, host, f0, ictx);
       int d1 = cdevBound(p, host, f1, ictx);
       assertThat(resets(host, f0, f1)).containsExactly(1, 0);
@@ -109,7 +114,7 @@ class HotResetCloseTest {
     for (Host host : List.of(hostDriverHost(), nestedHost())) {
       try (host) {
         HostProcess p = host.process("vmm");
-        int ictx = openIommufd(p);
+        int ictx = openIommufdOk(p);
         cdevBound(p, host, BUS_A, ictx);
         cdevBound(p, host, BUS_B, ictx);
         p.close();
@@ -123,7 +128,7 @@ class HotResetCloseTest {
   void vfioDeviceResetIsDeviceScopedAndEinvalWithoutAFunctionReset() {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int ictx = openIommufd(p);
+      int ictx = openIommufdOk(p);
       int a = cdevBound(p, host, BUS_A, ictx);
       int b = cdevBound(p, host, BUS_B, ictx);
       int pair = cdevBound(p, host, PAIR_A, ictx);
@@ -151,7 +156,7 @@ class HotResetCloseTest {
       String f0 = busHostBdf(0);
       String f1 = busHostBdf(1);
       HostProcess p = host.process("vmm");
-      int ictx = openIommufd(p);
+      int ictx = openIommufdOk(p);
       int d0 = cdevBound(p, host, f0, ictx);
       int d1 = cdevBound(p, host, f1, ictx);
       assertThat(deviceReset(p, d0)).isZero();

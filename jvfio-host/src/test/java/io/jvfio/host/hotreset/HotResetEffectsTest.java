@@ -1,19 +1,25 @@
 package io.jvfio.host.hotreset;
 
-import static io.jvfio.host.hotreset.HotResetKit.*;
-import static io.jvfio.host.iommufd.IommufdTestKit.attach;
-import static io.jvfio.host.iommufd.IommufdTestKit.destroy;
-import static io.jvfio.host.iommufd.IommufdTestKit.ioasAllocOk;
-import static io.jvfio.host.iommufd.IommufdTestKit.objects;
-import static io.jvfio.host.iommufd.IommufdTestKit.openIommufd;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Cdev.attach;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Groups.*;
+import static io.jvfio.host.testkit.Hosts.*;
+import static io.jvfio.host.testkit.HotResets.*;
+import static io.jvfio.host.testkit.Iommufd.destroy;
+import static io.jvfio.host.testkit.Iommufd.ioasAllocOk;
+import static io.jvfio.host.testkit.Iommufd.objects;
+import static io.jvfio.host.testkit.Iommufd.openIommufdOk;
+import static io.jvfio.host.testkit.Kit.*;
 import static io.jvfio.uapi.vfio.MigrationState.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
 import io.jvfio.host.iommufd.IommufdDevice;
-import io.jvfio.host.migration.Mig;
 import io.jvfio.host.migration.TestMigrationModel;
+import io.jvfio.host.testkit.Kit;
+import io.jvfio.host.testkit.Migrations;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.vfio.VfioConstants;
 import java.util.List;
@@ -30,7 +36,7 @@ class HotResetEffectsTest {
   void everyFunctionInScopeIsResetOnceOpenedOrNot() {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int a = cdevBound(p, host, PAIR_A, openIommufd(p));
+      int a = cdevBound(p, host, PAIR_A, openIommufdOk(p));
       assertThat(resets(host, PAIR_A, PAIR_B, BUS_A, BUS_B, SLOT)).containsOnly(0);
       for (int i = 1; i <= 3; i++) {
         assertThat(hotReset(p, a)).isZero();
@@ -45,7 +51,7 @@ class HotResetEffectsTest {
   void theCallersBindingDevidAndAttachmentAreUnchanged() {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int ictx = openIommufd(p);
+      int ictx = openIommufdOk(p);
       int a = cdevBound(p, host, BUS_A, ictx);
       int b = cdevBound(p, host, BUS_B, ictx);
       int ioas = ioasAllocOk(p, ictx);
@@ -80,7 +86,7 @@ class HotResetEffectsTest {
   void aGroupPathCallerKeepsItsCompatAttachment() {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int ictx = openIommufd(p);
+      int ictx = openIommufdOk(p);
       GroupDevice a = compat(p, BUS_A_GROUP, ictx, BUS_A);
       GroupDevice b = compat(p, BUS_B_GROUP, ictx, BUS_B);
       List<String> before = objects(p, ictx);
@@ -95,7 +101,7 @@ class HotResetEffectsTest {
   void aHotResetNeverChangesNeedsReset() {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int ictx = openIommufd(p);
+      int ictx = openIommufdOk(p);
       int a = cdevBound(p, host, BUS_A, ictx);
       int b = cdevBound(p, host, BUS_B, ictx);
       // 02:00.0 closes while 02:01.0 is open: no function reset, no bus reset
@@ -126,17 +132,17 @@ class HotResetEffectsTest {
             VfioConstants.VFIO_MIGRATION_STOP_COPY | VfioConstants.VFIO_MIGRATION_P2P, 64);
     try (Host host = busHost(new boolean[] {true, false, false}, m0, m1, m2)) {
       HostProcess p = host.process("vmm");
-      int ictx = openIommufd(p);
+      int ictx = openIommufdOk(p);
       int d0 = cdevBound(p, host, busHostBdf(0), ictx);
       int d1 = cdevBound(p, host, busHostBdf(1), ictx);
       int d2 = cdevBound(p, host, busHostBdf(2), ictx);
-      int saving0 = Mig.set(p, d0, PRE_COPY);
-      assertThat(Mig.read(p, saving0, 8)).hasSize(8);
-      assertThat(Mig.set(p, d1, STOP)).isEqualTo(-1);
-      int resuming1 = Mig.set(p, d1, RESUMING);
-      assertThat(Mig.write(p, resuming1, m1.image(), 0, 16)).isEqualTo(16);
-      int saving2 = Mig.set(p, d2, STOP_COPY);
-      assertThat(Mig.state(p, d2)).isEqualTo(STOP_COPY);
+      int saving0 = Migrations.set(p, d0, PRE_COPY);
+      assertThat(Migrations.read(p, saving0, 8)).hasSize(8);
+      assertThat(Migrations.set(p, d1, STOP)).isEqualTo(-1);
+      int resuming1 = Migrations.set(p, d1, RESUMING);
+      assertThat(Migrations.write(p, resuming1, m1.image(), 0, 16)).isEqualTo(16);
+      int saving2 = Migrations.set(p, d2, STOP_COPY);
+      assertThat(Migrations.state(p, d2)).isEqualTo(STOP_COPY);
       for (TestMigrationModel m : List.of(m0, m1, m2)) {
         m.clearRecords();
       }
@@ -146,28 +152,27 @@ class HotResetEffectsTest {
       assertThat(hotReset(p, d1)).isZero();
 
       for (int fd : new int[] {d0, d1, d2}) {
-        assertThat(Mig.state(p, fd)).isEqualTo(RUNNING);
+        assertThat(Migrations.state(p, fd)).isEqualTo(RUNNING);
       }
       for (int i = 0; i < 3; i++) {
         assertThat(device(host, busHostBdf(i)).resets()).isEqualTo(before.get(i) + 1);
         assertThat(device(host, busHostBdf(i)).migration().savingFile()).isNull();
         assertThat(device(host, busHostBdf(i)).migration().resumingFile()).isNull();
       }
-      assertThat(Mig.read(p, saving0, 8)).isNull();
-      assertThat(p.read(saving0, io.jvfio.host.iommufd.IommufdTestKit.buf(8)))
+      assertThat(Migrations.read(p, saving0, 8)).isNull();
+      assertThat(p.read(saving0, Kit.buf(8))).isEqualTo(Errno.ENODEV.negative());
+      assertThat(p.read(saving2, Kit.buf(8))).isEqualTo(Errno.ENODEV.negative());
+      assertThat(Migrations.write(p, resuming1, m1.image(), 16, 32))
           .isEqualTo(Errno.ENODEV.negative());
-      assertThat(p.read(saving2, io.jvfio.host.iommufd.IommufdTestKit.buf(8)))
-          .isEqualTo(Errno.ENODEV.negative());
-      assertThat(Mig.write(p, resuming1, m1.image(), 16, 32)).isEqualTo(Errno.ENODEV.negative());
       assertThat(m0.events()).startsWith("reset").contains("saving closed", "migrationReset");
       assertThat(m1.events()).startsWith("reset").contains("resuming closed", "migrationReset");
       assertThat(m2.events()).startsWith("reset").contains("saving closed", "migrationReset");
       assertThat(m0.arcs()).isEmpty();
       // the data fds stay open (ended) until closed; the devices migrate again
       assertThat(p.close(saving0)).isZero();
-      int again = Mig.set(p, d2, STOP_COPY);
+      int again = Migrations.set(p, d2, STOP_COPY);
       assertThat(again).isPositive();
-      assertThat(Mig.readAll(p, again, 40)).isEqualTo(m2.image());
+      assertThat(Migrations.readAll(p, again, 40)).isEqualTo(m2.image());
     }
   }
 
@@ -179,7 +184,7 @@ class HotResetEffectsTest {
     try (Host host = busHost(new boolean[] {false, false}, m0, m1)) {
       HostProcess p = host.process("legacy");
       GroupDevice a = legacy(p, 21, busHostBdf(0));
-      int g1 = openGroup(p, 22);
+      int g1 = openGroupOk(p, 22);
       m1.clearRecords();
       assertThat(hotReset(p, a.device(), a.group(), g1)).isZero();
       assertThat(m1.events()).containsExactly("reset", "migrationReset");

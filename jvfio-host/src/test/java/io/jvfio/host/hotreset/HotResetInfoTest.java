@@ -1,8 +1,13 @@
 package io.jvfio.host.hotreset;
 
-import static io.jvfio.host.hotreset.HotResetKit.*;
-import static io.jvfio.host.iommufd.IommufdTestKit.bytes;
-import static io.jvfio.host.iommufd.IommufdTestKit.openIommufd;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Groups.*;
+import static io.jvfio.host.testkit.Hosts.*;
+import static io.jvfio.host.testkit.HotResets.*;
+import static io.jvfio.host.testkit.Iommufd.openIommufdOk;
+import static io.jvfio.host.testkit.Kit.*;
+import static io.jvfio.host.testkit.Kit.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.Host;
@@ -26,7 +31,7 @@ class HotResetInfoTest {
         HostProcess p = host.process("vmm");
         int fd =
             cdevPath
-                ? cdevBound(p, host, ROOT, openIommufd(p))
+                ? cdevBound(p, host, ROOT, openIommufdOk(p))
                 : legacy(p, ROOT_GROUP, ROOT).device();
         MemorySegment arg = infoArg(12 + 8 * 8, 0, 12 + 8 * 8, 0x3c);
         byte[] before = bytes(arg);
@@ -44,7 +49,7 @@ class HotResetInfoTest {
   void argszBelowTheHeaderIsEinvalAndAShortBufferIsEfault() {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int cdev = cdevBound(p, host, BUS_A, openIommufd(p));
+      int cdev = cdevBound(p, host, BUS_A, openIommufdOk(p));
       for (int argsz = 0; argsz < 12; argsz++) {
         MemorySegment arg = infoArg(argsz, 0, 32, 0x77);
         byte[] before = bytes(arg);
@@ -72,7 +77,7 @@ class HotResetInfoTest {
     Random rnd = new Random(SEED);
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int ictx = openIommufd(p);
+      int ictx = openIommufdOk(p);
       int cdevA = cdevBound(p, host, BUS_A, ictx);
       cdevBound(p, host, BUS_B, ictx); // so that a full reply would carry DEV_ID | DEV_ID_OWNED
       HostProcess q = host.process("legacy");
@@ -113,7 +118,7 @@ class HotResetInfoTest {
   void aLargerArgszIsNeverUpdatedAndTheTailStaysUntouched() {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int cdev = cdevBound(p, host, SLOT, openIommufd(p));
+      int cdev = cdevBound(p, host, SLOT, openIommufdOk(p));
       MemorySegment arg = infoArg(200, DEV_ID_OWNED, 200, 0x42);
       assertThat(infoRaw(p, cdev, arg)).isZero();
       assertThat(VfioPciHotResetInfo.ARGSZ.getUnsigned(arg)).isEqualTo(200);
@@ -131,7 +136,7 @@ class HotResetInfoTest {
   void aSlotScopeHoldsJustTheSlotFunction() {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int cdev = cdevBound(p, host, SLOT, openIommufd(p));
+      int cdev = cdevBound(p, host, SLOT, openIommufdOk(p));
       Info i = infoOk(p, cdev);
       assertThat(i.flags()).isEqualTo(BOTH);
       assertThat(i.count()).isEqualTo(1);
@@ -166,7 +171,7 @@ class HotResetInfoTest {
       p.close();
 
       HostProcess v = host.process("vmm");
-      int ictx = openIommufd(v);
+      int ictx = openIommufdOk(v);
       int a = cdevBound(v, host, BUS_A, ictx);
       int b = cdevBound(v, host, BUS_B, ictx);
       for (int fd : new int[] {a, b}) {
@@ -195,7 +200,7 @@ class HotResetInfoTest {
       p.close();
 
       HostProcess v = host.process("vmm");
-      int ictx = openIommufd(v);
+      int ictx = openIommufdOk(v);
       int a = cdevBound(v, host, BUS_A, ictx);
       Info c = infoOk(v, a);
       assertThat(c.flags()).isEqualTo(DEV_ID);
@@ -218,7 +223,7 @@ class HotResetInfoTest {
   void anUnopenedSiblingInAnotherIommuGroupIsNotOwned() {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int a = cdevBound(p, host, BUS_A, openIommufd(p));
+      int a = cdevBound(p, host, BUS_A, openIommufdOk(p));
       Info i = infoOk(p, a);
       assertThat(i.flags()).isEqualTo(DEV_ID);
       assertThat(i.entries())
@@ -231,7 +236,7 @@ class HotResetInfoTest {
   void anUnopenedSiblingInTheSameIommuGroupIsOwnedWithoutAnId() {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int a = cdevBound(p, host, PAIR_A, openIommufd(p));
+      int a = cdevBound(p, host, PAIR_A, openIommufdOk(p));
       Info i = infoOk(p, a);
       assertThat(i.flags()).isEqualTo(BOTH);
       assertThat(i.entries())
@@ -245,7 +250,7 @@ class HotResetInfoTest {
   void siblingsBoundToTheSameIommufdReportTheirDevids() {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int ictx = openIommufd(p);
+      int ictx = openIommufdOk(p);
       int a = cdevBound(p, host, BUS_A, ictx);
       int b = cdevBound(p, host, BUS_B, ictx);
       int devA = devidOf(host, BUS_A);
@@ -270,7 +275,7 @@ class HotResetInfoTest {
   void aGroupPathSiblingOnTheSameIommufdReportsItsDevid() {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int ictx = openIommufd(p);
+      int ictx = openIommufdOk(p);
       int a = cdevBound(p, host, BUS_A, ictx);
       GroupDevice b = compat(p, BUS_B_GROUP, ictx, BUS_B);
       int devB = devidOf(host, BUS_B);
@@ -290,8 +295,8 @@ class HotResetInfoTest {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm1");
       HostProcess q = host.process("vmm2");
-      int a = cdevBound(p, host, BUS_A, openIommufd(p));
-      int b = cdevBound(q, host, BUS_B, openIommufd(q));
+      int a = cdevBound(p, host, BUS_A, openIommufdOk(p));
+      int b = cdevBound(q, host, BUS_B, openIommufdOk(q));
       Info ia = infoOk(p, a);
       assertThat(ia.flags()).isEqualTo(DEV_ID);
       assertThat(ia.ids()).containsExactly(devidOf(host, BUS_A), NOT_OWNED);
@@ -300,7 +305,7 @@ class HotResetInfoTest {
       assertThat(ib.ids()).containsExactly(NOT_OWNED, devidOf(host, BUS_B));
       // a second iommufd in the same process is just as foreign
       q.close();
-      int other = openIommufd(p);
+      int other = openIommufdOk(p);
       cdevBound(p, host, BUS_B, other);
       assertThat(infoOk(p, a).ids()).containsExactly(devidOf(host, BUS_A), NOT_OWNED);
     }
@@ -310,7 +315,7 @@ class HotResetInfoTest {
   void aSiblingInALegacyContainerIsNotOwned() {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int a = cdevBound(p, host, BUS_A, openIommufd(p));
+      int a = cdevBound(p, host, BUS_A, openIommufdOk(p));
       legacy(p, BUS_B_GROUP, BUS_B);
       Info i = infoOk(p, a);
       assertThat(i.flags()).isEqualTo(DEV_ID);

@@ -1,7 +1,12 @@
 package io.jvfio.host.hotreset;
 
-import static io.jvfio.host.hotreset.HotResetKit.*;
-import static io.jvfio.host.iommufd.IommufdTestKit.openIommufd;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Groups.*;
+import static io.jvfio.host.testkit.Hosts.*;
+import static io.jvfio.host.testkit.HotResets.*;
+import static io.jvfio.host.testkit.Iommufd.openIommufdOk;
+import static io.jvfio.host.testkit.Kit.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.DefaultHost;
@@ -34,7 +39,7 @@ class HotResetOtherDevSetTest {
   void aMemberOfAnotherDevSetIsNotOwnedAndBlocksTheResetOnBothPaths() {
     try (Host host = host()) {
       HostProcess p = host.process("vmm");
-      int ictx = openIommufd(p);
+      int ictx = openIommufdOk(p);
       int a = cdevBound(p, host, BUS_A, ictx);
       cdevBound(p, host, BUS_B, ictx);
       int n = cdevBound(p, host, NESTED_VFIO, ictx);
@@ -59,7 +64,7 @@ class HotResetOtherDevSetTest {
       HostProcess q = host.process("legacy");
       GroupDevice ga = legacy(q, BUS_A_GROUP, BUS_A);
       GroupDevice gb = legacy(q, BUS_B_GROUP, ga.container(), BUS_B);
-      int gn = openGroup(q, NESTED_GROUP);
+      int gn = openGroupOk(q, NESTED_GROUP);
       Info g = infoOk(q, ga.device());
       assertThat(g.ids()).containsExactly(BUS_A_GROUP, BUS_B_GROUP, 10, NESTED_GROUP);
       assertThat(hotReset(q, ga.device(), ga.group(), gb.group(), gn)).isEqualTo(EINVAL);

@@ -1,7 +1,12 @@
 package io.jvfio.host.hotreset;
 
-import static io.jvfio.host.hotreset.HotResetKit.*;
-import static io.jvfio.host.iommufd.IommufdTestKit.openIommufd;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Groups.*;
+import static io.jvfio.host.testkit.Hosts.*;
+import static io.jvfio.host.testkit.HotResets.*;
+import static io.jvfio.host.testkit.Iommufd.openIommufdOk;
+import static io.jvfio.host.testkit.Kit.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.Host;
@@ -45,20 +50,20 @@ class HotResetOwnershipTest {
     BOUND_TO_ANOTHER_IOMMUFD(false) {
       @Override
       void setUp(Host host, HostProcess p, int ictx) {
-        cdevBound(p, host, BUS_B, openIommufd(p));
+        cdevBound(p, host, BUS_B, openIommufdOk(p));
       }
     },
     BOUND_BY_ANOTHER_PROCESS(false) {
       @Override
       void setUp(Host host, HostProcess p, int ictx) {
         HostProcess q = host.process("other");
-        cdevBound(q, host, BUS_B, openIommufd(q));
+        cdevBound(q, host, BUS_B, openIommufdOk(q));
       }
     },
     GROUP_PATH_ON_ANOTHER_IOMMUFD(false) {
       @Override
       void setUp(Host host, HostProcess p, int ictx) {
-        compat(p, BUS_B_GROUP, openIommufd(p), BUS_B);
+        compat(p, BUS_B_GROUP, openIommufdOk(p), BUS_B);
       }
     },
     IN_A_LEGACY_CONTAINER(false) {
@@ -70,7 +75,7 @@ class HotResetOwnershipTest {
     GROUP_OPEN_WITHOUT_DEVICE(false) {
       @Override
       void setUp(Host host, HostProcess p, int ictx) {
-        setContainer(p, openGroup(p, BUS_B_GROUP), ictx);
+        setContainer(p, openGroupOk(p, BUS_B_GROUP), ictx);
       }
     };
 
@@ -88,7 +93,7 @@ class HotResetOwnershipTest {
   void theCdevPathNeedsEveryMemberProvenThroughTheCallersIommufd(Sibling sibling) {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int ictx = openIommufd(p);
+      int ictx = openIommufdOk(p);
       int a = cdevBound(p, host, BUS_A, ictx);
       sibling.setUp(host, p, ictx);
       Info info = infoOk(p, a);
@@ -106,7 +111,7 @@ class HotResetOwnershipTest {
   void anUnopenedMemberOfAnIommuGroupWithABoundDeviceIsOwned() {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int ictx = openIommufd(p);
+      int ictx = openIommufdOk(p);
       int a = cdevBound(p, host, PAIR_A, ictx);
       assertThat(infoOk(p, a).ids()).containsExactly(devidOf(host, PAIR_A), OWNED);
       assertThat(hotReset(p, a)).isZero();
@@ -127,7 +132,7 @@ class HotResetOwnershipTest {
   void theSlotDeviceAloneIsAlwaysOwned() {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int s = cdevBound(p, host, SLOT, openIommufd(p));
+      int s = cdevBound(p, host, SLOT, openIommufdOk(p));
       int before = device(host, SLOT).resets();
       assertThat(hotReset(p, s)).isZero();
       assertThat(device(host, SLOT).resets()).isEqualTo(before + 1);
@@ -149,7 +154,7 @@ class HotResetOwnershipTest {
       GroupDevice a = legacy(p, BUS_A_GROUP, BUS_A);
       assertThat(hotReset(p, a.device(), a.group())).isEqualTo(EINVAL);
       // the group opened, no container, no device fd: proof enough
-      int g6 = openGroup(p, BUS_B_GROUP);
+      int g6 = openGroupOk(p, BUS_B_GROUP);
       assertThat(device(host, BUS_B).openCount()).isZero();
       assertThat(hotReset(p, a.device(), a.group(), g6)).isZero();
       assertThat(hotReset(p, a.device(), g6, a.group())).isZero();
@@ -169,7 +174,7 @@ class HotResetOwnershipTest {
       assertThat(a.container()).isNotEqualTo(b.container());
       assertThat(hotReset(p, a.device(), a.group(), b.group())).isZero();
       assertThat(hotReset(p, b.device(), b.group(), a.group())).isZero();
-      int ictx = openIommufd(p);
+      int ictx = openIommufdOk(p);
       p.close(b.device());
       p.close(b.group());
       GroupDevice c = compat(p, BUS_B_GROUP, ictx, BUS_B);
@@ -194,7 +199,7 @@ class HotResetOwnershipTest {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("legacy");
       GroupDevice a = legacy(p, BUS_A_GROUP, BUS_A);
-      cdevBound(p, host, BUS_B, openIommufd(p));
+      cdevBound(p, host, BUS_B, openIommufdOk(p));
       assertThat(p.open("/dev/vfio/" + BUS_B_GROUP, io.jvfio.uapi.OpenFlags.O_RDWR))
           .isEqualTo(EBUSY);
       assertThat(hotReset(p, a.device(), a.group())).isEqualTo(EINVAL);

@@ -1,7 +1,12 @@
 package io.jvfio.host.hotreset;
 
-import static io.jvfio.host.hotreset.HotResetKit.*;
-import static io.jvfio.host.iommufd.IommufdTestKit.openIommufd;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Groups.*;
+import static io.jvfio.host.testkit.Hosts.*;
+import static io.jvfio.host.testkit.HotResets.*;
+import static io.jvfio.host.testkit.Iommufd.openIommufdOk;
+import static io.jvfio.host.testkit.Kit.*;
 import static io.jvfio.uapi.vfio.MigrationState.PRE_COPY;
 import static io.jvfio.uapi.vfio.MigrationState.PRE_COPY_P2P;
 import static io.jvfio.uapi.vfio.MigrationState.RUNNING;
@@ -10,9 +15,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
-import io.jvfio.host.iommufd.IommufdTestKit;
-import io.jvfio.host.migration.Mig;
 import io.jvfio.host.migration.TestMigrationModel;
+import io.jvfio.host.testkit.Kit;
+import io.jvfio.host.testkit.Migrations;
 import io.jvfio.host.vfio.DeviceMigration;
 import io.jvfio.host.vfio.VfioDevice;
 import io.jvfio.uapi.vfio.MigrationState;
@@ -82,11 +87,11 @@ class HotResetRaceTest {
       HostProcess p, int fd, long flags, TestMigrationModel model, Random rnd, Tally t) {
     List<MigrationState> targets = states(flags);
     MigrationState target = targets.get(rnd.nextInt(targets.size()));
-    Mig.SetResult r = Mig.setState(p, fd, target.value());
+    Migrations.SetResult r = Migrations.setState(p, fd, target.value());
     if (r.ret() == EINVAL && (target == PRE_COPY || target == PRE_COPY_P2P)) {
       // the one blocked arc: STOP_COPY cannot go back to pre-copy; a reset may follow at once
       assertThat(r.dataFd()).isEqualTo(-1);
-      assertThat(Mig.state(p, fd)).isIn(STOP_COPY, RUNNING);
+      assertThat(Migrations.state(p, fd)).isIn(STOP_COPY, RUNNING);
       t.blocked.incrementAndGet();
       return;
     }
@@ -102,10 +107,10 @@ class HotResetRaceTest {
     long n;
     if (target == MigrationState.RESUMING) {
       byte[] image = model.image();
-      n = Mig.write(p, data, image, 0, image.length);
+      n = Migrations.write(p, data, image, 0, image.length);
       assertThat(n).as("write").isIn((long) image.length, (long) ENODEV);
     } else {
-      MemorySegment buf = IommufdTestKit.buf(1 + rnd.nextInt(24));
+      MemorySegment buf = Kit.buf(1 + rnd.nextInt(24));
       n = p.read(data, buf);
       assertThat(n)
           .as("read")
@@ -134,7 +139,7 @@ class HotResetRaceTest {
       String b1 = busHostBdf(1);
       String b2 = busHostBdf(2);
       HostProcess p = host.process("vmm");
-      int ictx = openIommufd(p);
+      int ictx = openIommufdOk(p);
       int d0 = cdevBound(p, host, b0, ictx);
       int d1 = cdevBound(p, host, b1, ictx);
       assertThat(resets(host, b0, b1, b2)).containsExactly(1, 1, 0);
@@ -174,7 +179,9 @@ class HotResetRaceTest {
         for (int i = 0; i < ITERATIONS / 3; i++) {
           int d2 = cdevBound(p, host, b2, ictx);
           t.reopens.incrementAndGet();
-          assertThat(Mig.state(p, d2)).as("state after open").isEqualTo(MigrationState.RUNNING);
+          assertThat(Migrations.state(p, d2))
+              .as("state after open")
+              .isEqualTo(MigrationState.RUNNING);
           for (int k = rnd.nextInt(3); k >= 0; k--) {
             randomSet(p, d2, F2, m2, rnd, t);
           }
@@ -263,8 +270,8 @@ class HotResetRaceTest {
           assertThat(m.resumingFile().disabled()).isFalse();
         }
       }
-      assertThat(Mig.state(p, d0)).isEqualTo(device(host, b0).migration().state());
-      assertThat(Mig.state(p, d1)).isEqualTo(device(host, b1).migration().state());
+      assertThat(Migrations.state(p, d0)).isEqualTo(device(host, b0).migration().state());
+      assertThat(Migrations.state(p, d1)).isEqualTo(device(host, b1).migration().state());
       // every successful hot reset reset 01:00.0 exactly once, and nothing else did
       assertThat(device(host, b0).resets()).isEqualTo(1 + t.hotResetsDone.get());
       assertThat(device(host, b1).resets())
@@ -276,7 +283,7 @@ class HotResetRaceTest {
       int d2 = cdevBound(p, host, b2, ictx);
       assertThat(hotReset(p, d0)).isZero();
       for (int fd : new int[] {d0, d1, d2}) {
-        assertThat(Mig.state(p, fd)).isEqualTo(MigrationState.RUNNING);
+        assertThat(Migrations.state(p, fd)).isEqualTo(MigrationState.RUNNING);
       }
       for (String b : List.of(b0, b1, b2)) {
         assertThat(device(host, b).migration().savingFile()).isNull();
@@ -285,8 +292,8 @@ class HotResetRaceTest {
       for (int fd : t.leftOpen) {
         assertThat(p.close(fd)).isZero();
       }
-      int saving = Mig.set(p, d1, MigrationState.STOP_COPY);
-      assertThat(Mig.readAll(p, saving, 17)).isEqualTo(m1.image());
+      int saving = Migrations.set(p, d1, MigrationState.STOP_COPY);
+      assertThat(Migrations.readAll(p, saving, 17)).isEqualTo(m1.image());
     }
   }
 }

@@ -1,7 +1,12 @@
 package io.jvfio.host.hotreset;
 
-import static io.jvfio.host.hotreset.HotResetKit.*;
-import static io.jvfio.host.iommufd.IommufdTestKit.openIommufd;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Groups.*;
+import static io.jvfio.host.testkit.Hosts.*;
+import static io.jvfio.host.testkit.HotResets.*;
+import static io.jvfio.host.testkit.Iommufd.openIommufdOk;
+import static io.jvfio.host.testkit.Kit.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.Host;
@@ -16,8 +21,8 @@ class HotResetTwoProcessTest {
     try (Host host = defaultHost()) {
       HostProcess vmm1 = host.process("vmm1");
       HostProcess vmm2 = host.process("vmm2");
-      int a = cdevBound(vmm1, host, BUS_A, openIommufd(vmm1));
-      int b = cdevBound(vmm2, host, BUS_B, openIommufd(vmm2));
+      int a = cdevBound(vmm1, host, BUS_A, openIommufdOk(vmm1));
+      int b = cdevBound(vmm2, host, BUS_B, openIommufdOk(vmm2));
       Info i1 = infoOk(vmm1, a);
       Info i2 = infoOk(vmm2, b);
       assertThat(i1.flags()).isEqualTo(DEV_ID);
@@ -33,7 +38,7 @@ class HotResetTwoProcessTest {
       assertThat(infoOk(vmm1, a).ids()).containsExactly(devidOf(host, BUS_A), NOT_OWNED);
       assertThat(hotReset(vmm1, a)).isEqualTo(EINVAL);
       // binding the sibling to its own iommufd is what proves it
-      cdevBound(vmm1, host, BUS_B, openIommufd(vmm1));
+      cdevBound(vmm1, host, BUS_B, openIommufdOk(vmm1));
       assertThat(hotReset(vmm1, a)).isEqualTo(EINVAL);
     }
   }
@@ -43,7 +48,7 @@ class HotResetTwoProcessTest {
     try (Host host = defaultHost()) {
       HostProcess opener = host.process("opener");
       HostProcess vmm = host.process("vmm");
-      int ictx = openIommufd(opener);
+      int ictx = openIommufdOk(opener);
       int a = cdevBound(opener, host, BUS_A, ictx);
       cdevBound(opener, host, BUS_B, ictx);
       int passed = opener.passFd(a, vmm);
@@ -79,7 +84,7 @@ class HotResetTwoProcessTest {
       HostProcess opener = host.process("opener");
       HostProcess vmm = host.process("vmm");
       GroupDevice a = legacy(opener, BUS_A_GROUP, BUS_A);
-      int g6 = openGroup(opener, BUS_B_GROUP);
+      int g6 = openGroupOk(opener, BUS_B_GROUP);
       int dev = opener.passFd(a.device(), vmm);
       assertThat(hotReset(vmm, dev)).isEqualTo(EINVAL);
       int ga = opener.passFd(a.group(), vmm);

@@ -1,8 +1,13 @@
 package io.jvfio.host.hotreset;
 
-import static io.jvfio.host.hotreset.HotResetKit.*;
-import static io.jvfio.host.iommufd.IommufdTestKit.openIommufd;
-import static io.jvfio.host.iommufd.IommufdTestKit.openOk;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Groups.*;
+import static io.jvfio.host.testkit.Hosts.*;
+import static io.jvfio.host.testkit.HotResets.*;
+import static io.jvfio.host.testkit.Iommufd.openIommufdOk;
+import static io.jvfio.host.testkit.Kit.*;
+import static io.jvfio.host.testkit.Kit.openOk;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.Host;
@@ -32,7 +37,7 @@ class HotResetValidationTest {
     Random rnd = new Random(SEED);
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int ictx = openIommufd(p);
+      int ictx = openIommufdOk(p);
       int a = cdevBound(p, host, BUS_A, ictx);
       cdevBound(p, host, BUS_B, ictx);
       assertThat(p.ioctl(a, VfioIoctls.VFIO_DEVICE_PCI_HOT_RESET, MemorySegment.NULL))
@@ -66,11 +71,11 @@ class HotResetValidationTest {
   void theZeroLengthRuleRunsBothWays() {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int ictx = openIommufd(p);
+      int ictx = openIommufdOk(p);
       int a = cdevBound(p, host, BUS_A, ictx);
       cdevBound(p, host, BUS_B, ictx);
       // a cdev caller may not pass fds, not even a valid group fd of something unrelated
-      int slotGroup = openGroup(p, SLOT_GROUP);
+      int slotGroup = openGroupOk(p, SLOT_GROUP);
       assertThat(hotReset(p, a, slotGroup)).isEqualTo(EINVAL);
       assertThat(hotReset(p, a, ictx)).isEqualTo(EINVAL);
       assertThat(hotReset(p, a)).isZero();
@@ -86,7 +91,7 @@ class HotResetValidationTest {
   void aGroupCallerWithAnIommufdContainerStillNeedsGroupFds() {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int ictx = openIommufd(p);
+      int ictx = openIommufdOk(p);
       GroupDevice a = compat(p, BUS_A_GROUP, ictx, BUS_A);
       GroupDevice b = compat(p, BUS_B_GROUP, ictx, BUS_B);
       assertThat(hotReset(p, a.device())).isEqualTo(EINVAL);
@@ -98,7 +103,7 @@ class HotResetValidationTest {
   void argszFlagsAndTheZeroLengthRuleComeBeforeEnodevOnARootBusDevice() {
     try (Host host = defaultHost()) {
       HostProcess p = host.process("vmm");
-      int cdev = cdevBound(p, host, ROOT, openIommufd(p));
+      int cdev = cdevBound(p, host, ROOT, openIommufdOk(p));
       assertThat(hotResetRaw(p, cdev, resetArg(11, 0, 0, 12))).isEqualTo(EINVAL);
       assertThat(hotResetRaw(p, cdev, resetArg(12, 2, 0, 12))).isEqualTo(EINVAL);
       assertThat(hotResetRaw(p, cdev, resetArg(16, 0, 1, 16, 1))).isEqualTo(EINVAL);
@@ -149,8 +154,8 @@ class HotResetValidationTest {
       HostProcess p = l.p();
       int dev = l.a().device();
       int devNull = openOk(p, "/dev/null");
-      int ictx = openIommufd(p);
-      int otherContainer = openContainer(p);
+      int ictx = openIommufdOk(p);
+      int otherContainer = openContainerOk(p);
       int dup = p.dup(l.a().group());
       assertThat(dup).isPositive();
       int closed = openOk(p, "/dev/null");
@@ -182,8 +187,8 @@ class HotResetValidationTest {
       HostProcess p = host.process("legacy");
       // bus 03: two functions of group 8, scope size 2
       GroupDevice pair = legacy(p, PAIR_GROUP, PAIR_A);
-      int unrelated = openGroup(p, BUS_A_GROUP);
-      int slot = openGroup(p, SLOT_GROUP);
+      int unrelated = openGroupOk(p, BUS_A_GROUP);
+      int slot = openGroupOk(p, SLOT_GROUP);
       int dev = pair.device();
       assertThat(hotReset(p, dev, pair.group())).isZero();
       assertThat(hotReset(p, dev, pair.group(), pair.group())).isZero();
@@ -206,7 +211,7 @@ class HotResetValidationTest {
       assertThat(resets(host, BUS_A, BUS_B)).containsExactly(0, 0);
       l.p().close(); // the close-time bus reset
       HostProcess p = host.process("vmm");
-      int a = cdevBound(p, host, BUS_A, openIommufd(p));
+      int a = cdevBound(p, host, BUS_A, openIommufdOk(p));
       assertThat(hotReset(p, a)).isEqualTo(EINVAL);
       assertThat(resets(host, BUS_A, BUS_B)).containsExactly(1, 1);
     }
@@ -217,7 +222,7 @@ class HotResetValidationTest {
     for (Host host : List.of(hostDriverHost(), nestedHost())) {
       try (host) {
         HostProcess v = host.process("vmm");
-        int ictx = openIommufd(v);
+        int ictx = openIommufdOk(v);
         int a = cdevBound(v, host, BUS_A, ictx);
         int b = cdevBound(v, host, BUS_B, ictx);
         assertThat(hotReset(v, a)).isEqualTo(EINVAL);

@@ -1,6 +1,9 @@
 package io.jvfio.host.iommufd;
 
-import static io.jvfio.host.iommufd.IommufdTestKit.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.DefaultHost;
@@ -25,7 +28,7 @@ class IoasAllowIovasTest {
   void setUp() {
     host = new Host(DefaultHost.topology());
     p = host.process("vmm");
-    fd = openIommufd(p);
+    fd = openIommufdOk(p);
     ioas = ioasAllocOk(p, fd);
   }
 

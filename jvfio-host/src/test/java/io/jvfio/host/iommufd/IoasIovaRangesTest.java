@@ -1,6 +1,9 @@
 package io.jvfio.host.iommufd;
 
-import static io.jvfio.host.iommufd.IommufdTestKit.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.DefaultHost;
@@ -30,16 +33,12 @@ class IoasIovaRangesTest {
   void setUp() {
     host = new Host(DefaultHost.topology());
     p = host.process("vmm");
-    fd = openIommufd(p);
+    fd = openIommufdOk(p);
     ioas = ioasAllocOk(p, fd);
   }
 
   private MemorySegment args(int ioasId, int num, long array) {
-    MemorySegment s = buf(IommuIoasIovaRanges.SIZEOF);
-    IommuIoasIovaRanges.SIZE.set(s, (int) IommuIoasIovaRanges.SIZEOF);
-    IommuIoasIovaRanges.IOAS_ID.set(s, ioasId);
-    IommuIoasIovaRanges.NUM_IOVAS.set(s, num);
-    IommuIoasIovaRanges.ALLOWED_IOVAS.set(s, array);
+    MemorySegment s = rangesArg(ioasId, num, array);
     IommuIoasIovaRanges.OUT_IOVA_ALIGNMENT.set(s, 0x7777);
     return s;
   }

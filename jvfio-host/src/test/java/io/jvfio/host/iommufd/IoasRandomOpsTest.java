@@ -1,6 +1,9 @@
 package io.jvfio.host.iommufd;
 
-import static io.jvfio.host.iommufd.IommufdTestKit.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.DefaultHost;
@@ -154,7 +157,7 @@ class IoasRandomOpsTest {
     for (long seed = 1; seed <= 40; seed++) {
       Host host = new Host(DefaultHost.topology());
       HostProcess p = host.process("vmm");
-      int fd = openIommufd(p);
+      int fd = openIommufdOk(p);
       int ioas = ioasAllocOk(p, fd);
       model.clear();
       Random rnd = new Random(seed);

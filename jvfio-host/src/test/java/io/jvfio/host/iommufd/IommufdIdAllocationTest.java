@@ -1,6 +1,9 @@
 package io.jvfio.host.iommufd;
 
-import static io.jvfio.host.iommufd.IommufdTestKit.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.DefaultHost;
@@ -26,7 +29,7 @@ class IommufdIdAllocationTest {
   void setUp() {
     host = new Host(DefaultHost.topology());
     p = host.process("vmm");
-    fd = openIommufd(p);
+    fd = openIommufdOk(p);
   }
 
   @Test
@@ -74,9 +77,9 @@ class IommufdIdAllocationTest {
 
   @Test
   void contextsHaveIndependentIdSpaces() {
-    int fd2 = openIommufd(p);
+    int fd2 = openIommufdOk(p);
     HostProcess other = host.process("other");
-    int fd3 = openIommufd(other);
+    int fd3 = openIommufdOk(other);
     assertThat(ioasAlloc(p, fd)).isEqualTo(1);
     assertThat(ioasAlloc(p, fd)).isEqualTo(2);
     assertThat(ioasAlloc(p, fd2)).isEqualTo(1);
@@ -134,7 +137,7 @@ class IommufdIdAllocationTest {
   void randomAllocDestroyMatchesLowestFreeModel() {
     for (long seed = 1; seed <= 20; seed++) {
       Random rnd = new Random(seed);
-      int f = openIommufd(p);
+      int f = openIommufdOk(p);
       TreeSet<Integer> live = new TreeSet<>();
       for (int step = 0; step < 200; step++) {
         if (live.isEmpty() || rnd.nextInt(3) != 0) {

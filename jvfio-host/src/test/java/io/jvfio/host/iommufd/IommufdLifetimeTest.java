@@ -1,6 +1,9 @@
 package io.jvfio.host.iommufd;
 
-import static io.jvfio.host.iommufd.IommufdTestKit.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.DefaultHost;
@@ -25,7 +28,7 @@ class IommufdLifetimeTest {
 
   @Test
   void closingTheOnlyFdReleasesTheContext() {
-    int fd = openIommufd(p);
+    int fd = openIommufdOk(p);
     IommufdContext ctx = ctx(p, fd);
     ioasAllocOk(p, fd);
     assertThat(p.close(fd)).isZero();
@@ -37,7 +40,7 @@ class IommufdLifetimeTest {
 
   @Test
   void aDupKeepsTheContext() {
-    int fd = openIommufd(p);
+    int fd = openIommufdOk(p);
     IommufdContext ctx = ctx(p, fd);
     int dup = p.dup(fd);
     ioasAllocOk(p, fd);
@@ -48,7 +51,7 @@ class IommufdLifetimeTest {
 
   @Test
   void aBoundDeviceKeepsTheContextAliveAfterTheFdIsClosed() {
-    int fd = openIommufd(p);
+    int fd = openIommufdOk(p);
     IommufdContext ctx = ctx(p, fd);
     int dev = openOk(p, cdev(host, DefaultHost.SLOT_DEVICE));
     assertThat(bind(p, dev, fd)).isEqualTo(1);
@@ -65,7 +68,7 @@ class IommufdLifetimeTest {
     assertThat(detach(p, dev)).isZero();
     assertThat(attach(p, dev, ioas)).isEqualTo(3);
     // a new fd number can be the same number again without touching the old context
-    int fd2 = openIommufd(p);
+    int fd2 = openIommufdOk(p);
     assertThat(fd2).isEqualTo(fd);
     assertThat(ctx(p, fd2)).isNotSameAs(ctx);
     assertThat(ids(p, fd2)).isEmpty();
@@ -82,7 +85,7 @@ class IommufdLifetimeTest {
 
   @Test
   void theContextLivesUntilTheLastOfSeveralBoundDevicesIsClosed() {
-    int fd = openIommufd(p);
+    int fd = openIommufdOk(p);
     IommufdContext ctx = ctx(p, fd);
     int a = openOk(p, cdev(host, DefaultHost.GROUP_PAIR_A));
     int b = openOk(p, cdev(host, DefaultHost.GROUP_PAIR_B));
@@ -98,7 +101,7 @@ class IommufdLifetimeTest {
 
   @Test
   void processExitReleasesEverything() {
-    int fd = openIommufd(p);
+    int fd = openIommufdOk(p);
     IommufdContext ctx = ctx(p, fd);
     int dev = openOk(p, cdev(host, DefaultHost.ROOT_BUS_DEVICE));
     bindOk(p, dev, fd);

@@ -1,6 +1,9 @@
 package io.jvfio.host.iommufd;
 
-import static io.jvfio.host.iommufd.IommufdTestKit.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static io.jvfio.uapi.iommufd.IommufdConstants.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,20 +27,12 @@ class IommufdVfioIoasTest {
   void setUp() {
     host = new Host(DefaultHost.topology());
     p = host.process("vmm");
-    fd = openIommufd(p);
-  }
-
-  private MemorySegment args(int op, int id) {
-    MemorySegment s = buf(IommuVfioIoas.SIZEOF);
-    IommuVfioIoas.SIZE.set(s, (int) IommuVfioIoas.SIZEOF);
-    IommuVfioIoas.IOAS_ID.set(s, id);
-    IommuVfioIoas.OP.set(s, op);
-    return s;
+    fd = openIommufdOk(p);
   }
 
   @Test
   void getWithoutACompatIoasIsEnodev() {
-    MemorySegment s = args(IOMMU_VFIO_IOAS_GET, 77);
+    MemorySegment s = vfioIoasArg(IOMMU_VFIO_IOAS_GET, 77);
     assertThat(p.ioctl(fd, IommufdIoctls.IOMMU_VFIO_IOAS, s)).isEqualTo(Errno.ENODEV.negative());
     assertThat(IommuVfioIoas.IOAS_ID.get(s)).isEqualTo(77);
     assertThat(ctx(p, fd).vfioIoas()).isNull();
@@ -57,13 +52,13 @@ class IommufdVfioIoasTest {
   void setGetRoundTripAndClear() {
     int a = ioasAllocOk(p, fd);
     int b = ioasAllocOk(p, fd);
-    MemorySegment set = args(IOMMU_VFIO_IOAS_SET, b);
+    MemorySegment set = vfioIoasArg(IOMMU_VFIO_IOAS_SET, b);
     byte[] before = bytes(set);
     assertThat(p.ioctl(fd, IommufdIoctls.IOMMU_VFIO_IOAS, set)).isZero();
     assertThat(bytes(set)).as("SET writes nothing back").isEqualTo(before);
     assertThat(vfioIoas(p, fd, IOMMU_VFIO_IOAS_GET, 0)).isEqualTo(b);
     assertThat(vfioIoas(p, fd, IOMMU_VFIO_IOAS_SET, a)).isZero();
-    MemorySegment get = args(IOMMU_VFIO_IOAS_GET, 0);
+    MemorySegment get = vfioIoasArg(IOMMU_VFIO_IOAS_GET, 0);
     assertThat(p.ioctl(fd, IommufdIoctls.IOMMU_VFIO_IOAS, get)).isZero();
     assertThat(IommuVfioIoas.IOAS_ID.get(get)).isEqualTo(a);
     assertThat(IommuVfioIoas.SIZE.get(get)).isEqualTo(12);
@@ -91,12 +86,12 @@ class IommufdVfioIoasTest {
     int a = ioasAllocOk(p, fd);
     assertThat(vfioIoas(p, fd, 3, a)).isEqualTo(Errno.EOPNOTSUPP.negative());
     assertThat(vfioIoas(p, fd, 0xffff, a)).isEqualTo(Errno.EOPNOTSUPP.negative());
-    MemorySegment s = args(IOMMU_VFIO_IOAS_SET, a);
+    MemorySegment s = vfioIoasArg(IOMMU_VFIO_IOAS_SET, a);
     IommuVfioIoas.RESERVED.set(s, 1);
     assertThat(p.ioctl(fd, IommufdIoctls.IOMMU_VFIO_IOAS, s))
         .isEqualTo(Errno.EOPNOTSUPP.negative());
     // reserved is checked before the op is looked at
-    s = args(IOMMU_VFIO_IOAS_GET, 0);
+    s = vfioIoasArg(IOMMU_VFIO_IOAS_GET, 0);
     IommuVfioIoas.RESERVED.set(s, 0x8000);
     assertThat(p.ioctl(fd, IommufdIoctls.IOMMU_VFIO_IOAS, s))
         .isEqualTo(Errno.EOPNOTSUPP.negative());
@@ -105,7 +100,7 @@ class IommufdVfioIoasTest {
 
   @Test
   void theCompatIoasBelongsToItsContext() {
-    int fd2 = openIommufd(p);
+    int fd2 = openIommufdOk(p);
     int a = ioasAllocOk(p, fd);
     assertThat(vfioIoas(p, fd, IOMMU_VFIO_IOAS_SET, a)).isZero();
     assertThat(vfioIoas(p, fd2, IOMMU_VFIO_IOAS_GET, 0)).isEqualTo(Errno.ENODEV.negative());

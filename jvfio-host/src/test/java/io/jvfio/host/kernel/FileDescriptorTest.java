@@ -1,5 +1,8 @@
 package io.jvfio.host.kernel;
 
+import static io.jvfio.host.testkit.Groups.statusArg;
+import static io.jvfio.host.testkit.Kit.cstr;
+import static io.jvfio.host.testkit.Kit.intArg;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.DefaultHost;
@@ -14,7 +17,6 @@ import io.jvfio.uapi.vfio.VfioIoctls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -35,25 +37,6 @@ class FileDescriptorTest {
   void setUp() {
     host = new Host(DefaultHost.topology());
     p = host.process("vmm");
-  }
-
-  private static MemorySegment status() {
-    MemorySegment s = Arena.ofAuto().allocate(VfioGroupStatus.SIZEOF);
-    VfioGroupStatus.ARGSZ.set(s, (int) VfioGroupStatus.SIZEOF);
-    return s;
-  }
-
-  private static MemorySegment intArg(int v) {
-    MemorySegment s = Arena.ofAuto().allocate(4);
-    s.set(ValueLayout.JAVA_INT_UNALIGNED, 0, v);
-    return s;
-  }
-
-  private static MemorySegment cstr(String s) {
-    byte[] b = s.getBytes(StandardCharsets.UTF_8);
-    MemorySegment seg = Arena.ofAuto().allocate(b.length + 1);
-    MemorySegment.copy(b, 0, seg, ValueLayout.JAVA_BYTE, 0, b.length);
-    return seg;
   }
 
   private void fillTo1024(HostProcess proc) {
@@ -142,8 +125,8 @@ class FileDescriptorTest {
     assertThat(p.file(d)).isSameAs(p.file(g));
     assertThat(p.file(g).refs()).isEqualTo(2);
     assertThat(p.close(g)).isZero();
-    assertThat(p.ioctl(d, VfioIoctls.VFIO_GROUP_GET_STATUS, status())).isZero();
-    assertThat(p.ioctl(g, VfioIoctls.VFIO_GROUP_GET_STATUS, status()))
+    assertThat(p.ioctl(d, VfioIoctls.VFIO_GROUP_GET_STATUS, statusArg())).isZero();
+    assertThat(p.ioctl(g, VfioIoctls.VFIO_GROUP_GET_STATUS, statusArg()))
         .isEqualTo(Errno.EBADF.negative());
     // state set through one fd is seen through the other
     int c = p.open("/dev/vfio/vfio", RDWR);
@@ -171,10 +154,10 @@ class FileDescriptorTest {
     assertThat(qg).isEqualTo(3);
     assertThat(q.file(qg)).isSameAs(p.file(g));
     assertThat(q.describe(qg)).isEqualTo(GROUP);
-    assertThat(q.ioctl(qg, VfioIoctls.VFIO_GROUP_GET_STATUS, status())).isZero();
+    assertThat(q.ioctl(qg, VfioIoctls.VFIO_GROUP_GET_STATUS, statusArg())).isZero();
     // the sender's copy is independent
     assertThat(p.close(g)).isZero();
-    MemorySegment s = status();
+    MemorySegment s = statusArg();
     assertThat(q.ioctl(qg, VfioIoctls.VFIO_GROUP_GET_STATUS, s)).isZero();
     assertThat(VfioGroupStatus.FLAGS.get(s)).isEqualTo(VfioConstants.VFIO_GROUP_FLAGS_VIABLE);
     // the group is still open (through q), so nobody can open it again
@@ -191,11 +174,11 @@ class FileDescriptorTest {
     HostProcess q = host.process("helper");
     int qg = p.passFd(g, q);
     assertThat(qg).isEqualTo(3);
-    assertThat(q.ioctl(g, VfioIoctls.VFIO_GROUP_GET_STATUS, status()))
+    assertThat(q.ioctl(g, VfioIoctls.VFIO_GROUP_GET_STATUS, statusArg()))
         .isEqualTo(Errno.EBADF.negative());
     assertThat(q.close(g)).isEqualTo(Errno.EBADF.negative());
     // and fd 3 of the sender is /dev/null, not the group
-    assertThat(p.ioctl(qg, VfioIoctls.VFIO_GROUP_GET_STATUS, status()))
+    assertThat(p.ioctl(qg, VfioIoctls.VFIO_GROUP_GET_STATUS, statusArg()))
         .isEqualTo(Errno.ENOTTY.negative());
   }
 
@@ -361,7 +344,7 @@ class FileDescriptorTest {
     HostProcess q = host.process("helper");
     int qg = p.passFd(g, q);
     p.close();
-    assertThat(q.ioctl(qg, VfioIoctls.VFIO_GROUP_GET_STATUS, status())).isZero();
+    assertThat(q.ioctl(qg, VfioIoctls.VFIO_GROUP_GET_STATUS, statusArg())).isZero();
     HostProcess r = host.process("third");
     assertThat(r.open(GROUP, RDWR)).isEqualTo(Errno.EBUSY.negative());
     q.close();

@@ -1,6 +1,9 @@
 package io.jvfio.host.kernel;
 
-import static io.jvfio.host.iommufd.IommufdTestKit.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.DefaultHost;
@@ -34,7 +37,7 @@ class IoctlRequestWidthTest {
     Host host = new Host(DefaultHost.topology());
     HostProcess p = host.process("vmm");
     int container = openOk(p, "/dev/vfio/vfio");
-    int ictx = openIommufd(p);
+    int ictx = openIommufdOk(p);
     int group = openOk(p, device(host, DefaultHost.ROOT_BUS_DEVICE).group().path());
     for (int i = 0; i < 20; i++) {
       assertThat(p.ioctl(container, high(VfioIoctls.VFIO_GET_API_VERSION), 0L))

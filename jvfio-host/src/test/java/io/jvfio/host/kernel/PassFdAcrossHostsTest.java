@@ -1,6 +1,9 @@
 package io.jvfio.host.kernel;
 
-import static io.jvfio.host.iommufd.IommufdTestKit.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.DefaultHost;
@@ -25,7 +28,7 @@ class PassFdAcrossHostsTest {
     VfioDevice d2 = device(two, DefaultHost.SLOT_DEVICE);
     HostProcess a = one.process("a");
     HostProcess c = two.process("c");
-    int ictx = openIommufd(a);
+    int ictx = openIommufdOk(a);
     int dev = openOk(a, d1.cdevPath());
     OpenFile file = a.file(dev);
 

@@ -1,6 +1,9 @@
 package io.jvfio.host.kernel;
 
-import static io.jvfio.host.iommufd.IommufdTestKit.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.DefaultHost;
@@ -41,22 +44,13 @@ class SyscallFaultTest {
     p = host.process("vmm");
   }
 
-  private static MemorySegment rangesArg(int ioas, int capacity, long array) {
-    MemorySegment s = buf(IommuIoasIovaRanges.SIZEOF);
-    IommuIoasIovaRanges.SIZE.set(s, (int) IommuIoasIovaRanges.SIZEOF);
-    IommuIoasIovaRanges.IOAS_ID.set(s, ioas);
-    IommuIoasIovaRanges.NUM_IOVAS.set(s, capacity);
-    IommuIoasIovaRanges.ALLOWED_IOVAS.set(s, array);
-    return s;
-  }
-
   private MemorySegment readOnlyMapping(long size) {
     return p.memory().adopt(Arena.ofAuto().allocate(size, 4096).asReadOnly());
   }
 
   @Test
   void iovaRangesWrittenIntoReadOnlyMemoryIsEfault() {
-    int ictx = openIommufd(p);
+    int ictx = openIommufdOk(p);
     int ioas = ioasAllocOk(p, ictx);
     long ranges = IommufdIoctls.IOMMU_IOAS_IOVA_RANGES;
     // the array the ranges are copied into is read-only
@@ -79,7 +73,7 @@ class SyscallFaultTest {
   @Test
   void everyStructWrittenBackIntoReadOnlyMemoryIsEfault() {
     VfioDevice d = device(host, DefaultHost.SLOT_DEVICE);
-    int ictx = openIommufd(p);
+    int ictx = openIommufdOk(p);
     MemorySegment alloc = buf(IommuIoasAlloc.SIZEOF);
     IommuIoasAlloc.SIZE.set(alloc, (int) IommuIoasAlloc.SIZEOF);
     assertThat(p.ioctl(ictx, IommufdIoctls.IOMMU_IOAS_ALLOC, alloc.asReadOnly())).isEqualTo(EFAULT);

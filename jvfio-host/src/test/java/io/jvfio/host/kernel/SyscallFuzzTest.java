@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jvfio.host.DefaultHost;
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
-import io.jvfio.host.iommufd.IommufdTestKit;
-import io.jvfio.host.migration.Mig;
 import io.jvfio.host.migration.TestMigrationModel;
+import io.jvfio.host.testkit.Cdev;
+import io.jvfio.host.testkit.Iommufd;
+import io.jvfio.host.testkit.Kit;
+import io.jvfio.host.testkit.Migrations;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.iommufd.IommufdIoctls;
 import io.jvfio.uapi.vfio.VfioIoctls;
@@ -86,12 +88,12 @@ class SyscallFuzzTest {
       this.unmapped = p.memory().adopt(closed.allocate(1 << 14, 4096));
       closed.close();
       // some files in useful states: a bound and attached cdev, a legacy group in a container
-      int ictx = IommufdTestKit.openIommufd(p);
-      int ioas = IommufdTestKit.ioasAllocOk(p, ictx);
+      int ictx = Iommufd.openIommufdOk(p);
+      int ioas = Iommufd.ioasAllocOk(p, ictx);
       String cdev = host.vfio().devices().getFirst().cdevPath();
-      int dev = IommufdTestKit.openOk(p, cdev);
-      IommufdTestKit.bindOk(p, dev, ictx);
-      IommufdTestKit.attach(p, dev, ioas);
+      int dev = Kit.openOk(p, cdev);
+      Cdev.bindOk(p, dev, ictx);
+      Cdev.attach(p, dev, ioas);
     }
 
     int fd() {
@@ -320,7 +322,7 @@ class SyscallFuzzTest {
   @Test
   void noInputMakesAnExceptionEscapeAMigratableDevice() {
     for (long seed = 11; seed <= 13; seed++) {
-      Host host = Mig.host(new TestMigrationModel(0x7, 4096).withLogging());
+      Host host = Migrations.host(new TestMigrationModel(0x7, 4096).withLogging());
       new Run(seed, host).run();
     }
     assertThat(escaped).isEmpty();

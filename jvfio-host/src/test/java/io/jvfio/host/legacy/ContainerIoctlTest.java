@@ -1,6 +1,11 @@
 package io.jvfio.host.legacy;
 
-import static io.jvfio.host.legacy.Vfio.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Groups.*;
+import static io.jvfio.host.testkit.Hosts.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static io.jvfio.uapi.vfio.VfioConstants.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,7 +27,7 @@ class ContainerIoctlTest {
 
   @BeforeEach
   void setUp() {
-    host = host();
+    host = defaultHost();
     p = host.process("vmm");
   }
 
@@ -197,7 +202,7 @@ class ContainerIoctlTest {
     assertThat(groupFlags(p, l.group()))
         .isEqualTo(VFIO_GROUP_FLAGS_VIABLE | VFIO_GROUP_FLAGS_CONTAINER_SET);
     // the driver is still set, so devices can still be opened
-    int dev = getDeviceFd(p, l.group(), ROOT_DEV);
+    int dev = getDeviceFd(p, l.group(), ROOT);
     assertThat(dev).isGreaterThanOrEqualTo(0);
     assertThat(p.close(dev)).isZero();
     assertThat(unsetContainer(p, l.group())).isZero();

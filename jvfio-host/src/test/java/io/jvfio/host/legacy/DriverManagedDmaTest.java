@@ -1,6 +1,11 @@
 package io.jvfio.host.legacy;
 
-import static io.jvfio.host.legacy.Vfio.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Groups.*;
+import static io.jvfio.host.testkit.Hosts.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static io.jvfio.uapi.vfio.VfioConstants.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,9 +41,9 @@ class DriverManagedDmaTest {
   }
 
   private static int openBound(Host h, HostProcess p, String bdf, int iommufd) {
-    int dev = p.open(h.device(bdf).orElseThrow().cdevPath(), RDWR);
+    int dev = p.open(cdev(h, bdf), RDWR);
     assertThat(dev).isGreaterThanOrEqualTo(0);
-    return bind(p, dev, iommufd);
+    return bindRaw(p, dev, iommufd);
   }
 
   @Test

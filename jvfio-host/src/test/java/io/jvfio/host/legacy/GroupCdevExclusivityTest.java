@@ -1,6 +1,11 @@
 package io.jvfio.host.legacy;
 
-import static io.jvfio.host.legacy.Vfio.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Groups.*;
+import static io.jvfio.host.testkit.Hosts.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static io.jvfio.uapi.vfio.VfioConstants.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -19,20 +24,16 @@ class GroupCdevExclusivityTest {
 
   @BeforeEach
   void setUp() {
-    host = host();
+    host = defaultHost();
     vmm = host.process("vmm");
     other = host.process("other");
-  }
-
-  private static String cdev(Host h, String bdf) {
-    return h.device(bdf).orElseThrow().cdevPath();
   }
 
   /** Opens and binds the cdev of {@code bdf} to a fresh iommufd; returns the device fd. */
   private int bindCdev(HostProcess p, String bdf) {
     int dev = p.open(cdev(host, bdf), RDWR);
     assertThat(dev).isGreaterThanOrEqualTo(0);
-    assertThat(bind(p, dev, openIommufd(p))).isZero();
+    assertThat(bindRaw(p, dev, openIommufd(p))).isZero();
     return dev;
   }
 
@@ -43,13 +44,13 @@ class GroupCdevExclusivityTest {
       int dev = other.open(cdev(host, bdf), RDWR);
       assertThat(dev).as(bdf).isGreaterThanOrEqualTo(0);
       int i = openIommufd(other);
-      assertThat(bind(other, dev, i)).as(bdf).isEqualTo(Errno.EBUSY.negative());
+      assertThat(bindRaw(other, dev, i)).as(bdf).isEqualTo(Errno.EBUSY.negative());
       // the same process that has the group open is refused too
       int own = vmm.open(cdev(host, bdf), RDWR);
-      assertThat(bind(vmm, own, openIommufd(vmm))).isEqualTo(Errno.EBUSY.negative());
+      assertThat(bindRaw(vmm, own, openIommufd(vmm))).isEqualTo(Errno.EBUSY.negative());
     }
     // other groups are unaffected
-    assertThat(bindCdev(other, ROOT_DEV)).isGreaterThanOrEqualTo(0);
+    assertThat(bindCdev(other, ROOT)).isGreaterThanOrEqualTo(0);
     assertThat(vmm.close(g)).isZero();
     assertThat(bindCdev(other, PAIR_A)).isGreaterThanOrEqualTo(0);
   }
@@ -66,19 +67,19 @@ class GroupCdevExclusivityTest {
 
   @Test
   void anOpenButUnboundCdevDoesNotBlockTheGroup() {
-    int dev = other.open(cdev(host, ROOT_DEV), RDWR);
+    int dev = other.open(cdev(host, ROOT), RDWR);
     assertThat(dev).isEqualTo(3);
     int g = openGroup(vmm, ROOT_GROUP);
     assertThat(g).isEqualTo(3);
-    assertThat(bind(other, dev, openIommufd(other))).isEqualTo(Errno.EBUSY.negative());
+    assertThat(bindRaw(other, dev, openIommufd(other))).isEqualTo(Errno.EBUSY.negative());
   }
 
   @Test
   void aFailedBindDoesNotLeaveTheGroupBlocked() {
-    int dev = other.open(cdev(host, ROOT_DEV), RDWR);
+    int dev = other.open(cdev(host, ROOT), RDWR);
     // not an iommufd: EBADFD after the group was blocked, which must be undone
-    assertThat(bind(other, dev, 0)).isEqualTo(Errno.EBADFD.negative());
-    assertThat(bind(other, dev, 99)).isEqualTo(Errno.EBADF.negative());
+    assertThat(bindRaw(other, dev, 0)).isEqualTo(Errno.EBADFD.negative());
+    assertThat(bindRaw(other, dev, 99)).isEqualTo(Errno.EBADF.negative());
     int g = openGroup(vmm, ROOT_GROUP);
     assertThat(g).isGreaterThanOrEqualTo(0);
   }
@@ -88,8 +89,8 @@ class GroupCdevExclusivityTest {
     int a = other.open(cdev(host, PAIR_A), RDWR);
     int b = other.open(cdev(host, PAIR_B), RDWR);
     int i = openIommufd(other);
-    assertThat(bind(other, a, i)).isZero();
-    assertThat(bind(other, b, i)).isZero();
+    assertThat(bindRaw(other, a, i)).isZero();
+    assertThat(bindRaw(other, b, i)).isZero();
     assertThat(other.close(a)).isZero();
     assertThat(openGroup(vmm, PAIR_GROUP)).isEqualTo(Errno.EBUSY.negative());
     assertThat(other.close(b)).isZero();
@@ -106,14 +107,14 @@ class GroupCdevExclusivityTest {
     assertThat(host.vfio().group(PAIR_GROUP).isOpen()).isTrue();
     assertThat(openGroup(other, PAIR_GROUP)).isEqualTo(Errno.EBUSY.negative());
     int cdevB = other.open(cdev(host, PAIR_B), RDWR);
-    assertThat(bind(other, cdevB, openIommufd(other))).isEqualTo(Errno.EBUSY.negative());
+    assertThat(bindRaw(other, cdevB, openIommufd(other))).isEqualTo(Errno.EBUSY.negative());
     // the device still works and the container with it
     assertThat(vmm.ioctl(dev, io.jvfio.uapi.vfio.VfioIoctls.VFIO_DEVICE_GET_INFO, deviceInfo()))
         .isZero();
     assertThat(vmm.close(dev)).isZero();
     assertThat(host.vfio().group(PAIR_GROUP).isOpen()).isFalse();
     assertThat(host.device(PAIR_A).orElseThrow().iommuGroup().claimed()).isFalse();
-    assertThat(bind(other, cdevB, openIommufd(other))).isZero();
+    assertThat(bindRaw(other, cdevB, openIommufd(other))).isZero();
   }
 
   @Test
@@ -131,9 +132,9 @@ class GroupCdevExclusivityTest {
     assertThat(other.close(g2)).isZero();
     // with the group closed, BIND of the sibling is no longer EBUSY: DMA ownership decides
     int b = other.open(cdev(host, PAIR_B), RDWR);
-    assertThat(bind(other, b, openIommufd(other))).isEqualTo(Errno.EPERM.negative());
+    assertThat(bindRaw(other, b, openIommufd(other))).isEqualTo(Errno.EPERM.negative());
     int vb = vmm.open(cdev(host, PAIR_B), RDWR);
-    assertThat(bind(vmm, vb, i)).isZero();
+    assertThat(bindRaw(vmm, vb, i)).isZero();
     VfioDevice a = host.device(PAIR_A).orElseThrow();
     VfioDevice bDev = host.device(PAIR_B).orElseThrow();
     assertThat(a.iommufdBinding().context()).isSameAs(bDev.iommufdBinding().context());
@@ -148,8 +149,8 @@ class GroupCdevExclusivityTest {
     int g = openGroup(vmm, ROOT_GROUP);
     int i = openIommufd(vmm);
     assertThat(setContainer(vmm, g, i)).isZero();
-    int dev = getDeviceFd(vmm, g, ROOT_DEV);
-    assertThat(bind(vmm, dev, i)).isEqualTo(Errno.EINVAL.negative());
+    int dev = getDeviceFd(vmm, g, ROOT);
+    assertThat(bindRaw(vmm, dev, i)).isEqualTo(Errno.EINVAL.negative());
   }
 
   @Test
@@ -158,12 +159,12 @@ class GroupCdevExclusivityTest {
     int g = openGroup(vmm, ROOT_GROUP);
     int i = openIommufd(vmm);
     assertThat(setContainer(vmm, g, i)).isZero();
-    int dev = getDeviceFd(vmm, g, ROOT_DEV);
+    int dev = getDeviceFd(vmm, g, ROOT);
     assertThat(vmm.close(g)).isZero();
-    int c = vmm.open(cdev(host, ROOT_DEV), RDWR);
+    int c = vmm.open(cdev(host, ROOT), RDWR);
     // open_count != 0: EINVAL from vfio_df_open
-    assertThat(bind(vmm, c, i)).isEqualTo(Errno.EINVAL.negative());
+    assertThat(bindRaw(vmm, c, i)).isEqualTo(Errno.EINVAL.negative());
     assertThat(vmm.close(dev)).isZero();
-    assertThat(bind(vmm, c, i)).isZero();
+    assertThat(bindRaw(vmm, c, i)).isZero();
   }
 }

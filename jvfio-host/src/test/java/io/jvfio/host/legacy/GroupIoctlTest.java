@@ -1,6 +1,11 @@
 package io.jvfio.host.legacy;
 
-import static io.jvfio.host.legacy.Vfio.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Groups.*;
+import static io.jvfio.host.testkit.Hosts.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static io.jvfio.uapi.vfio.VfioConstants.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,7 +31,7 @@ class GroupIoctlTest {
 
   @BeforeEach
   void setUp() {
-    host = host();
+    host = defaultHost();
     p = host.process("vmm");
   }
 
@@ -178,7 +183,7 @@ class GroupIoctlTest {
   @Test
   void setContainerWithAGroupDeviceFdIsEbadfd() {
     Legacy l = legacy(p, ROOT_GROUP, VFIO_TYPE1v2_IOMMU);
-    int dev = getDeviceFd(p, l.group(), ROOT_DEV);
+    int dev = getDeviceFd(p, l.group(), ROOT);
     int g2 = openGroup(p, SLOT_GROUP);
     assertThat(setContainer(p, g2, dev)).isEqualTo(Errno.EBADFD.negative());
   }
@@ -202,8 +207,8 @@ class GroupIoctlTest {
     int c = openContainer(p);
     assertThat(setContainer(p, g, c)).isZero();
     assertThat(setIommu(p, c, VFIO_TYPE1v2_IOMMU)).isZero();
-    int d1 = getDeviceFd(p, g, ROOT_DEV);
-    int d2 = getDeviceFd(p, g, ROOT_DEV);
+    int d1 = getDeviceFd(p, g, ROOT);
+    int d2 = getDeviceFd(p, g, ROOT);
     assertThat(unsetContainer(p, g)).isEqualTo(Errno.EBUSY.negative());
     assertThat(p.close(d1)).isZero();
     assertThat(unsetContainer(p, g)).isEqualTo(Errno.EBUSY.negative());
@@ -220,15 +225,15 @@ class GroupIoctlTest {
     int g = openGroup(p, ROOT_GROUP);
     int i = openIommufd(p);
     assertThat(setContainer(p, g, i)).isZero();
-    int dev = getDeviceFd(p, g, ROOT_DEV);
+    int dev = getDeviceFd(p, g, ROOT);
     assertThat(dev).isGreaterThanOrEqualTo(0);
     assertThat(unsetContainer(p, g)).isZero();
     assertThat(unsetContainer(p, g)).isEqualTo(Errno.EINVAL.negative());
     // the device stays usable and bound
     assertThat(p.ioctl(dev, VfioIoctls.VFIO_DEVICE_GET_INFO, deviceInfo())).isZero();
-    assertThat(host.device(ROOT_DEV).orElseThrow().iommufdBinding()).isNotNull();
+    assertThat(host.device(ROOT).orElseThrow().iommufdBinding()).isNotNull();
     assertThat(p.close(dev)).isZero();
-    assertThat(host.device(ROOT_DEV).orElseThrow().iommufdBinding()).isNull();
+    assertThat(host.device(ROOT).orElseThrow().iommufdBinding()).isNull();
   }
 
   // ---- GET_DEVICE_FD ----
@@ -243,22 +248,22 @@ class GroupIoctlTest {
       assertThat(getDeviceFd(p, g, name)).as("'%s'", name).isEqualTo(Errno.ENODEV.negative());
     }
     Legacy l = legacy(p, PAIR_GROUP, VFIO_TYPE1v2_IOMMU);
-    assertThat(getDeviceFd(p, l.group(), ROOT_DEV)).isEqualTo(Errno.ENODEV.negative());
+    assertThat(getDeviceFd(p, l.group(), ROOT)).isEqualTo(Errno.ENODEV.negative());
     assertThat(getDeviceFd(p, l.group(), "0000:03:00.2")).isEqualTo(Errno.ENODEV.negative());
   }
 
   @Test
   void getDeviceFdNeedsAContainerWithADriver() {
     int g = openGroup(p, ROOT_GROUP);
-    assertThat(getDeviceFd(p, g, ROOT_DEV)).isEqualTo(Errno.EINVAL.negative());
+    assertThat(getDeviceFd(p, g, ROOT)).isEqualTo(Errno.EINVAL.negative());
     int c = openContainer(p);
     assertThat(setContainer(p, g, c)).isZero();
-    assertThat(getDeviceFd(p, g, ROOT_DEV)).isEqualTo(Errno.EINVAL.negative());
-    VfioDevice d = host.device(ROOT_DEV).orElseThrow();
+    assertThat(getDeviceFd(p, g, ROOT)).isEqualTo(Errno.EINVAL.negative());
+    VfioDevice d = host.device(ROOT).orElseThrow();
     assertThat(d.openCount()).isZero();
     assertThat(p.openFds()).containsExactly(0, 1, 2, g, c);
     assertThat(setIommu(p, c, VFIO_TYPE1_IOMMU)).isZero();
-    assertThat(getDeviceFd(p, g, ROOT_DEV)).isEqualTo(5);
+    assertThat(getDeviceFd(p, g, ROOT)).isEqualTo(5);
     assertThat(d.openCount()).isEqualTo(1);
   }
 
@@ -289,7 +294,7 @@ class GroupIoctlTest {
   @Test
   void getDeviceFdNameRunningOffTheMappedMemoryIsEfault() {
     Legacy l = legacy(p, ROOT_GROUP, VFIO_TYPE1v2_IOMMU);
-    byte[] name = ROOT_DEV.getBytes();
+    byte[] name = ROOT.getBytes();
     MemorySegment unterminated = alloc(name.length);
     MemorySegment.copy(name, 0, unterminated, ValueLayout.JAVA_BYTE, 0, name.length);
     assertThat(p.ioctl(l.group(), VfioIoctls.VFIO_GROUP_GET_DEVICE_FD, unterminated))
@@ -313,11 +318,11 @@ class GroupIoctlTest {
   void getDeviceFdReturnsTheLowestFreeFd() {
     Legacy l = legacy(p, ROOT_GROUP, VFIO_TYPE1v2_IOMMU); // 3, 4
     assertThat(p.close(1)).isZero();
-    assertThat(getDeviceFd(p, l.group(), ROOT_DEV)).isEqualTo(1);
-    assertThat(getDeviceFd(p, l.group(), ROOT_DEV)).isEqualTo(5);
+    assertThat(getDeviceFd(p, l.group(), ROOT)).isEqualTo(1);
+    assertThat(getDeviceFd(p, l.group(), ROOT)).isEqualTo(5);
     assertThat(p.close(0)).isZero();
-    assertThat(getDeviceFd(p, l.group(), ROOT_DEV)).isZero();
-    assertThat(p.describe(0)).isEqualTo("anon_inode:[vfio-device] " + ROOT_DEV);
+    assertThat(getDeviceFd(p, l.group(), ROOT)).isZero();
+    assertThat(p.describe(0)).isEqualTo("anon_inode:[vfio-device] " + ROOT);
   }
 
   @Test
@@ -344,7 +349,7 @@ class GroupIoctlTest {
   @Test
   void aGroupDeviceFdWorksAtOnceButHasNoCdevIoctls() {
     Legacy l = legacy(p, ROOT_GROUP, VFIO_TYPE1v2_IOMMU);
-    int dev = getDeviceFd(p, l.group(), ROOT_DEV);
+    int dev = getDeviceFd(p, l.group(), ROOT);
     DeviceFile df = (DeviceFile) p.file(dev);
     assertThat(df.fromGroup()).isTrue();
     assertThat(df.accessGranted()).isTrue();
@@ -361,7 +366,7 @@ class GroupIoctlTest {
     assertThat(p.ioctl(dev, VfioIoctls.VFIO_DEVICE_DETACH_IOMMUFD_PT, detachArg()))
         .isEqualTo(Errno.ENOTTY.negative());
     int iommufd = openIommufd(p);
-    assertThat(bind(p, dev, iommufd)).isEqualTo(Errno.EINVAL.negative());
+    assertThat(bindRaw(p, dev, iommufd)).isEqualTo(Errno.EINVAL.negative());
     assertThat(p.ioctl(dev, 0x1234, alloc(8))).isEqualTo(Errno.ENOTTY.negative());
   }
 
@@ -378,7 +383,7 @@ class GroupIoctlTest {
   @Test
   void deviceFdsOfOneGroupMayBeUsedFromAnotherProcess() {
     Legacy l = legacy(p, ROOT_GROUP, VFIO_TYPE1v2_IOMMU);
-    int dev = getDeviceFd(p, l.group(), ROOT_DEV);
+    int dev = getDeviceFd(p, l.group(), ROOT);
     HostProcess q = host.process("helper");
     int qdev = p.passFd(dev, q);
     assertThat(qdev).isEqualTo(3);

@@ -1,6 +1,11 @@
 package io.jvfio.host.legacy;
 
-import static io.jvfio.host.legacy.Vfio.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Groups.*;
+import static io.jvfio.host.testkit.Hosts.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static io.jvfio.uapi.iommufd.IommufdConstants.*;
 import static io.jvfio.uapi.vfio.VfioConstants.*;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,7 +33,7 @@ class GroupIommufdCompatTest {
 
   @BeforeEach
   void setUp() {
-    host = host();
+    host = defaultHost();
     p = host.process("vmm");
   }
 
@@ -40,14 +45,14 @@ class GroupIommufdCompatTest {
   void setContainerWithAnIommufdCreatesTheCompatIoas() {
     int g = openGroup(p, ROOT_GROUP);
     int i = openIommufd(p);
-    assertThat(vfioIoas(p, i, IOMMU_VFIO_IOAS_GET, 0)).isEqualTo(Errno.ENODEV.negative());
+    assertThat(vfioIoasId(p, i, IOMMU_VFIO_IOAS_GET, 0)).isEqualTo(Errno.ENODEV.negative());
     assertThat(setContainer(p, g, i)).isZero();
     assertThat(groupFlags(p, g))
         .isEqualTo(VFIO_GROUP_FLAGS_VIABLE | VFIO_GROUP_FLAGS_CONTAINER_SET);
-    assertThat(vfioIoas(p, i, IOMMU_VFIO_IOAS_GET, 0)).isEqualTo(1);
+    assertThat(vfioIoasId(p, i, IOMMU_VFIO_IOAS_GET, 0)).isEqualTo(1);
     assertThat(ictx(i).objects()).singleElement().isInstanceOf(Ioas.class);
     // no DMA ownership yet: that waits for GET_DEVICE_FD
-    assertThat(host.device(ROOT_DEV).orElseThrow().iommuGroup().claimed()).isFalse();
+    assertThat(host.device(ROOT).orElseThrow().iommuGroup().claimed()).isFalse();
     // a second group reuses the compat IOAS
     int g2 = openGroup(p, SLOT_GROUP);
     assertThat(setContainer(p, g2, i)).isZero();
@@ -57,21 +62,21 @@ class GroupIommufdCompatTest {
   @Test
   void anIoasChosenWithVfioIoasSetBecomesTheGroupsCompatIoas() {
     int i = openIommufd(p);
-    assertThat(vfioIoas(p, i, IOMMU_VFIO_IOAS_SET, 7)).isEqualTo(Errno.ENOENT.negative());
+    assertThat(vfioIoasId(p, i, IOMMU_VFIO_IOAS_SET, 7)).isEqualTo(Errno.ENOENT.negative());
     MemorySegment alloc = alloc(IommuIoasAlloc.SIZEOF);
     IommuIoasAlloc.SIZE.set(alloc, (int) IommuIoasAlloc.SIZEOF);
     assertThat(p.ioctl(i, IommufdIoctls.IOMMU_IOAS_ALLOC, alloc)).isZero();
     assertThat(p.ioctl(i, IommufdIoctls.IOMMU_IOAS_ALLOC, alloc)).isZero();
     int chosen = IommuIoasAlloc.OUT_IOAS_ID.get(alloc);
     assertThat(chosen).isEqualTo(2);
-    assertThat(vfioIoas(p, i, IOMMU_VFIO_IOAS_SET, chosen)).isEqualTo(chosen);
+    assertThat(vfioIoasId(p, i, IOMMU_VFIO_IOAS_SET, chosen)).isEqualTo(chosen);
     int g = openGroup(p, ROOT_GROUP);
     assertThat(setContainer(p, g, i)).isZero();
-    assertThat(vfioIoas(p, i, IOMMU_VFIO_IOAS_GET, 0)).isEqualTo(chosen);
+    assertThat(vfioIoasId(p, i, IOMMU_VFIO_IOAS_GET, 0)).isEqualTo(chosen);
     assertThat(ictx(i).objects()).hasSize(2);
-    int dev = getDeviceFd(p, g, ROOT_DEV);
+    int dev = getDeviceFd(p, g, ROOT);
     assertThat(dev).isGreaterThanOrEqualTo(0);
-    assertThat(host.device(ROOT_DEV).orElseThrow().iommufdBinding().hwpt().ioas().id())
+    assertThat(host.device(ROOT).orElseThrow().iommufdBinding().hwpt().ioas().id())
         .isEqualTo(chosen);
   }
 
@@ -80,11 +85,11 @@ class GroupIommufdCompatTest {
     int i = openIommufd(p);
     int g = openGroup(p, ROOT_GROUP);
     assertThat(setContainer(p, g, i)).isZero();
-    assertThat(vfioIoas(p, i, IOMMU_VFIO_IOAS_CLEAR, 0)).isGreaterThanOrEqualTo(0);
-    assertThat(vfioIoas(p, i, IOMMU_VFIO_IOAS_GET, 0)).isEqualTo(Errno.ENODEV.negative());
+    assertThat(vfioIoasId(p, i, IOMMU_VFIO_IOAS_CLEAR, 0)).isGreaterThanOrEqualTo(0);
+    assertThat(vfioIoasId(p, i, IOMMU_VFIO_IOAS_GET, 0)).isEqualTo(Errno.ENODEV.negative());
     int g2 = openGroup(p, SLOT_GROUP);
     assertThat(setContainer(p, g2, i)).isZero();
-    assertThat(vfioIoas(p, i, IOMMU_VFIO_IOAS_GET, 0)).isEqualTo(2);
+    assertThat(vfioIoasId(p, i, IOMMU_VFIO_IOAS_GET, 0)).isEqualTo(2);
     assertThat(ictx(i).objects()).hasSize(2);
   }
 
@@ -131,15 +136,15 @@ class GroupIommufdCompatTest {
     int i = openIommufd(p);
     assertThat(setContainer(p, g, i)).isZero();
     // no SET_IOMMU needed on this path
-    int dev = getDeviceFd(p, g, ROOT_DEV);
+    int dev = getDeviceFd(p, g, ROOT);
     assertThat(dev).isEqualTo(5);
-    VfioDevice d = host.device(ROOT_DEV).orElseThrow();
+    VfioDevice d = host.device(ROOT).orElseThrow();
     assertThat(d.cdevOpened()).isFalse();
     assertThat(d.openCount()).isEqualTo(1);
     IommufdDevice binding = d.iommufdBinding();
     assertThat(binding).isNotNull();
     assertThat(binding.context()).isSameAs(ictx(i));
-    int ioasId = vfioIoas(p, i, IOMMU_VFIO_IOAS_GET, 0);
+    int ioasId = vfioIoasId(p, i, IOMMU_VFIO_IOAS_GET, 0);
     assertThat(ioasId).isEqualTo(1);
     assertThat(binding.id()).isEqualTo(2);
     assertThat(binding.hwpt()).isNotNull();
@@ -150,7 +155,7 @@ class GroupIommufdCompatTest {
     assertThat(d.iommuGroup().owner()).isSameAs(ictx(i));
 
     // a second open of the same device does not bind again
-    int dev2 = getDeviceFd(p, g, ROOT_DEV);
+    int dev2 = getDeviceFd(p, g, ROOT);
     assertThat(d.openCount()).isEqualTo(2);
     assertThat(ictx(i).objects()).hasSize(3);
     assertThat(p.close(dev)).isZero();
@@ -165,17 +170,17 @@ class GroupIommufdCompatTest {
     int g = openGroup(p, ROOT_GROUP);
     int i = openIommufd(p);
     assertThat(setContainer(p, g, i)).isZero();
-    assertThat(vfioIoas(p, i, IOMMU_VFIO_IOAS_CLEAR, 0)).isGreaterThanOrEqualTo(0);
-    assertThat(getDeviceFd(p, g, ROOT_DEV)).isEqualTo(Errno.ENODEV.negative());
-    VfioDevice d = host.device(ROOT_DEV).orElseThrow();
+    assertThat(vfioIoasId(p, i, IOMMU_VFIO_IOAS_CLEAR, 0)).isGreaterThanOrEqualTo(0);
+    assertThat(getDeviceFd(p, g, ROOT)).isEqualTo(Errno.ENODEV.negative());
+    VfioDevice d = host.device(ROOT).orElseThrow();
     assertThat(d.openCount()).isZero();
     assertThat(d.iommufdBinding()).isNull();
     assertThat(d.iommuGroup().claimed()).isFalse();
     assertThat(p.openFds()).containsExactly(0, 1, 2, g, i);
     // the IOAS is still there and can be chosen again
     assertThat(ictx(i).objects()).extracting(IommufdObject::kind).containsExactly("ioas");
-    assertThat(vfioIoas(p, i, IOMMU_VFIO_IOAS_SET, 1)).isEqualTo(1);
-    assertThat(getDeviceFd(p, g, ROOT_DEV)).isEqualTo(5);
+    assertThat(vfioIoasId(p, i, IOMMU_VFIO_IOAS_SET, 1)).isEqualTo(1);
+    assertThat(getDeviceFd(p, g, ROOT)).isEqualTo(5);
   }
 
   @Test
@@ -187,7 +192,7 @@ class GroupIommufdCompatTest {
     VfioDevice a = host.device(PAIR_A).orElseThrow();
     VfioDevice b = host.device(PAIR_B).orElseThrow();
     int resetsBefore = a.resets();
-    assertThat(vfioIoas(p, i, IOMMU_VFIO_IOAS_CLEAR, 0)).isGreaterThanOrEqualTo(0);
+    assertThat(vfioIoasId(p, i, IOMMU_VFIO_IOAS_CLEAR, 0)).isGreaterThanOrEqualTo(0);
     assertThat(getDeviceFd(p, g, PAIR_B)).isEqualTo(Errno.ENODEV.negative());
     // B's close ran while B still counted as open: with A open too, no bus reset
     assertThat(a.resets()).isEqualTo(resetsBefore);
@@ -220,7 +225,7 @@ class GroupIommufdCompatTest {
     int i = openIommufd(p);
     assertThat(setContainer(p, g, i)).isZero();
     assertThat(setIommu(p, i, VFIO_TYPE1v2_IOMMU)).isZero();
-    assertThat(getDeviceFd(p, g, ROOT_DEV)).isGreaterThanOrEqualTo(0);
+    assertThat(getDeviceFd(p, g, ROOT)).isGreaterThanOrEqualTo(0);
     MemorySegment mem = p.memory().map(0x4000);
     int rw = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
     assertThat(
@@ -257,10 +262,10 @@ class GroupIommufdCompatTest {
     int g = openGroup(p, ROOT_GROUP);
     int i = openIommufd(p);
     assertThat(setContainer(p, g, i)).isZero();
-    int dev = getDeviceFd(p, g, ROOT_DEV);
+    int dev = getDeviceFd(p, g, ROOT);
     assertThat(p.close(g)).isZero();
     assertThat(p.close(i)).isZero();
-    VfioDevice d = host.device(ROOT_DEV).orElseThrow();
+    VfioDevice d = host.device(ROOT).orElseThrow();
     assertThat(d.iommufdBinding()).isNotNull();
     assertThat(p.ioctl(dev, VfioIoctls.VFIO_DEVICE_GET_INFO, deviceInfo())).isZero();
     HostProcess other = host.process("other");

@@ -1,6 +1,11 @@
 package io.jvfio.host.legacy;
 
-import static io.jvfio.host.legacy.Vfio.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Groups.*;
+import static io.jvfio.host.testkit.Hosts.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static io.jvfio.uapi.vfio.VfioConstants.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,7 +41,7 @@ class IommufdCompatInfoTest {
 
   @BeforeEach
   void setUp() {
-    Host host = host();
+    Host host = defaultHost();
     p = host.process("vmm");
     group = openGroup(p, ROOT_GROUP);
     iommufd = openIommufd(p);
@@ -77,7 +82,7 @@ class IommufdCompatInfoTest {
   @Test
   void withADeviceTheDomainsPageSizesAndTheMsiHoleShow() {
     assertThat(setIommu(p, iommufd, VFIO_TYPE1v2_IOMMU)).isZero();
-    assertThat(getDeviceFd(p, group, ROOT_DEV)).isGreaterThanOrEqualTo(3);
+    assertThat(getDeviceFd(p, group, ROOT)).isGreaterThanOrEqualTo(3);
     MemorySegment s = info(4096, 4096);
     assertThat(p.ioctl(iommufd, VfioIoctls.VFIO_IOMMU_GET_INFO, s)).isZero();
     assertThat(s.get(U32, 0)).as("argsz").isEqualTo(88);

@@ -1,6 +1,11 @@
 package io.jvfio.host.legacy;
 
-import static io.jvfio.host.legacy.Vfio.*;
+import static io.jvfio.host.testkit.Cdev.*;
+import static io.jvfio.host.testkit.Devices.*;
+import static io.jvfio.host.testkit.Groups.*;
+import static io.jvfio.host.testkit.Hosts.*;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.host.testkit.Kit.*;
 import static io.jvfio.uapi.vfio.VfioConstants.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,7 +42,7 @@ class Type1DmaTest {
   private MemorySegment mem;
 
   private void setUp(int type) {
-    p = host().process("vmm");
+    p = defaultHost().process("vmm");
     c = legacy(p, ROOT_GROUP, type).container();
     mem = p.memory().map(64 * PAGE);
   }

@@ -1,16 +1,18 @@
 package io.jvfio.host.migration;
 
+import static io.jvfio.host.testkit.Kit.buf;
 import static io.jvfio.uapi.vfio.MigrationState.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
+import io.jvfio.host.testkit.Devices;
+import io.jvfio.host.testkit.Migrations;
 import io.jvfio.host.vfio.DeviceMigration;
 import io.jvfio.host.vfio.MigrationFile;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.OpenFlags;
 import io.jvfio.uapi.PollBits;
-import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -25,47 +27,43 @@ class DataFdTest {
 
   private record Dev(Host host, HostProcess p, int fd, TestMigrationModel model) {
     DeviceMigration mig() {
-      return Mig.device(host, 0).migration();
+      return Migrations.device(host, 0).migration();
     }
   }
 
   private static Dev dev(TestMigrationModel model) {
-    Host host = Mig.host(model);
+    Host host = Migrations.host(model);
     HostProcess p = host.process("vmm");
-    return new Dev(host, p, Mig.open(p, host, 0), model);
+    return new Dev(host, p, Migrations.open(p, host, 0), model);
   }
 
   private static Dev dev(long flags) {
     return dev(new TestMigrationModel(flags, SIZE));
   }
 
-  private static MemorySegment buf(int n) {
-    return MemorySegment.ofArray(new byte[n]);
-  }
-
   private static int stopCopy(Dev d) {
-    Mig.set(d.p, d.fd, STOP);
-    return Mig.set(d.p, d.fd, STOP_COPY);
+    Migrations.set(d.p, d.fd, STOP);
+    return Migrations.set(d.p, d.fd, STOP_COPY);
   }
 
   private static int resuming(Dev d) {
-    Mig.set(d.p, d.fd, STOP);
-    return Mig.set(d.p, d.fd, RESUMING);
+    Migrations.set(d.p, d.fd, STOP);
+    return Migrations.set(d.p, d.fd, RESUMING);
   }
 
   @Test
   void dataFdsAreCloseOnExecAndOpenedForTheirDirection() {
     Dev d = dev(0x7);
-    int pre = Mig.set(d.p, d.fd, PRE_COPY);
+    int pre = Migrations.set(d.p, d.fd, PRE_COPY);
     assertThat(d.p.fcntl(pre, PollBits.F_GETFD, 0)).isEqualTo(PollBits.FD_CLOEXEC);
     assertThat(d.p.fcntl(pre, PollBits.F_GETFL, 0)).isEqualTo(OpenFlags.O_RDONLY);
     assertThat(d.p.describe(pre)).startsWith("anon_inode:");
-    Mig.set(d.p, d.fd, RUNNING);
+    Migrations.set(d.p, d.fd, RUNNING);
     int saving = stopCopy(d);
     assertThat(d.p.fcntl(saving, PollBits.F_GETFD, 0)).isEqualTo(PollBits.FD_CLOEXEC);
     assertThat(d.p.fcntl(saving, PollBits.F_GETFL, 0)).isEqualTo(OpenFlags.O_RDONLY);
-    Mig.set(d.p, d.fd, STOP);
-    int resuming = Mig.set(d.p, d.fd, RESUMING);
+    Migrations.set(d.p, d.fd, STOP);
+    int resuming = Migrations.set(d.p, d.fd, RESUMING);
     assertThat(d.p.fcntl(resuming, PollBits.F_GETFD, 0)).isEqualTo(PollBits.FD_CLOEXEC);
     assertThat(d.p.fcntl(resuming, PollBits.F_GETFL, 0)).isEqualTo(OpenFlags.O_WRONLY);
     // a dup does not inherit FD_CLOEXEC (it belongs to the fd)
@@ -83,7 +81,7 @@ class DataFdTest {
     assertThat(d.p.pread(saving, buf(8), 0)).isEqualTo(ESPIPE);
     assertThat(d.p.pread(saving, buf(8), 16)).isEqualTo(ESPIPE);
     // nothing was consumed
-    assertThat(Mig.readAll(d.p, saving, 64)).isEqualTo(d.model.image());
+    assertThat(Migrations.readAll(d.p, saving, 64)).isEqualTo(d.model.image());
 
     Dev r = dev(0x7);
     int resuming = resuming(r);
@@ -101,8 +99,8 @@ class DataFdTest {
     int resuming = resuming(r);
     assertThat(r.p.read(resuming, buf(8))).isEqualTo(EBADF);
     // still usable the right way
-    assertThat(Mig.readAll(d.p, saving, 33)).isEqualTo(d.model.image());
-    assertThat(Mig.write(r.p, resuming, r.model.image(), 0, SIZE)).isEqualTo(SIZE);
+    assertThat(Migrations.readAll(d.p, saving, 33)).isEqualTo(d.model.image());
+    assertThat(Migrations.write(r.p, resuming, r.model.image(), 0, SIZE)).isEqualTo(SIZE);
   }
 
   @Test
@@ -110,7 +108,7 @@ class DataFdTest {
     Dev d = dev(0x1);
     int saving = stopCopy(d);
     assertThat(d.p.poll(saving, ALL_POLL)).isEqualTo(PollBits.POLLIN | PollBits.POLLRDNORM);
-    assertThat(Mig.readAll(d.p, saving, 7)).isEqualTo(d.model.image());
+    assertThat(Migrations.readAll(d.p, saving, 7)).isEqualTo(d.model.image());
     assertThat(d.p.read(saving, buf(16))).isZero();
     assertThat(d.p.read(saving, buf(16))).isZero();
     // at the permanent end poll still says readable (a read returns the end)
@@ -125,29 +123,29 @@ class DataFdTest {
   void leavingTheSavingGroupDisablesTheFd() {
     Dev d = dev(0x7);
     int saving = stopCopy(d);
-    assertThat(Mig.read(d.p, saving, 10)).hasSize(10);
-    Mig.set(d.p, d.fd, STOP);
+    assertThat(Migrations.read(d.p, saving, 10)).hasSize(10);
+    Migrations.set(d.p, d.fd, STOP);
     assertThat(d.p.read(saving, buf(8))).isEqualTo(ENODEV);
     assertThat(d.p.poll(saving, ALL_POLL))
         .isEqualTo(PollBits.POLLIN | PollBits.POLLRDNORM | PollBits.POLLRDHUP);
     assertThat(d.model.events()).contains("saving closed");
 
-    Mig.set(d.p, d.fd, RUNNING);
-    int pre = Mig.set(d.p, d.fd, PRE_COPY);
-    Mig.set(d.p, d.fd, RUNNING);
+    Migrations.set(d.p, d.fd, RUNNING);
+    int pre = Migrations.set(d.p, d.fd, PRE_COPY);
+    Migrations.set(d.p, d.fd, RUNNING);
     assertThat(d.p.read(pre, buf(8))).isEqualTo(ENODEV);
     assertThat(d.p.poll(pre, PollBits.POLLRDHUP)).isEqualTo(PollBits.POLLRDHUP);
 
-    Mig.set(d.p, d.fd, RUNNING_P2P);
-    int prep2p = Mig.set(d.p, d.fd, PRE_COPY_P2P);
-    Mig.set(d.p, d.fd, RUNNING_P2P);
+    Migrations.set(d.p, d.fd, RUNNING_P2P);
+    int prep2p = Migrations.set(d.p, d.fd, PRE_COPY_P2P);
+    Migrations.set(d.p, d.fd, RUNNING_P2P);
     assertThat(d.p.read(prep2p, buf(8))).isEqualTo(ENODEV);
 
     // a new session gets a new file; the old ones stay disabled
     int again = stopCopy(d);
     assertThat(again).isNotIn(saving, pre, prep2p);
     assertThat(d.p.read(saving, buf(8))).isEqualTo(ENODEV);
-    assertThat(Mig.readAll(d.p, again, 64)).isEqualTo(d.model.image());
+    assertThat(Migrations.readAll(d.p, again, 64)).isEqualTo(d.model.image());
   }
 
   @Test
@@ -156,8 +154,8 @@ class DataFdTest {
     int resuming = resuming(d);
     // no driver has a poll op for resuming files: the VFS default mask, POLLIN included
     assertThat(d.p.poll(resuming, ALL_POLL)).isEqualTo(PollBits.DEFAULT_POLLMASK);
-    assertThat(Mig.write(d.p, resuming, d.model.image(), 0, SIZE)).isEqualTo(SIZE);
-    assertThat(Mig.set(d.p, d.fd, STOP)).isEqualTo(-1);
+    assertThat(Migrations.write(d.p, resuming, d.model.image(), 0, SIZE)).isEqualTo(SIZE);
+    assertThat(Migrations.set(d.p, d.fd, STOP)).isEqualTo(-1);
     assertThat(d.p.write(resuming, buf(1))).isEqualTo(ENODEV);
     assertThat(d.mig().resumingFile()).isNull();
     assertThat(d.model.events()).contains("resuming closed");
@@ -167,13 +165,13 @@ class DataFdTest {
   void resetDisablesBothKindsOfFd() {
     Dev d = dev(0x7);
     int saving = stopCopy(d);
-    assertThat(Mig.reset(d.p, d.fd)).isZero();
+    assertThat(Devices.deviceReset(d.p, d.fd)).isZero();
     assertThat(d.p.read(saving, buf(8))).isEqualTo(ENODEV);
     assertThat(d.p.poll(saving, ALL_POLL) & PollBits.POLLRDHUP).isNotZero();
     int resuming = resuming(d);
-    assertThat(Mig.reset(d.p, d.fd)).isZero();
+    assertThat(Devices.deviceReset(d.p, d.fd)).isZero();
     assertThat(d.p.write(resuming, buf(8))).isEqualTo(ENODEV);
-    assertThat(Mig.state(d.p, d.fd)).isEqualTo(RUNNING);
+    assertThat(Migrations.state(d.p, d.fd)).isEqualTo(RUNNING);
   }
 
   @Test
@@ -185,10 +183,10 @@ class DataFdTest {
     assertThat(d.p.poll(saving, ALL_POLL) & PollBits.POLLRDHUP).isNotZero();
     assertThat(d.mig().savingFile()).isNull();
 
-    int fd = Mig.open(d.p, d.host, 0);
-    assertThat(Mig.state(d.p, fd)).isEqualTo(RUNNING);
-    Mig.set(d.p, fd, STOP);
-    int resuming = Mig.set(d.p, fd, RESUMING);
+    int fd = Migrations.open(d.p, d.host, 0);
+    assertThat(Migrations.state(d.p, fd)).isEqualTo(RUNNING);
+    Migrations.set(d.p, fd, STOP);
+    int resuming = Migrations.set(d.p, fd, RESUMING);
     assertThat(d.p.close(fd)).isZero();
     assertThat(d.p.write(resuming, buf(8))).isEqualTo(ENODEV);
     assertThat(d.mig().resumingFile()).isNull();
@@ -197,11 +195,11 @@ class DataFdTest {
   @Test
   void aDeviceThatKeepsItsStateStillEndsItsSessionsAtClose() {
     Dev d = dev(new TestMigrationModel(0x7, SIZE).keepsState(true));
-    int pre = Mig.set(d.p, d.fd, PRE_COPY);
+    int pre = Migrations.set(d.p, d.fd, PRE_COPY);
     assertThat(d.p.close(d.fd)).isZero();
     assertThat(d.p.read(pre, buf(8))).isEqualTo(ENODEV);
-    int fd = Mig.open(d.p, d.host, 0);
-    assertThat(Mig.state(d.p, fd)).isEqualTo(PRE_COPY);
+    int fd = Migrations.open(d.p, d.host, 0);
+    assertThat(Migrations.state(d.p, fd)).isEqualTo(PRE_COPY);
     assertThat(d.mig().savingFile()).isNull();
     assertThat(d.p.read(pre, buf(8))).isEqualTo(ENODEV);
   }
@@ -212,18 +210,18 @@ class DataFdTest {
     int saving = stopCopy(d);
     MigrationFile f = d.mig().savingFile();
     assertThat(d.p.close(saving)).isZero();
-    assertThat(Mig.state(d.p, d.fd)).isEqualTo(STOP_COPY);
+    assertThat(Migrations.state(d.p, d.fd)).isEqualTo(STOP_COPY);
     assertThat(d.mig().savingFile()).isSameAs(f);
     assertThat(f.disabled()).isFalse();
     assertThat(f.released()).isFalse();
     assertThat(d.model.events()).doesNotContain("saving closed");
-    Mig.set(d.p, d.fd, STOP);
+    Migrations.set(d.p, d.fd, STOP);
     assertThat(f.released()).isTrue();
 
-    int resuming = Mig.set(d.p, d.fd, RESUMING);
-    assertThat(Mig.write(d.p, resuming, d.model.image(), 0, 40)).isEqualTo(40);
+    int resuming = Migrations.set(d.p, d.fd, RESUMING);
+    assertThat(Migrations.write(d.p, resuming, d.model.image(), 0, 40)).isEqualTo(40);
     assertThat(d.p.close(resuming)).isZero();
-    assertThat(Mig.state(d.p, d.fd)).isEqualTo(RESUMING);
+    assertThat(Migrations.state(d.p, d.fd)).isEqualTo(RESUMING);
     assertThat(d.mig().resumingFile()).isNotNull();
     assertThat(d.model.events()).doesNotContain("resuming closed");
   }
@@ -232,14 +230,14 @@ class DataFdTest {
   void preCopyToStopCopyKeepsTheFdStreaming() {
     for (long flags : new long[] {0x5, 0x7}) {
       Dev d = dev(flags);
-      int pre = Mig.set(d.p, d.fd, PRE_COPY);
-      byte[] head = Mig.read(d.p, pre, 30);
+      int pre = Migrations.set(d.p, d.fd, PRE_COPY);
+      byte[] head = Migrations.read(d.p, pre, 30);
       assertThat(head).hasSize(30);
       MigrationFile f = d.mig().savingFile();
       List<Integer> fds = d.p.openFds();
       d.model.clearRecords();
-      Mig.SetResult r = Mig.setState(d.p, d.fd, STOP_COPY.value());
-      assertThat(r).isEqualTo(new Mig.SetResult(0, STOP_COPY.value(), -1));
+      Migrations.SetResult r = Migrations.setState(d.p, d.fd, STOP_COPY.value());
+      assertThat(r).isEqualTo(new Migrations.SetResult(0, STOP_COPY.value(), -1));
       assertThat(d.model.arcs())
           .isEqualTo(
               flags == 0x5
@@ -247,7 +245,7 @@ class DataFdTest {
                   : List.of("PRE_COPY->PRE_COPY_P2P", "PRE_COPY_P2P->STOP_COPY"));
       assertThat(d.p.openFds()).isEqualTo(fds);
       assertThat(d.mig().savingFile()).isSameAs(f);
-      byte[] rest = Mig.readAll(d.p, pre, 16);
+      byte[] rest = Migrations.readAll(d.p, pre, 16);
       byte[] all = Arrays.copyOf(head, head.length + rest.length);
       System.arraycopy(rest, 0, all, head.length, rest.length);
       assertThat(all).as("flags %x", flags).isEqualTo(d.model.image());
@@ -257,12 +255,12 @@ class DataFdTest {
   @Test
   void preCopyP2pToStopCopyKeepsTheFdToo() {
     Dev d = dev(0x7);
-    Mig.set(d.p, d.fd, RUNNING_P2P);
-    int pre = Mig.set(d.p, d.fd, PRE_COPY_P2P);
-    assertThat(Mig.set(d.p, d.fd, PRE_COPY)).isEqualTo(-1);
-    assertThat(Mig.set(d.p, d.fd, PRE_COPY_P2P)).isEqualTo(-1);
-    assertThat(Mig.set(d.p, d.fd, STOP_COPY)).isEqualTo(-1);
-    assertThat(Mig.readAll(d.p, pre, 64)).isEqualTo(d.model.image());
+    Migrations.set(d.p, d.fd, RUNNING_P2P);
+    int pre = Migrations.set(d.p, d.fd, PRE_COPY_P2P);
+    assertThat(Migrations.set(d.p, d.fd, PRE_COPY)).isEqualTo(-1);
+    assertThat(Migrations.set(d.p, d.fd, PRE_COPY_P2P)).isEqualTo(-1);
+    assertThat(Migrations.set(d.p, d.fd, STOP_COPY)).isEqualTo(-1);
+    assertThat(Migrations.readAll(d.p, pre, 64)).isEqualTo(d.model.image());
   }
 
   @Test
@@ -270,20 +268,20 @@ class DataFdTest {
     for (long flags : new long[] {0x5, 0x7}) {
       Dev d = dev(flags);
       int saving = stopCopy(d);
-      byte[] head = Mig.read(d.p, saving, 10);
+      byte[] head = Migrations.read(d.p, saving, 10);
       MigrationFile f = d.mig().savingFile();
       d.model.clearRecords();
-      assertThat(Mig.setState(d.p, d.fd, PRE_COPY.value()))
-          .isEqualTo(new Mig.SetResult(Errno.EINVAL.negative(), PRE_COPY.value(), -1));
+      assertThat(Migrations.setState(d.p, d.fd, PRE_COPY.value()))
+          .isEqualTo(new Migrations.SetResult(Errno.EINVAL.negative(), PRE_COPY.value(), -1));
       if (flags == 0x7) {
-        assertThat(Mig.setState(d.p, d.fd, PRE_COPY_P2P.value()))
-            .isEqualTo(new Mig.SetResult(Errno.EINVAL.negative(), PRE_COPY_P2P.value(), -1));
+        assertThat(Migrations.setState(d.p, d.fd, PRE_COPY_P2P.value()))
+            .isEqualTo(new Migrations.SetResult(Errno.EINVAL.negative(), PRE_COPY_P2P.value(), -1));
       }
       assertThat(d.model.arcs()).isEmpty();
-      assertThat(Mig.state(d.p, d.fd)).isEqualTo(STOP_COPY);
+      assertThat(Migrations.state(d.p, d.fd)).isEqualTo(STOP_COPY);
       assertThat(d.mig().savingFile()).isSameAs(f);
       assertThat(f.disabled()).isFalse();
-      byte[] rest = Mig.readAll(d.p, saving, 64);
+      byte[] rest = Migrations.readAll(d.p, saving, 64);
       assertThat(head.length + rest.length).isEqualTo(SIZE);
       assertThat(rest).isEqualTo(Arrays.copyOfRange(d.model.image(), 10, SIZE));
     }
@@ -292,20 +290,20 @@ class DataFdTest {
   @Test
   void aTemporaryEndIsZeroOrEnomsgAsTheModelSays() {
     Dev zero = dev(new TestMigrationModel(0x5, SIZE));
-    int pre = Mig.set(zero.p, zero.fd, PRE_COPY);
-    assertThat(Mig.readAll(zero.p, pre, 64)).isEqualTo(zero.model.image());
+    int pre = Migrations.set(zero.p, zero.fd, PRE_COPY);
+    assertThat(Migrations.readAll(zero.p, pre, 64)).isEqualTo(zero.model.image());
     assertThat(zero.p.read(pre, buf(8))).isZero();
-    Mig.set(zero.p, zero.fd, STOP_COPY);
+    Migrations.set(zero.p, zero.fd, STOP_COPY);
     assertThat(zero.p.read(pre, buf(8))).isZero();
 
     Dev enomsg = dev(new TestMigrationModel(0x7, SIZE).enomsgAtTemporaryEnd(true));
-    pre = Mig.set(enomsg.p, enomsg.fd, PRE_COPY);
-    assertThat(Mig.read(enomsg.p, pre, SIZE)).isEqualTo(enomsg.model.image());
+    pre = Migrations.set(enomsg.p, enomsg.fd, PRE_COPY);
+    assertThat(Migrations.read(enomsg.p, pre, SIZE)).isEqualTo(enomsg.model.image());
     assertThat(enomsg.p.read(pre, buf(8))).isEqualTo(Errno.ENOMSG.negative());
-    Mig.set(enomsg.p, enomsg.fd, PRE_COPY_P2P);
+    Migrations.set(enomsg.p, enomsg.fd, PRE_COPY_P2P);
     assertThat(enomsg.p.read(pre, buf(8))).isEqualTo(Errno.ENOMSG.negative());
     // STOP_COPY: the permanent end is 0, never ENOMSG
-    Mig.set(enomsg.p, enomsg.fd, STOP_COPY);
+    Migrations.set(enomsg.p, enomsg.fd, STOP_COPY);
     assertThat(enomsg.p.read(pre, buf(8))).isZero();
   }
 
@@ -313,30 +311,31 @@ class DataFdTest {
   void resumeRoundTripRefusesAShortStreamAtResumingToStop() {
     TestMigrationModel src = new TestMigrationModel(0x7, SIZE);
     TestMigrationModel dst = new TestMigrationModel(0x3, SIZE);
-    Host host = Mig.host(src, dst);
+    Host host = Migrations.host(src, dst);
     HostProcess p = host.process("vmm");
-    int a = Mig.open(p, host, 0);
-    int b = Mig.open(p, host, 1);
-    Mig.set(p, a, STOP);
-    int saving = Mig.set(p, a, STOP_COPY);
-    byte[] image = Mig.readAll(p, saving, 13);
+    int a = Migrations.open(p, host, 0);
+    int b = Migrations.open(p, host, 1);
+    Migrations.set(p, a, STOP);
+    int saving = Migrations.set(p, a, STOP_COPY);
+    byte[] image = Migrations.readAll(p, saving, 13);
     assertThat(image).hasSize(SIZE);
 
-    Mig.set(p, b, STOP);
-    int resuming = Mig.set(p, b, RESUMING);
-    assertThat(Mig.write(p, resuming, image, 0, 60)).isEqualTo(60);
+    Migrations.set(p, b, STOP);
+    int resuming = Migrations.set(p, b, RESUMING);
+    assertThat(Migrations.write(p, resuming, image, 0, 60)).isEqualTo(60);
     // too little: refused, the device stays RESUMING and the fd keeps working
-    assertThat(Mig.setState(p, b, STOP.value()))
-        .isEqualTo(new Mig.SetResult(Errno.EINVAL.negative(), STOP.value(), -1));
-    assertThat(Mig.state(p, b)).isEqualTo(RESUMING);
-    assertThat(Mig.setState(p, b, RUNNING.value()).ret()).isEqualTo(Errno.EINVAL.negative());
-    assertThat(Mig.state(p, b)).isEqualTo(RESUMING);
+    assertThat(Migrations.setState(p, b, STOP.value()))
+        .isEqualTo(new Migrations.SetResult(Errno.EINVAL.negative(), STOP.value(), -1));
+    assertThat(Migrations.state(p, b)).isEqualTo(RESUMING);
+    assertThat(Migrations.setState(p, b, RUNNING.value()).ret()).isEqualTo(Errno.EINVAL.negative());
+    assertThat(Migrations.state(p, b)).isEqualTo(RESUMING);
     // past the image: ENOMEM, nothing consumed
-    assertThat(Mig.write(p, resuming, new byte[41], 0, 41)).isEqualTo(Errno.ENOMEM.negative());
-    assertThat(Mig.write(p, resuming, image, 60, 90)).isEqualTo(30);
-    assertThat(Mig.write(p, resuming, image, 90, SIZE)).isEqualTo(10);
-    assertThat(Mig.write(p, resuming, image, 0, 1)).isEqualTo(Errno.ENOMEM.negative());
-    assertThat(Mig.set(p, b, RUNNING)).isEqualTo(-1);
+    assertThat(Migrations.write(p, resuming, new byte[41], 0, 41))
+        .isEqualTo(Errno.ENOMEM.negative());
+    assertThat(Migrations.write(p, resuming, image, 60, 90)).isEqualTo(30);
+    assertThat(Migrations.write(p, resuming, image, 90, SIZE)).isEqualTo(10);
+    assertThat(Migrations.write(p, resuming, image, 0, 1)).isEqualTo(Errno.ENOMEM.negative());
+    assertThat(Migrations.set(p, b, RUNNING)).isEqualTo(-1);
     assertThat(dst.resumed()).isEqualTo(image);
     assertThat(dst.arcs()).endsWith("RESUMING->STOP", "STOP->RUNNING_P2P", "RUNNING_P2P->RUNNING");
     assertThat(p.write(resuming, buf(1))).isEqualTo(ENODEV);
@@ -348,13 +347,14 @@ class DataFdTest {
     Dev d = dev(dst);
     int resuming = resuming(d);
     byte[] wrong = TestMigrationModel.image(SIZE, 0x12);
-    assertThat(Mig.write(d.p, resuming, wrong, 0, SIZE)).isEqualTo(SIZE);
-    assertThat(Mig.setState(d.p, d.fd, STOP.value()).ret()).isEqualTo(Errno.EINVAL.negative());
-    assertThat(Mig.state(d.p, d.fd)).isEqualTo(RESUMING);
+    assertThat(Migrations.write(d.p, resuming, wrong, 0, SIZE)).isEqualTo(SIZE);
+    assertThat(Migrations.setState(d.p, d.fd, STOP.value()).ret())
+        .isEqualTo(Errno.EINVAL.negative());
+    assertThat(Migrations.state(d.p, d.fd)).isEqualTo(RESUMING);
     assertThat(dst.resumed()).isNull();
     // only a reset leaves a RESUMING that cannot complete
-    assertThat(Mig.reset(d.p, d.fd)).isZero();
-    assertThat(Mig.state(d.p, d.fd)).isEqualTo(RUNNING);
+    assertThat(Devices.deviceReset(d.p, d.fd)).isZero();
+    assertThat(Migrations.state(d.p, d.fd)).isEqualTo(RUNNING);
     assertThat(d.p.write(resuming, buf(1))).isEqualTo(ENODEV);
   }
 }

@@ -1,14 +1,16 @@
 package io.jvfio.host.migration;
 
-import static io.jvfio.host.migration.Mig.GET;
-import static io.jvfio.host.migration.Mig.PROBE;
-import static io.jvfio.host.migration.Mig.SET;
+import static io.jvfio.host.testkit.Migrations.GET;
+import static io.jvfio.host.testkit.Migrations.PROBE;
+import static io.jvfio.host.testkit.Migrations.SET;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
 import io.jvfio.host.sdk.MigrationException;
 import io.jvfio.host.sdk.PlainFunction;
+import io.jvfio.host.testkit.Devices;
+import io.jvfio.host.testkit.Migrations;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.vfio.MigrationState;
 import io.jvfio.uapi.vfio.VfioDeviceFeature;
@@ -58,17 +60,17 @@ class DeviceFeatureTest {
                   }
                   return 0;
                 });
-    Host host = Mig.host(new PlainFunction(), f1, f3, f5, f7);
+    Host host = Migrations.host(new PlainFunction(), f1, f3, f5, f7);
     p = host.process("vmm");
-    plain = Mig.open(p, host, 0);
-    dev1 = Mig.open(p, host, 1);
-    dev3 = Mig.open(p, host, 2);
-    dev5 = Mig.open(p, host, 3);
-    dev7 = Mig.open(p, host, 4);
+    plain = Migrations.open(p, host, 0);
+    dev1 = Migrations.open(p, host, 1);
+    dev3 = Migrations.open(p, host, 2);
+    dev5 = Migrations.open(p, host, 3);
+    dev7 = Migrations.open(p, host, 4);
   }
 
   private int feature(int fd, int flags, long payload) {
-    return Mig.feature(p, fd, Mig.featureArg(flags, payload));
+    return Migrations.feature(p, fd, Migrations.featureArg(flags, payload));
   }
 
   // ---- core header ----
@@ -88,12 +90,12 @@ class DeviceFeatureTest {
   void argszBelowTheHeaderIsEinvalBeforeDispatch() {
     for (int argsz : new int[] {0, 1, 7}) {
       for (int fd : new int[] {plain, dev7}) {
-        MemorySegment s = Mig.featureArg(GET | 0xffff, 0);
+        MemorySegment s = Migrations.featureArg(GET | 0xffff, 0);
         VfioDeviceFeature.ARGSZ.set(s, argsz);
-        assertThat(Mig.feature(p, fd, s)).as("argsz %d", argsz).isEqualTo(EINVAL);
-        s = Mig.featureArg(PROBE | GET | 1, 8);
+        assertThat(Migrations.feature(p, fd, s)).as("argsz %d", argsz).isEqualTo(EINVAL);
+        s = Migrations.featureArg(PROBE | GET | 1, 8);
         VfioDeviceFeature.ARGSZ.set(s, argsz);
-        assertThat(Mig.feature(p, fd, s)).as("argsz %d", argsz).isEqualTo(EINVAL);
+        assertThat(Migrations.feature(p, fd, s)).as("argsz %d", argsz).isEqualTo(EINVAL);
       }
     }
   }
@@ -106,7 +108,7 @@ class DeviceFeatureTest {
       assertThat(feature(dev7, (1 << bit) | GET | 2, 8)).as("bit %d", bit).isEqualTo(EINVAL);
       assertThat(feature(dev7, (1 << bit) | PROBE | GET | 2, 8)).isEqualTo(EINVAL);
     }
-    assertThat(Mig.state(p, dev7)).isEqualTo(MigrationState.RUNNING);
+    assertThat(Migrations.state(p, dev7)).isEqualTo(MigrationState.RUNNING);
   }
 
   @Test
@@ -191,39 +193,39 @@ class DeviceFeatureTest {
   @Test
   void anUnknownIndexWithAHugeArgszIsStillEnotty() {
     // "no upper bound on argsz": the bytes past the header are never touched for an unknown index
-    MemorySegment s = Mig.featureArg(SET | 13, 0);
+    MemorySegment s = Migrations.featureArg(SET | 13, 0);
     VfioDeviceFeature.ARGSZ.set(s, 0x10000);
-    assertThat(Mig.feature(p, plain, s)).isEqualTo(ENOTTY);
-    assertThat(Mig.feature(p, dev7, s)).isEqualTo(ENOTTY);
+    assertThat(Migrations.feature(p, plain, s)).isEqualTo(ENOTTY);
+    assertThat(Migrations.feature(p, dev7, s)).isEqualTo(ENOTTY);
     // the model's own index sees the mapped bytes; touching past them is EFAULT
-    MemorySegment own = Mig.featureArg(GET | 3, 8);
+    MemorySegment own = Migrations.featureArg(GET | 3, 8);
     VfioDeviceFeature.ARGSZ.set(own, 0x10000);
-    assertThat(Mig.feature(p, dev7, own)).isZero();
+    assertThat(Migrations.feature(p, dev7, own)).isZero();
     assertThat(own.get(ValueLayout.JAVA_INT_UNALIGNED, 8)).isEqualTo(0x600d);
-    MemorySegment tiny = Mig.featureArg(GET | 3, 2);
+    MemorySegment tiny = Migrations.featureArg(GET | 3, 2);
     VfioDeviceFeature.ARGSZ.set(tiny, 0x10000);
-    assertThat(Mig.feature(p, dev7, tiny)).isEqualTo(Errno.EFAULT.negative());
+    assertThat(Migrations.feature(p, dev7, tiny)).isEqualTo(Errno.EFAULT.negative());
     assertThat(featureCalls).containsExactly("10000 8", "10000 2");
   }
 
   @Test
   void aModelWritingIntoReadOnlyArgumentMemoryIsEfault() {
-    MemorySegment s = Mig.featureArg(SET | 3, 8);
-    assertThat(Mig.feature(p, dev7, s.asReadOnly())).isEqualTo(Errno.EFAULT.negative());
+    MemorySegment s = Migrations.featureArg(SET | 3, 8);
+    assertThat(Migrations.feature(p, dev7, s.asReadOnly())).isEqualTo(Errno.EFAULT.negative());
     assertThat(s.get(ValueLayout.JAVA_INT_UNALIGNED, 8)).isZero();
   }
 
   @Test
   void aModelsOwnFeatureReachesIt() {
-    MemorySegment s = Mig.featureArg(SET | 3, 8);
-    assertThat(Mig.feature(p, dev7, s)).isZero();
+    MemorySegment s = Migrations.featureArg(SET | 3, 8);
+    assertThat(Migrations.feature(p, dev7, s)).isZero();
     assertThat(s.get(ValueLayout.JAVA_INT_UNALIGNED, 8)).isEqualTo(0x600d);
     assertThat(feature(dev7, GET | 3, 4)).isZero();
     assertThat(feature(dev7, PROBE | SET | 3, 0)).isZero();
     assertThat(featureCalls).containsExactly("20000 8", "10000 4", "60000 0");
-    MemorySegment refused = Mig.featureArg(SET | 3, 4);
+    MemorySegment refused = Migrations.featureArg(SET | 3, 4);
     refused.set(ValueLayout.JAVA_BYTE, 8, (byte) 0x66);
-    assertThat(Mig.feature(p, dev7, refused)).isEqualTo(Errno.EOPNOTSUPP.negative());
+    assertThat(Migrations.feature(p, dev7, refused)).isEqualTo(Errno.EOPNOTSUPP.negative());
     // the same index on another device is not there
     assertThat(feature(dev5, SET | 3, 8)).isEqualTo(ENOTTY);
   }
@@ -269,16 +271,18 @@ class DeviceFeatureTest {
   @Test
   void aPayloadThatArgszPromisesButTheCallerLacksIsEfault() {
     for (int flags : new int[] {GET | 1, GET | 2, SET | 2, GET | 9, SET | 6, GET | 8}) {
-      MemorySegment s = Mig.featureArg(flags, 4);
+      MemorySegment s = Migrations.featureArg(flags, 4);
       VfioDeviceFeature.ARGSZ.set(s, 8 + 32);
-      assertThat(Mig.feature(p, dev7, s)).as("flags %x", flags).isEqualTo(Errno.EFAULT.negative());
+      assertThat(Migrations.feature(p, dev7, s))
+          .as("flags %x", flags)
+          .isEqualTo(Errno.EFAULT.negative());
     }
     assertThat(f7.arcs()).isEmpty();
     assertThat(f7.events()).doesNotContain("log start", "log report");
     // a PROBE never touches the payload
-    MemorySegment s = Mig.featureArg(PROBE | SET | 2, 0);
+    MemorySegment s = Migrations.featureArg(PROBE | SET | 2, 0);
     VfioDeviceFeature.ARGSZ.set(s, 8 + 32);
-    assertThat(Mig.feature(p, dev7, s)).isZero();
+    assertThat(Migrations.feature(p, dev7, s)).isZero();
   }
 
   @Test
@@ -297,15 +301,15 @@ class DeviceFeatureTest {
     };
     for (int[] pr : probes) {
       assertThat(feature(dev7, pr[0] | pr[1], 0)).as("probe %x", pr[0] | pr[1]).isZero();
-      MemorySegment s = Mig.featureArg(pr[0] | pr[1], 40);
+      MemorySegment s = Migrations.featureArg(pr[0] | pr[1], 40);
       s.asSlice(8).fill((byte) 0xa5);
-      assertThat(Mig.feature(p, dev7, s)).isZero();
+      assertThat(Migrations.feature(p, dev7, s)).isZero();
       assertThat(s.asSlice(8).toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 0xa5);
     }
     assertThat(f7.arcs()).isEmpty();
     assertThat(f7.logging().started()).isFalse();
     assertThat(f7.events()).doesNotContain("log stop", "log report");
-    assertThat(Mig.state(p, dev7)).isEqualTo(MigrationState.RUNNING);
+    assertThat(Migrations.state(p, dev7)).isEqualTo(MigrationState.RUNNING);
   }
 
   @Test
@@ -313,22 +317,22 @@ class DeviceFeatureTest {
     int[] fds = {dev1, dev3, dev5, dev7};
     long[] flags = {1, 3, 5, 7};
     for (int i = 0; i < fds.length; i++) {
-      MemorySegment s = Mig.featureArg(GET | 1, 16);
+      MemorySegment s = Migrations.featureArg(GET | 1, 16);
       s.asSlice(8).fill((byte) 0xff);
-      assertThat(Mig.feature(p, fds[i], s)).isZero();
+      assertThat(Migrations.feature(p, fds[i], s)).isZero();
       assertThat(VfioDeviceFeatureMigration.FLAGS.get(s.asSlice(8))).isEqualTo(flags[i]);
       // exactly 8 bytes written
       assertThat(s.asSlice(16).toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 0xff);
-      assertThat(Mig.migrationFlags(p, fds[i])).isEqualTo(flags[i]);
+      assertThat(Migrations.migrationFlags(p, fds[i])).isEqualTo(flags[i]);
     }
   }
 
   @Test
   void argszLargerThanTheStructIsFine() {
     // the core copies only the struct; argsz has no upper bound
-    MemorySegment s = Mig.featureArg(GET | 1, 8);
+    MemorySegment s = Migrations.featureArg(GET | 1, 8);
     VfioDeviceFeature.ARGSZ.set(s, 4096);
-    assertThat(Mig.feature(p, dev5, s)).isZero();
+    assertThat(Migrations.feature(p, dev5, s)).isZero();
     assertThat(VfioDeviceFeatureMigration.FLAGS.get(s.asSlice(8))).isEqualTo(5);
   }
 
@@ -344,26 +348,26 @@ class DeviceFeatureTest {
           MigrationState.RESUMING,
           MigrationState.STOP
         }) {
-      if (st == MigrationState.STOP && Mig.state(p, dev7) == MigrationState.RESUMING) {
-        assertThat(Mig.reset(p, dev7)).isZero();
-        Mig.set(p, dev7, st);
+      if (st == MigrationState.STOP && Migrations.state(p, dev7) == MigrationState.RESUMING) {
+        assertThat(Devices.deviceReset(p, dev7)).isZero();
+        Migrations.set(p, dev7, st);
       } else {
-        Mig.set(p, dev7, st);
+        Migrations.set(p, dev7, st);
       }
-      assertThat(Mig.state(p, dev7)).isEqualTo(st);
-      assertThat(Mig.dataSize(p, dev7)).as("in %s", st).isEqualTo(96);
+      assertThat(Migrations.state(p, dev7)).isEqualTo(st);
+      assertThat(Migrations.dataSize(p, dev7)).as("in %s", st).isEqualTo(96);
     }
-    Mig.set(p, dev7, MigrationState.RUNNING);
-    Mig.set(p, dev7, MigrationState.PRE_COPY);
-    assertThat(Mig.dataSize(p, dev7)).isEqualTo(96);
-    Mig.set(p, dev7, MigrationState.PRE_COPY_P2P);
-    assertThat(Mig.dataSize(p, dev7)).isEqualTo(96);
+    Migrations.set(p, dev7, MigrationState.RUNNING);
+    Migrations.set(p, dev7, MigrationState.PRE_COPY);
+    assertThat(Migrations.dataSize(p, dev7)).isEqualTo(96);
+    Migrations.set(p, dev7, MigrationState.PRE_COPY_P2P);
+    assertThat(Migrations.dataSize(p, dev7)).isEqualTo(96);
     f7.breakNextArc();
-    assertThat(Mig.setState(p, dev7, MigrationState.STOP_COPY.value()).ret())
+    assertThat(Migrations.setState(p, dev7, MigrationState.STOP_COPY.value()).ret())
         .isEqualTo(Errno.EIO.negative());
-    assertThat(Mig.state(p, dev7)).isEqualTo(MigrationState.ERROR);
-    assertThat(Mig.dataSize(p, dev7)).as("in ERROR").isEqualTo(96);
-    assertThat(Mig.dataSize(p, dev1)).isEqualTo(64);
-    assertThat(Mig.dataSize(p, plain)).isEqualTo(ENOTTY);
+    assertThat(Migrations.state(p, dev7)).isEqualTo(MigrationState.ERROR);
+    assertThat(Migrations.dataSize(p, dev7)).as("in ERROR").isEqualTo(96);
+    assertThat(Migrations.dataSize(p, dev1)).isEqualTo(64);
+    assertThat(Migrations.dataSize(p, plain)).isEqualTo(ENOTTY);
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
 import io.jvfio.host.migration.ExpectedFsmPaths.Expected;
+import io.jvfio.host.testkit.Migrations;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.vfio.MigrationState;
 import java.util.ArrayList;
@@ -48,19 +49,19 @@ class FsmPathsTest {
 
   private void check(Expected e) {
     TestMigrationModel model = new TestMigrationModel(e.flags(), IMAGE);
-    Host host = Mig.host(model);
+    Host host = Migrations.host(model);
     try (HostProcess p = host.process("vmm")) {
-      int dev = Mig.open(p, host, 0);
+      int dev = Migrations.open(p, host, 0);
       reach(p, dev, model, e.from());
       model.clearRecords();
-      Mig.SetResult r = Mig.setState(p, dev, e.to().value());
+      Migrations.SetResult r = Migrations.setState(p, dev, e.to().value());
       String what = e.toString();
       assertThat(r.deviceState()).as(what + " device_state written back").isEqualTo(e.to().value());
       if (e.einval()) {
         assertThat(r.ret()).as(what).isEqualTo(Errno.EINVAL.negative());
         assertThat(r.dataFd()).as(what + " data_fd").isEqualTo(-1);
         assertThat(model.arcs()).as(what + " arcs").isEmpty();
-        assertThat(Mig.state(p, dev)).as(what + " state unchanged").isEqualTo(e.from());
+        assertThat(Migrations.state(p, dev)).as(what + " state unchanged").isEqualTo(e.from());
         return;
       }
       List<String> arcs = new ArrayList<>();
@@ -73,7 +74,7 @@ class FsmPathsTest {
       }
       assertThat(r.ret()).as(what).isZero();
       assertThat(model.arcs()).as(what + " arcs").containsExactlyElementsOf(arcs);
-      assertThat(Mig.state(p, dev)).as(what + " final state").isEqualTo(e.to());
+      assertThat(Migrations.state(p, dev)).as(what + " final state").isEqualTo(e.to());
       boolean fd = !e.path().isEmpty() && ExpectedFsmPaths.opensSession(last, e.to());
       if (fd) {
         assertThat(r.dataFd()).as(what + " data_fd").isGreaterThanOrEqualTo(3);
@@ -87,17 +88,17 @@ class FsmPathsTest {
   private static void reach(HostProcess p, int dev, TestMigrationModel model, MigrationState s) {
     if (s == ERROR) {
       model.breakNextArc();
-      assertThat(Mig.setState(p, dev, STOP.value()).ret()).isNegative();
-      assertThat(Mig.state(p, dev)).isEqualTo(ERROR);
+      assertThat(Migrations.setState(p, dev, STOP.value()).ret()).isNegative();
+      assertThat(Migrations.state(p, dev)).isEqualTo(ERROR);
       return;
     }
     if (s == RUNNING) {
       return;
     }
-    int fd = Mig.set(p, dev, s);
+    int fd = Migrations.set(p, dev, s);
     if (s == RESUMING) {
       byte[] image = TestMigrationModel.image(IMAGE, 0x11);
-      assertThat(Mig.write(p, fd, image, 0, image.length)).isEqualTo(IMAGE);
+      assertThat(Migrations.write(p, fd, image, 0, image.length)).isEqualTo(IMAGE);
     }
   }
 }

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
 import io.jvfio.host.kernel.FdTable;
+import io.jvfio.host.testkit.Devices;
+import io.jvfio.host.testkit.Migrations;
 import io.jvfio.host.vfio.DeviceMigration;
 import io.jvfio.host.vfio.MigrationFile;
 import io.jvfio.uapi.Errno;
@@ -26,14 +28,14 @@ class MigrationSetTest {
 
   private record Dev(Host host, HostProcess p, int fd, TestMigrationModel model) {
     DeviceMigration mig() {
-      return Mig.device(host, 0).migration();
+      return Migrations.device(host, 0).migration();
     }
   }
 
   private static Dev dev(TestMigrationModel model) {
-    Host host = Mig.host(model);
+    Host host = Migrations.host(model);
     HostProcess p = host.process("vmm");
-    int fd = Mig.open(p, host, 0);
+    int fd = Migrations.open(p, host, 0);
     model.clearRecords();
     return new Dev(host, p, fd, model);
   }
@@ -44,19 +46,19 @@ class MigrationSetTest {
 
   /** A SET argument of the raw state value, data_fd UNTOUCHED. */
   private static MemorySegment setArg(long state) {
-    MemorySegment s = Mig.featureArg(Mig.SET | 2, 8);
+    MemorySegment s = Migrations.featureArg(Migrations.SET | 2, 8);
     VfioDeviceFeatureMigState.DEVICE_STATE.set(s.asSlice(8), state);
-    VfioDeviceFeatureMigState.DATA_FD.set(s.asSlice(8), Mig.UNTOUCHED);
+    VfioDeviceFeatureMigState.DATA_FD.set(s.asSlice(8), Migrations.UNTOUCHED);
     return s;
   }
 
   @Test
   void aSuccessfulSetWritesBackTheRequestedStateAndMinusOne() {
     Dev d = dev(0x7);
-    Mig.SetResult r = Mig.setState(d.p, d.fd, STOP.value());
-    assertThat(r).isEqualTo(new Mig.SetResult(0, STOP.value(), -1));
+    Migrations.SetResult r = Migrations.setState(d.p, d.fd, STOP.value());
+    assertThat(r).isEqualTo(new Migrations.SetResult(0, STOP.value(), -1));
     assertThat(d.model.arcs()).containsExactly("RUNNING->RUNNING_P2P", "RUNNING_P2P->STOP");
-    assertThat(Mig.state(d.p, d.fd)).isEqualTo(STOP);
+    assertThat(Migrations.state(d.p, d.fd)).isEqualTo(STOP);
   }
 
   @Test
@@ -64,9 +66,9 @@ class MigrationSetTest {
     Dev d = dev(0x7);
     d.model.failArc(STOP, STOP_COPY, Errno.EIO);
     List<Integer> fds = d.p.openFds();
-    Mig.SetResult r = Mig.setState(d.p, d.fd, STOP_COPY.value());
-    assertThat(r).isEqualTo(new Mig.SetResult(Errno.EIO.negative(), STOP_COPY.value(), -1));
-    assertThat(Mig.state(d.p, d.fd)).isEqualTo(STOP);
+    Migrations.SetResult r = Migrations.setState(d.p, d.fd, STOP_COPY.value());
+    assertThat(r).isEqualTo(new Migrations.SetResult(Errno.EIO.negative(), STOP_COPY.value(), -1));
+    assertThat(Migrations.state(d.p, d.fd)).isEqualTo(STOP);
     assertThat(d.model.arcs())
         .containsExactly("RUNNING->RUNNING_P2P", "RUNNING_P2P->STOP", "STOP->STOP_COPY");
     assertThat(d.p.openFds()).isEqualTo(fds);
@@ -74,13 +76,14 @@ class MigrationSetTest {
 
     // a failure on an interior arc, another errno
     d.model.clearFailure().failArc(STOP, RUNNING_P2P, Errno.ENOMEM);
-    r = Mig.setState(d.p, d.fd, PRE_COPY.value());
-    assertThat(r).isEqualTo(new Mig.SetResult(Errno.ENOMEM.negative(), PRE_COPY.value(), -1));
-    assertThat(Mig.state(d.p, d.fd)).isEqualTo(STOP);
+    r = Migrations.setState(d.p, d.fd, PRE_COPY.value());
+    assertThat(r)
+        .isEqualTo(new Migrations.SetResult(Errno.ENOMEM.negative(), PRE_COPY.value(), -1));
+    assertThat(Migrations.state(d.p, d.fd)).isEqualTo(STOP);
 
     // the failing arc is not committed: a later SET starts from STOP again
     d.model.clearFailure().clearRecords();
-    assertThat(Mig.set(d.p, d.fd, STOP_COPY)).isGreaterThanOrEqualTo(3);
+    assertThat(Migrations.set(d.p, d.fd, STOP_COPY)).isGreaterThanOrEqualTo(3);
     assertThat(d.model.arcs()).containsExactly("STOP->STOP_COPY");
   }
 
@@ -88,35 +91,35 @@ class MigrationSetTest {
   void aFailedFirstArcOnADeviceWithoutP2pLeavesTheStartState() {
     Dev d = dev(0x1);
     d.model.failArc(RUNNING, STOP, Errno.EAGAIN);
-    assertThat(Mig.setState(d.p, d.fd, RESUMING.value()))
-        .isEqualTo(new Mig.SetResult(Errno.EAGAIN.negative(), RESUMING.value(), -1));
-    assertThat(Mig.state(d.p, d.fd)).isEqualTo(RUNNING);
+    assertThat(Migrations.setState(d.p, d.fd, RESUMING.value()))
+        .isEqualTo(new Migrations.SetResult(Errno.EAGAIN.negative(), RESUMING.value(), -1));
+    assertThat(Migrations.state(d.p, d.fd)).isEqualTo(RUNNING);
     assertThat(d.model.arcs()).containsExactly("RUNNING->STOP");
   }
 
   @Test
   void aSetToTheCurrentStateIsANoOp() {
     Dev d = dev(0x7);
-    assertThat(Mig.setState(d.p, d.fd, RUNNING.value()))
-        .isEqualTo(new Mig.SetResult(0, RUNNING.value(), -1));
-    int data = Mig.set(d.p, d.fd, PRE_COPY);
+    assertThat(Migrations.setState(d.p, d.fd, RUNNING.value()))
+        .isEqualTo(new Migrations.SetResult(0, RUNNING.value(), -1));
+    int data = Migrations.set(d.p, d.fd, PRE_COPY);
     assertThat(data).isGreaterThanOrEqualTo(3);
     MigrationFile saving = d.mig().savingFile();
     List<Integer> fds = d.p.openFds();
     d.model.clearRecords();
-    assertThat(Mig.setState(d.p, d.fd, PRE_COPY.value()))
-        .isEqualTo(new Mig.SetResult(0, PRE_COPY.value(), -1));
+    assertThat(Migrations.setState(d.p, d.fd, PRE_COPY.value()))
+        .isEqualTo(new Migrations.SetResult(0, PRE_COPY.value(), -1));
     assertThat(d.p.openFds()).isEqualTo(fds);
     assertThat(d.mig().savingFile()).isSameAs(saving);
     assertThat(d.model.arcs()).isEmpty();
 
     // ERROR -> ERROR too
     d.model.breakNextArc();
-    assertThat(Mig.setState(d.p, d.fd, STOP.value()).ret()).isEqualTo(Errno.EIO.negative());
-    assertThat(Mig.state(d.p, d.fd)).isEqualTo(ERROR);
+    assertThat(Migrations.setState(d.p, d.fd, STOP.value()).ret()).isEqualTo(Errno.EIO.negative());
+    assertThat(Migrations.state(d.p, d.fd)).isEqualTo(ERROR);
     d.model.clearRecords();
-    assertThat(Mig.setState(d.p, d.fd, ERROR.value()))
-        .isEqualTo(new Mig.SetResult(0, ERROR.value(), -1));
+    assertThat(Migrations.setState(d.p, d.fd, ERROR.value()))
+        .isEqualTo(new Migrations.SetResult(0, ERROR.value(), -1));
     assertThat(d.model.arcs()).isEmpty();
   }
 
@@ -141,27 +144,27 @@ class MigrationSetTest {
     };
     for (long[] c : cases) {
       Dev d = dev(c[0]);
-      Mig.SetResult r = Mig.setState(d.p, d.fd, c[1]);
+      Migrations.SetResult r = Migrations.setState(d.p, d.fd, c[1]);
       assertThat(r)
           .as("flags %x state %d", c[0], c[1])
-          .isEqualTo(new Mig.SetResult(EINVAL, (int) c[1], -1));
-      assertThat(Mig.state(d.p, d.fd)).isEqualTo(RUNNING);
+          .isEqualTo(new Migrations.SetResult(EINVAL, (int) c[1], -1));
+      assertThat(Migrations.state(d.p, d.fd)).isEqualTo(RUNNING);
       assertThat(d.model.arcs()).isEmpty();
       // from another state too
-      Mig.set(d.p, d.fd, STOP);
-      assertThat(Mig.setState(d.p, d.fd, c[1]).ret()).isEqualTo(EINVAL);
-      assertThat(Mig.state(d.p, d.fd)).isEqualTo(STOP);
+      Migrations.set(d.p, d.fd, STOP);
+      assertThat(Migrations.setState(d.p, d.fd, c[1]).ret()).isEqualTo(EINVAL);
+      assertThat(Migrations.state(d.p, d.fd)).isEqualTo(STOP);
     }
   }
 
   @Test
   void onlyResetLeavesError() {
     Dev d = dev(0x7);
-    int data = Mig.set(d.p, d.fd, STOP_COPY);
+    int data = Migrations.set(d.p, d.fd, STOP_COPY);
     d.model.breakNextArc();
-    assertThat(Mig.setState(d.p, d.fd, STOP.value()))
-        .isEqualTo(new Mig.SetResult(Errno.EIO.negative(), STOP.value(), -1));
-    assertThat(Mig.state(d.p, d.fd)).isEqualTo(ERROR);
+    assertThat(Migrations.setState(d.p, d.fd, STOP.value()))
+        .isEqualTo(new Migrations.SetResult(Errno.EIO.negative(), STOP.value(), -1));
+    assertThat(Migrations.state(d.p, d.fd)).isEqualTo(ERROR);
     // the break retired the sessions
     assertThat(d.mig().savingFile()).isNull();
     assertThat(d.p.read(data, MemorySegment.ofArray(new byte[8])))
@@ -171,33 +174,33 @@ class MigrationSetTest {
       if (s == ERROR) {
         continue;
       }
-      assertThat(Mig.setState(d.p, d.fd, s.value()))
+      assertThat(Migrations.setState(d.p, d.fd, s.value()))
           .as("ERROR -> %s", s)
-          .isEqualTo(new Mig.SetResult(EINVAL, s.value(), -1));
-      assertThat(Mig.state(d.p, d.fd)).isEqualTo(ERROR);
+          .isEqualTo(new Migrations.SetResult(EINVAL, s.value(), -1));
+      assertThat(Migrations.state(d.p, d.fd)).isEqualTo(ERROR);
     }
     assertThat(d.model.arcs()).isEmpty();
 
-    assertThat(Mig.reset(d.p, d.fd)).isZero();
-    assertThat(Mig.state(d.p, d.fd)).isEqualTo(RUNNING);
+    assertThat(Devices.deviceReset(d.p, d.fd)).isZero();
+    assertThat(Migrations.state(d.p, d.fd)).isEqualTo(RUNNING);
     assertThat(d.model.events()).contains("migrationReset");
-    assertThat(Mig.set(d.p, d.fd, STOP)).isEqualTo(-1);
+    assertThat(Migrations.set(d.p, d.fd, STOP)).isEqualTo(-1);
   }
 
   @Test
   void resetEndsInRunningWithTheSessionsDisabled() {
     Dev d = dev(0x7);
-    int saving = Mig.set(d.p, d.fd, PRE_COPY);
-    assertThat(Mig.reset(d.p, d.fd)).isZero();
-    assertThat(Mig.state(d.p, d.fd)).isEqualTo(RUNNING);
+    int saving = Migrations.set(d.p, d.fd, PRE_COPY);
+    assertThat(Devices.deviceReset(d.p, d.fd)).isZero();
+    assertThat(Migrations.state(d.p, d.fd)).isEqualTo(RUNNING);
     assertThat(d.mig().savingFile()).isNull();
     assertThat(d.p.read(saving, MemorySegment.ofArray(new byte[8])))
         .isEqualTo(Errno.ENODEV.negative());
 
-    Mig.set(d.p, d.fd, STOP);
-    int resuming = Mig.set(d.p, d.fd, RESUMING);
-    assertThat(Mig.reset(d.p, d.fd)).isZero();
-    assertThat(Mig.state(d.p, d.fd)).isEqualTo(RUNNING);
+    Migrations.set(d.p, d.fd, STOP);
+    int resuming = Migrations.set(d.p, d.fd, RESUMING);
+    assertThat(Devices.deviceReset(d.p, d.fd)).isZero();
+    assertThat(Migrations.state(d.p, d.fd)).isEqualTo(RUNNING);
     assertThat(d.mig().resumingFile()).isNull();
     assertThat(d.p.write(resuming, MemorySegment.ofArray(new byte[8])))
         .isEqualTo(Errno.ENODEV.negative());
@@ -215,12 +218,12 @@ class MigrationSetTest {
       {RUNNING_P2P, PRE_COPY_P2P, "saving"},
     };
     for (Object[] c : cases) {
-      assertThat(Mig.reset(d.p, d.fd)).isZero();
+      assertThat(Devices.deviceReset(d.p, d.fd)).isZero();
       MigrationState from = (MigrationState) c[0];
       MigrationState to = (MigrationState) c[1];
-      Mig.set(d.p, d.fd, from);
+      Migrations.set(d.p, d.fd, from);
       List<Integer> before = d.p.openFds();
-      Mig.SetResult r = Mig.setState(d.p, d.fd, to.value());
+      Migrations.SetResult r = Migrations.setState(d.p, d.fd, to.value());
       assertThat(r.ret()).isZero();
       assertThat(r.deviceState()).isEqualTo(to.value());
       assertThat(r.dataFd()).as("%s -> %s", from, to).isGreaterThanOrEqualTo(3);
@@ -236,7 +239,7 @@ class MigrationSetTest {
   @Test
   void aFullFdTableIsEmfileWithTheDeviceAlreadyInTheNewState() {
     Dev d = dev(0x7);
-    Mig.set(d.p, d.fd, STOP);
+    Migrations.set(d.p, d.fd, STOP);
     int last = -1;
     while (true) {
       int fd = d.p.open("/dev/null", OpenFlags.O_RDWR);
@@ -248,54 +251,54 @@ class MigrationSetTest {
     }
     assertThat(last).isEqualTo(FdTable.MAX_FDS - 1);
     MemorySegment s = setArg(STOP_COPY.value());
-    assertThat(Mig.feature(d.p, d.fd, s)).isEqualTo(Errno.EMFILE.negative());
+    assertThat(Migrations.feature(d.p, d.fd, s)).isEqualTo(Errno.EMFILE.negative());
     // nothing was written back
-    assertThat(VfioDeviceFeatureMigState.DATA_FD.get(s.asSlice(8))).isEqualTo(Mig.UNTOUCHED);
-    assertThat(Mig.state(d.p, d.fd)).isEqualTo(STOP_COPY);
+    assertThat(VfioDeviceFeatureMigState.DATA_FD.get(s.asSlice(8))).isEqualTo(Migrations.UNTOUCHED);
+    assertThat(Migrations.state(d.p, d.fd)).isEqualTo(STOP_COPY);
     assertThat(d.mig().savingFile()).isNotNull();
     assertThat(d.mig().savingFile().disabled()).isFalse();
     assertThat(d.p.openFds()).hasSize(FdTable.MAX_FDS);
 
     // the driver's session ends with the next arc as usual
     assertThat(d.p.close(last)).isZero();
-    assertThat(Mig.set(d.p, d.fd, STOP)).isEqualTo(-1);
+    assertThat(Migrations.set(d.p, d.fd, STOP)).isEqualTo(-1);
     assertThat(d.mig().savingFile()).isNull();
     // a non-fd SET still works with a full table
     assertThat(d.p.open("/dev/null", OpenFlags.O_RDWR)).isEqualTo(last);
-    assertThat(Mig.set(d.p, d.fd, RUNNING)).isEqualTo(-1);
+    assertThat(Migrations.set(d.p, d.fd, RUNNING)).isEqualTo(-1);
   }
 
   @Test
   void aReadOnlyArgumentIsEfaultAfterTheTransition() {
     Dev d = dev(0x7);
     // GET: the copy-out faults
-    MemorySegment get = Mig.featureArg(Mig.GET | 2, 8);
-    assertThat(Mig.feature(d.p, d.fd, get.asReadOnly())).isEqualTo(Errno.EFAULT.negative());
+    MemorySegment get = Migrations.featureArg(Migrations.GET | 2, 8);
+    assertThat(Migrations.feature(d.p, d.fd, get.asReadOnly())).isEqualTo(Errno.EFAULT.negative());
     // a failing SET: the write-back faults, EFAULT replaces EINVAL
-    assertThat(Mig.feature(d.p, d.fd, setArg(ERROR.value()).asReadOnly()))
+    assertThat(Migrations.feature(d.p, d.fd, setArg(ERROR.value()).asReadOnly()))
         .isEqualTo(Errno.EFAULT.negative());
-    assertThat(Mig.state(d.p, d.fd)).isEqualTo(RUNNING);
+    assertThat(Migrations.state(d.p, d.fd)).isEqualTo(RUNNING);
     // a failing arc: EFAULT replaces the arc's errno, the state is the last good one
     d.model.failArc(RUNNING_P2P, STOP, Errno.EIO);
-    assertThat(Mig.feature(d.p, d.fd, setArg(STOP.value()).asReadOnly()))
+    assertThat(Migrations.feature(d.p, d.fd, setArg(STOP.value()).asReadOnly()))
         .isEqualTo(Errno.EFAULT.negative());
-    assertThat(Mig.state(d.p, d.fd)).isEqualTo(RUNNING_P2P);
+    assertThat(Migrations.state(d.p, d.fd)).isEqualTo(RUNNING_P2P);
     d.model.clearFailure();
     // a SET without a new fd: the device moved anyway
-    assertThat(Mig.feature(d.p, d.fd, setArg(STOP.value()).asReadOnly()))
+    assertThat(Migrations.feature(d.p, d.fd, setArg(STOP.value()).asReadOnly()))
         .isEqualTo(Errno.EFAULT.negative());
-    assertThat(Mig.state(d.p, d.fd)).isEqualTo(STOP);
+    assertThat(Migrations.state(d.p, d.fd)).isEqualTo(STOP);
     // a SET that opens a session: EFAULT, no fd installed, the session is the driver's
     List<Integer> fds = d.p.openFds();
     MemorySegment s = setArg(STOP_COPY.value());
-    assertThat(Mig.feature(d.p, d.fd, s.asReadOnly())).isEqualTo(Errno.EFAULT.negative());
-    assertThat(VfioDeviceFeatureMigState.DATA_FD.get(s.asSlice(8))).isEqualTo(Mig.UNTOUCHED);
+    assertThat(Migrations.feature(d.p, d.fd, s.asReadOnly())).isEqualTo(Errno.EFAULT.negative());
+    assertThat(VfioDeviceFeatureMigState.DATA_FD.get(s.asSlice(8))).isEqualTo(Migrations.UNTOUCHED);
     assertThat(d.p.openFds()).isEqualTo(fds);
-    assertThat(Mig.state(d.p, d.fd)).isEqualTo(STOP_COPY);
+    assertThat(Migrations.state(d.p, d.fd)).isEqualTo(STOP_COPY);
     MigrationFile f = d.mig().savingFile();
     assertThat(f).isNotNull();
     assertThat(f.refs()).isEqualTo(1);
-    assertThat(Mig.set(d.p, d.fd, STOP)).isEqualTo(-1);
+    assertThat(Migrations.set(d.p, d.fd, STOP)).isEqualTo(-1);
     assertThat(f.disabled()).isTrue();
     assertThat(f.released()).isTrue();
   }
@@ -324,13 +327,13 @@ class MigrationSetTest {
                 for (int i = 0; i < perThread; i++) {
                   int pick = rnd.nextInt(20);
                   if (pick == 0) {
-                    if (Mig.reset(d.p, d.fd) != 0) {
+                    if (Devices.deviceReset(d.p, d.fd) != 0) {
                       problems.add("reset failed");
                     }
                     continue;
                   }
                   long want = pick == 1 ? 8 : rnd.nextInt(8);
-                  Mig.SetResult r = Mig.setState(d.p, d.fd, want);
+                  Migrations.SetResult r = Migrations.setState(d.p, d.fd, want);
                   if (r.ret() != 0 && r.ret() != EINVAL) {
                     problems.add("SET " + want + " returned " + r.ret());
                   }
@@ -357,7 +360,7 @@ class MigrationSetTest {
     }
     assertThat(problems).isEmpty();
 
-    MigrationState state = Mig.state(d.p, d.fd);
+    MigrationState state = Migrations.state(d.p, d.fd);
     DeviceMigration m = d.mig();
     assertThat(m.state()).isEqualTo(state);
     assertThat(m.savingFile() != null)

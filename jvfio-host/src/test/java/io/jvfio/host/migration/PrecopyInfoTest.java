@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
+import io.jvfio.host.testkit.Devices;
+import io.jvfio.host.testkit.Migrations;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.vfio.VfioConstants;
 import io.jvfio.uapi.vfio.VfioIoctls;
@@ -23,9 +25,9 @@ class PrecopyInfoTest {
   private record Dev(Host host, HostProcess p, int fd, TestMigrationModel model) {}
 
   private static Dev dev(TestMigrationModel model) {
-    Host host = Mig.host(model);
+    Host host = Migrations.host(model);
     HostProcess p = host.process("vmm");
-    return new Dev(host, p, Mig.open(p, host, 0), model);
+    return new Dev(host, p, Migrations.open(p, host, 0), model);
   }
 
   private static Dev dev(long flags) {
@@ -47,7 +49,7 @@ class PrecopyInfoTest {
   @Test
   void anyOtherIoctlIsEnotty() {
     Dev d = dev(0x7);
-    int pre = Mig.set(d.p, d.fd, PRE_COPY);
+    int pre = Migrations.set(d.p, d.fd, PRE_COPY);
     for (long cmd :
         new long[] {
           VfioIoctls.VFIO_DEVICE_FEATURE,
@@ -60,11 +62,11 @@ class PrecopyInfoTest {
     }
     // a wrong cmd beats a bad argument and a disabled file
     assertThat(d.p.ioctl(pre, VfioIoctls.VFIO_DEVICE_FEATURE, 0L)).isEqualTo(ENOTTY);
-    Mig.set(d.p, d.fd, RUNNING);
+    Migrations.set(d.p, d.fd, RUNNING);
     assertThat(d.p.ioctl(pre, VfioIoctls.VFIO_DEVICE_FEATURE, info(24, 0, 24))).isEqualTo(ENOTTY);
     // a resuming fd has no ioctl at all
-    Mig.set(d.p, d.fd, STOP);
-    int resuming = Mig.set(d.p, d.fd, RESUMING);
+    Migrations.set(d.p, d.fd, STOP);
+    int resuming = Migrations.set(d.p, d.fd, RESUMING);
     assertThat(ioctl(d, resuming, info(24, 0, 24))).isEqualTo(ENOTTY);
     assertThat(d.p.ioctl(resuming, VfioIoctls.VFIO_MIG_GET_PRECOPY_INFO, 0L)).isEqualTo(ENOTTY);
   }
@@ -72,7 +74,7 @@ class PrecopyInfoTest {
   @Test
   void theStructIsCopiedInBeforeArgszIsChecked() {
     Dev d = dev(0x5);
-    int pre = Mig.set(d.p, d.fd, PRE_COPY);
+    int pre = Migrations.set(d.p, d.fd, PRE_COPY);
     assertThat(ioctl(d, pre, info(16, 0, 16))).isEqualTo(Errno.EFAULT.negative());
     assertThat(d.p.ioctl(pre, VfioIoctls.VFIO_MIG_GET_PRECOPY_INFO, 0L))
         .isEqualTo(Errno.EFAULT.negative());
@@ -86,33 +88,33 @@ class PrecopyInfoTest {
   @Test
   void onlyADeviceInPreCopyAnswers() {
     Dev d = dev(0x7);
-    int pre = Mig.set(d.p, d.fd, PRE_COPY);
-    assertThat(Mig.precopyInfo(d.p, pre, 0).ret()).isZero();
-    Mig.set(d.p, d.fd, PRE_COPY_P2P);
-    assertThat(Mig.precopyInfo(d.p, pre, 0).ret()).isZero();
+    int pre = Migrations.set(d.p, d.fd, PRE_COPY);
+    assertThat(Migrations.precopyInfo(d.p, pre, 0).ret()).isZero();
+    Migrations.set(d.p, d.fd, PRE_COPY_P2P);
+    assertThat(Migrations.precopyInfo(d.p, pre, 0).ret()).isZero();
     // the same fd in STOP_COPY
-    Mig.set(d.p, d.fd, STOP_COPY);
+    Migrations.set(d.p, d.fd, STOP_COPY);
     MemorySegment s = info(24, 7, 24);
     assertThat(ioctl(d, pre, s)).isEqualTo(EINVAL);
     assertThat(VfioPrecopyInfo.FLAGS.get(s)).isEqualTo(7);
     assertThat(VfioPrecopyInfo.INITIAL_BYTES.get(s)).isEqualTo(0xaaaaaaaaaaaaaaaaL);
     // a session that started in STOP_COPY
-    Mig.set(d.p, d.fd, STOP);
-    int saving = Mig.set(d.p, d.fd, STOP_COPY);
-    assertThat(Mig.precopyInfo(d.p, saving, 0).ret()).isEqualTo(EINVAL);
+    Migrations.set(d.p, d.fd, STOP);
+    int saving = Migrations.set(d.p, d.fd, STOP_COPY);
+    assertThat(Migrations.precopyInfo(d.p, saving, 0).ret()).isEqualTo(EINVAL);
   }
 
   @Test
   void aDisabledFdIsEnodevOnlyOnceTheStateIsRight() {
     Dev d = dev(0x7);
-    int old = Mig.set(d.p, d.fd, PRE_COPY);
-    Mig.set(d.p, d.fd, RUNNING);
+    int old = Migrations.set(d.p, d.fd, PRE_COPY);
+    Migrations.set(d.p, d.fd, RUNNING);
     // RUNNING: the state check comes first
-    assertThat(Mig.precopyInfo(d.p, old, 0).ret()).isEqualTo(EINVAL);
+    assertThat(Migrations.precopyInfo(d.p, old, 0).ret()).isEqualTo(EINVAL);
     // PRE_COPY again, with a new session: the old fd is ENODEV
-    int fresh = Mig.set(d.p, d.fd, PRE_COPY);
-    assertThat(Mig.precopyInfo(d.p, old, 0).ret()).isEqualTo(ENODEV);
-    assertThat(Mig.precopyInfo(d.p, fresh, 0).ret()).isZero();
+    int fresh = Migrations.set(d.p, d.fd, PRE_COPY);
+    assertThat(Migrations.precopyInfo(d.p, old, 0).ret()).isEqualTo(ENODEV);
+    assertThat(Migrations.precopyInfo(d.p, fresh, 0).ret()).isZero();
     // argsz still comes before both
     assertThat(ioctl(d, old, info(23, 0, 24))).isEqualTo(EINVAL);
     assertThat(d.p.ioctl(old, VfioIoctls.VFIO_DEVICE_RESET, info(24, 0, 24))).isEqualTo(ENOTTY);
@@ -121,50 +123,53 @@ class PrecopyInfoTest {
   @Test
   void initialAndDirtyBytesFollowTheCursor() {
     Dev d = dev(0x7);
-    int pre = Mig.set(d.p, d.fd, PRE_COPY);
-    assertThat(Mig.precopyInfo(d.p, pre, 0)).isEqualTo(new Mig.PrecopyInfo(0, 0, SIZE, 4096));
-    assertThat(Mig.read(d.p, pre, 30)).hasSize(30);
-    assertThat(Mig.precopyInfo(d.p, pre, 0)).isEqualTo(new Mig.PrecopyInfo(0, 0, 70, 4096));
-    Mig.set(d.p, d.fd, PRE_COPY_P2P);
-    assertThat(Mig.read(d.p, pre, 100)).hasSize(70);
-    assertThat(Mig.precopyInfo(d.p, pre, 0)).isEqualTo(new Mig.PrecopyInfo(0, 0, 0, 4096));
+    int pre = Migrations.set(d.p, d.fd, PRE_COPY);
+    assertThat(Migrations.precopyInfo(d.p, pre, 0))
+        .isEqualTo(new Migrations.PrecopyInfo(0, 0, SIZE, 4096));
+    assertThat(Migrations.read(d.p, pre, 30)).hasSize(30);
+    assertThat(Migrations.precopyInfo(d.p, pre, 0))
+        .isEqualTo(new Migrations.PrecopyInfo(0, 0, 70, 4096));
+    Migrations.set(d.p, d.fd, PRE_COPY_P2P);
+    assertThat(Migrations.read(d.p, pre, 100)).hasSize(70);
+    assertThat(Migrations.precopyInfo(d.p, pre, 0))
+        .isEqualTo(new Migrations.PrecopyInfo(0, 0, 0, 4096));
   }
 
   @Test
   void withoutTheOptInFlagsAreEchoed() {
     Dev d = dev(new TestMigrationModel(0x5, SIZE).reinit(true));
-    int pre = Mig.set(d.p, d.fd, PRE_COPY);
-    assertThat(Mig.precopyInfo(d.p, pre, 0x1234))
-        .isEqualTo(new Mig.PrecopyInfo(0, 0x1234, SIZE, 0));
-    assertThat(Mig.precopyInfo(d.p, pre, 0).flags()).isZero();
-    assertThat(Mig.precopyInfo(d.p, pre, -1).flags()).isEqualTo(-1);
+    int pre = Migrations.set(d.p, d.fd, PRE_COPY);
+    assertThat(Migrations.precopyInfo(d.p, pre, 0x1234))
+        .isEqualTo(new Migrations.PrecopyInfo(0, 0x1234, SIZE, 0));
+    assertThat(Migrations.precopyInfo(d.p, pre, 0).flags()).isZero();
+    assertThat(Migrations.precopyInfo(d.p, pre, -1).flags()).isEqualTo(-1);
   }
 
   @Test
   void withTheOptInFlagsAreZeroOrReinit() {
     Dev plain = dev(0x7);
-    int pre = Mig.set(plain.p, plain.fd, PRE_COPY);
-    assertThat(Mig.precopyV2(plain.p, plain.fd)).isZero();
-    assertThat(Mig.precopyInfo(plain.p, pre, 0x1234))
-        .isEqualTo(new Mig.PrecopyInfo(0, 0, SIZE, 4096));
-    assertThat(Mig.precopyInfo(plain.p, pre, VfioConstants.VFIO_PRECOPY_INFO_REINIT).flags())
+    int pre = Migrations.set(plain.p, plain.fd, PRE_COPY);
+    assertThat(Migrations.precopyV2(plain.p, plain.fd)).isZero();
+    assertThat(Migrations.precopyInfo(plain.p, pre, 0x1234))
+        .isEqualTo(new Migrations.PrecopyInfo(0, 0, SIZE, 4096));
+    assertThat(Migrations.precopyInfo(plain.p, pre, VfioConstants.VFIO_PRECOPY_INFO_REINIT).flags())
         .isZero();
 
     Dev reinit = dev(new TestMigrationModel(0x5, SIZE).reinit(true));
-    assertThat(Mig.precopyV2(reinit.p, reinit.fd)).isZero();
-    pre = Mig.set(reinit.p, reinit.fd, PRE_COPY);
-    assertThat(Mig.precopyInfo(reinit.p, pre, 0x1234))
-        .isEqualTo(new Mig.PrecopyInfo(0, VfioConstants.VFIO_PRECOPY_INFO_REINIT, SIZE, 0));
+    assertThat(Migrations.precopyV2(reinit.p, reinit.fd)).isZero();
+    pre = Migrations.set(reinit.p, reinit.fd, PRE_COPY);
+    assertThat(Migrations.precopyInfo(reinit.p, pre, 0x1234))
+        .isEqualTo(new Migrations.PrecopyInfo(0, VfioConstants.VFIO_PRECOPY_INFO_REINIT, SIZE, 0));
     // a failing call with the opt-in leaves the caller's flags alone (nothing is copied out)
-    Mig.set(reinit.p, reinit.fd, STOP_COPY);
-    assertThat(Mig.precopyInfo(reinit.p, pre, 0x1234))
-        .isEqualTo(new Mig.PrecopyInfo(EINVAL, 0x1234, 0, 0));
+    Migrations.set(reinit.p, reinit.fd, STOP_COPY);
+    assertThat(Migrations.precopyInfo(reinit.p, pre, 0x1234))
+        .isEqualTo(new Migrations.PrecopyInfo(EINVAL, 0x1234, 0, 0));
   }
 
   @Test
   void exactly24BytesAreWrittenAndArgszIsNotTouched() {
     Dev d = dev(0x5);
-    int pre = Mig.set(d.p, d.fd, PRE_COPY);
+    int pre = Migrations.set(d.p, d.fd, PRE_COPY);
     MemorySegment s = info(32, 0x55, 32);
     assertThat(ioctl(d, pre, s)).isZero();
     assertThat(VfioPrecopyInfo.ARGSZ.get(s)).isEqualTo(32);
@@ -183,18 +188,18 @@ class PrecopyInfoTest {
   @Test
   void theOptInLastsUntilTheLastCloseOfTheDevice() {
     Dev d = dev(0x7);
-    assertThat(Mig.precopyV2(d.p, d.fd)).isZero();
+    assertThat(Migrations.precopyV2(d.p, d.fd)).isZero();
     // sessions and resets do not forget it
-    int pre = Mig.set(d.p, d.fd, PRE_COPY);
-    assertThat(Mig.precopyInfo(d.p, pre, 0x1234).flags()).isZero();
-    assertThat(Mig.reset(d.p, d.fd)).isZero();
-    pre = Mig.set(d.p, d.fd, PRE_COPY);
-    assertThat(Mig.precopyInfo(d.p, pre, 0x1234).flags()).isZero();
+    int pre = Migrations.set(d.p, d.fd, PRE_COPY);
+    assertThat(Migrations.precopyInfo(d.p, pre, 0x1234).flags()).isZero();
+    assertThat(Devices.deviceReset(d.p, d.fd)).isZero();
+    pre = Migrations.set(d.p, d.fd, PRE_COPY);
+    assertThat(Migrations.precopyInfo(d.p, pre, 0x1234).flags()).isZero();
     // the last close does
     assertThat(d.p.close(d.fd)).isZero();
-    int fd = Mig.open(d.p, d.host, 0);
-    pre = Mig.set(d.p, fd, PRE_COPY);
-    assertThat(Mig.precopyInfo(d.p, pre, 0x1234).flags()).isEqualTo(0x1234);
-    assertThat(Mig.device(d.host, 0).migration().precopyInfoV2()).isFalse();
+    int fd = Migrations.open(d.p, d.host, 0);
+    pre = Migrations.set(d.p, fd, PRE_COPY);
+    assertThat(Migrations.precopyInfo(d.p, pre, 0x1234).flags()).isEqualTo(0x1234);
+    assertThat(Migrations.device(d.host, 0).migration().precopyInfoV2()).isFalse();
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
+import io.jvfio.host.testkit.Migrations;
 import io.jvfio.uapi.vfio.MigrationState;
 import org.junit.jupiter.api.Test;
 
@@ -12,11 +13,11 @@ import org.junit.jupiter.api.Test;
 class RegistrationTest {
   @Test
   void aModelWithoutStopCopyIsRefusedWithAClearError() {
-    assertThatThrownBy(() -> Mig.host(new TestMigrationModel(0x6, 16)))
+    assertThatThrownBy(() -> Migrations.host(new TestMigrationModel(0x6, 16)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("0x6")
         .hasMessageContaining("VFIO_MIGRATION_STOP_COPY");
-    assertThatThrownBy(() -> Mig.host(new TestMigrationModel(0x9, 16)))
+    assertThatThrownBy(() -> Migrations.host(new TestMigrationModel(0x9, 16)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("unknown migration flags 0x8");
   }
@@ -24,13 +25,13 @@ class RegistrationTest {
   @Test
   void aPciStyleDeviceReopensInRunningAndAKeepingOneWhereItWas() {
     for (boolean keeps : new boolean[] {false, true}) {
-      try (Host host = Mig.host(new TestMigrationModel(0x7, 16).keepsState(keeps))) {
+      try (Host host = Migrations.host(new TestMigrationModel(0x7, 16).keepsState(keeps))) {
         HostProcess p = host.process("vmm");
-        int dev = Mig.open(p, host, 0);
-        Mig.set(p, dev, MigrationState.STOP);
+        int dev = Migrations.open(p, host, 0);
+        Migrations.set(p, dev, MigrationState.STOP);
         p.close(dev);
-        int again = Mig.open(p, host, 0);
-        assertThat(Mig.state(p, again))
+        int again = Migrations.open(p, host, 0);
+        assertThat(Migrations.state(p, again))
             .as("keeps state: %s", keeps)
             .isEqualTo(keeps ? MigrationState.STOP : MigrationState.RUNNING);
       }

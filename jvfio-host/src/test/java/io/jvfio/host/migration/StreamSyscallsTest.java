@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
+import io.jvfio.host.testkit.Migrations;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.PollBits;
 import java.lang.foreign.MemorySegment;
@@ -17,12 +18,12 @@ class StreamSyscallsTest {
   @Test
   void preadAndPwriteAreEspipeOnBothDirectionsOfADataFd() {
     TestMigrationModel m = new TestMigrationModel(0x7, 32);
-    Host host = Mig.host(m, new TestMigrationModel(0x7, 32));
+    Host host = Migrations.host(m, new TestMigrationModel(0x7, 32));
     HostProcess p = host.process("vmm");
-    int src = Mig.open(p, host, 0);
-    int dst = Mig.open(p, host, 1);
-    int saving = Mig.set(p, src, STOP_COPY);
-    int resuming = Mig.set(p, dst, RESUMING);
+    int src = Migrations.open(p, host, 0);
+    int dst = Migrations.open(p, host, 1);
+    int saving = Migrations.set(p, src, STOP_COPY);
+    int resuming = Migrations.set(p, dst, RESUMING);
     assertThat(p.pwrite(saving, buf, 0)).isEqualTo(Errno.ESPIPE.negative());
     assertThat(p.pread(resuming, buf, 0)).isEqualTo(Errno.ESPIPE.negative());
     assertThat(p.pread(saving, buf, 0)).isEqualTo(Errno.ESPIPE.negative());
@@ -36,7 +37,7 @@ class StreamSyscallsTest {
 
   @Test
   void devNullIsPositioned() {
-    HostProcess p = Mig.host(new TestMigrationModel(0x1, 8)).process("vmm");
+    HostProcess p = Migrations.host(new TestMigrationModel(0x1, 8)).process("vmm");
     assertThat(p.pread(0, buf, 10)).isZero();
     assertThat(p.pwrite(1, buf, 10)).isEqualTo(8);
     assertThat(p.lseek(0, 0, PollBits.SEEK_END)).isZero();

@@ -1,5 +1,6 @@
 package io.jvfio.host.vfio;
 
+import static io.jvfio.host.testkit.Cdev.bindRaw;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.DefaultHost;
@@ -13,9 +14,7 @@ import io.jvfio.host.sdk.DeviceModel;
 import io.jvfio.host.sdk.ModelRegistry;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.OpenFlags;
-import io.jvfio.uapi.vfio.VfioDeviceBindIommufd;
 import io.jvfio.uapi.vfio.VfioIoctls;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -87,13 +86,6 @@ class DeviceLifecycleTest {
     return host;
   }
 
-  private static int bind(HostProcess p, int dev, int iommufd) {
-    MemorySegment b = MemorySegment.ofArray(new byte[(int) VfioDeviceBindIommufd.SIZEOF]);
-    VfioDeviceBindIommufd.ARGSZ.set(b, (int) VfioDeviceBindIommufd.SIZEOF);
-    VfioDeviceBindIommufd.IOMMUFD.set(b, iommufd);
-    return p.ioctl(dev, VfioIoctls.VFIO_DEVICE_BIND_IOMMUFD, b);
-  }
-
   private Recorder recorder(Host host, String bdf) {
     return (Recorder) host.device(bdf).orElseThrow().model();
   }
@@ -105,7 +97,7 @@ class DeviceLifecycleTest {
     int iommufd = p.open("/dev/iommu", OpenFlags.O_RDWR);
     VfioDevice d = host.device(DefaultHost.SLOT_DEVICE).orElseThrow();
     int dev = p.open(d.cdevPath(), OpenFlags.O_RDWR);
-    assertThat(bind(p, dev, iommufd)).isZero();
+    assertThat(bindRaw(p, dev, iommufd)).isZero();
     IommufdContext ictx = (IommufdContext) p.file(iommufd);
     assertThat(ictx.objects()).hasSize(1);
 
@@ -128,8 +120,8 @@ class DeviceLifecycleTest {
     VfioDevice b = host.device(DefaultHost.BUS_DEVICE_B).orElseThrow();
     int fa = p.open(a.cdevPath(), OpenFlags.O_RDWR);
     int fb = p.open(b.cdevPath(), OpenFlags.O_RDWR);
-    assertThat(bind(p, fa, iommufd)).isZero();
-    assertThat(bind(p, fb, iommufd)).isZero();
+    assertThat(bindRaw(p, fa, iommufd)).isZero();
+    assertThat(bindRaw(p, fb, iommufd)).isZero();
     assertThat(a.resetWorks()).isFalse();
 
     assertThat(p.close(fa)).isZero();
@@ -191,7 +183,7 @@ class DeviceLifecycleTest {
     int iommufd = p.open("/dev/iommu", OpenFlags.O_RDWR);
     VfioDevice a = host.device(DefaultHost.BUS_DEVICE_A).orElseThrow();
     int fa = p.open(a.cdevPath(), OpenFlags.O_RDWR);
-    assertThat(bind(p, fa, iommufd)).isZero();
+    assertThat(bindRaw(p, fa, iommufd)).isZero();
     assertThat(p.close(fa)).isZero();
     assertThat(a.resets()).isZero();
     assertThat(a.needsReset()).isTrue();
@@ -206,7 +198,7 @@ class DeviceLifecycleTest {
     int iommufd = p.open("/dev/iommu", OpenFlags.O_RDWR);
     VfioDevice d = host.device(DefaultHost.ROOT_BUS_DEVICE).orElseThrow();
     int dev = p.open(d.cdevPath(), OpenFlags.O_RDWR);
-    assertThat(bind(p, dev, iommufd)).isEqualTo(Errno.EIO.negative());
+    assertThat(bindRaw(p, dev, iommufd)).isEqualTo(Errno.EIO.negative());
     assertThat(d.openCount()).isZero();
     assertThat(((IommufdContext) p.file(iommufd)).objects()).isEmpty();
     assertThat(d.iommuGroup().claimed()).isFalse();
@@ -224,8 +216,8 @@ class DeviceLifecycleTest {
     VfioDevice bus = host.device(DefaultHost.BUS_DEVICE_A).orElseThrow();
     int fr = p.open(root.cdevPath(), OpenFlags.O_RDWR);
     int fb = p.open(bus.cdevPath(), OpenFlags.O_RDWR);
-    assertThat(bind(p, fr, iommufd)).isZero();
-    assertThat(bind(p, fb, iommufd)).isZero();
+    assertThat(bindRaw(p, fr, iommufd)).isZero();
+    assertThat(bindRaw(p, fb, iommufd)).isZero();
     int before = root.resets();
     assertThat(p.ioctl(fr, VfioIoctls.VFIO_DEVICE_RESET, 0L)).isZero();
     assertThat(root.resets()).isEqualTo(before + 1);

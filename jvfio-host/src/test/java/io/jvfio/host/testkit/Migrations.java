@@ -1,17 +1,13 @@
-package io.jvfio.host.migration;
+package io.jvfio.host.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
-import io.jvfio.host.pci.Topology;
 import io.jvfio.host.sdk.DeviceModel;
-import io.jvfio.host.sdk.ModelRegistry;
 import io.jvfio.host.vfio.VfioDevice;
-import io.jvfio.uapi.OpenFlags;
 import io.jvfio.uapi.vfio.MigrationState;
 import io.jvfio.uapi.vfio.VfioConstants;
-import io.jvfio.uapi.vfio.VfioDeviceBindIommufd;
 import io.jvfio.uapi.vfio.VfioDeviceFeature;
 import io.jvfio.uapi.vfio.VfioDeviceFeatureDmaLoggingControl;
 import io.jvfio.uapi.vfio.VfioDeviceFeatureDmaLoggingRange;
@@ -26,11 +22,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Byte-level helpers for the migration tests: a host of model-backed vfio-pci functions, opening a
- * device through its cdev, and the VFIO_DEVICE_FEATURE and data-fd ioctls. Every call goes through
- * {@link HostProcess} syscalls and answers the raw return value or what the kernel wrote back.
+ * Migration through the syscalls: a host of model-backed vfio-pci functions, a device opened
+ * through its cdev, and the VFIO_DEVICE_FEATURE and data-fd ioctls, answering the raw return value
+ * or what the kernel wrote back.
  */
-public final class Mig {
+public final class Migrations {
   /** The {@code data_fd} a SET passes in, to tell "not written back" from a written value. */
   public static final int UNTOUCHED = 0x5a5a5a5a;
 
@@ -38,21 +34,17 @@ public final class Mig {
   public static final int SET = VfioConstants.VFIO_DEVICE_FEATURE_SET;
   public static final int PROBE = VfioConstants.VFIO_DEVICE_FEATURE_PROBE;
 
-  private Mig() {}
+  private Migrations() {}
 
   /** A host whose function {@code 0000:00:0N.0} (N = i + 1, IOMMU group N, FLR) plays models[i]. */
   public static Host host(DeviceModel... models) {
-    StringBuilder t = new StringBuilder();
-    ModelRegistry registry = new ModelRegistry();
-    for (int i = 0; i < models.length; i++) {
-      DeviceModel m = models[i];
-      registry.register("m" + i, () -> m);
-      t.append(
-          String.format(
-              "function 0000:00:%02x.0 1b36:0010 driver=vfio-pci:m%d flr=yes group=%d%n",
-              i + 1, i, i + 1));
-    }
-    return new Host(Topology.parse(t.toString()), registry);
+    return Hosts.modelHost(
+        "",
+        i ->
+            String.format(
+                "function 0000:00:%02x.0 1b36:0010 driver=vfio-pci:m%d flr=yes group=%d%n",
+                i + 1, i, i + 1),
+        models);
   }
 
   /** The vfio device playing models[i] of {@link #host}. */
@@ -62,21 +54,15 @@ public final class Mig {
 
   /** Opens a new iommufd and the cdev of models[i], binds them and returns the device fd. */
   public static int open(HostProcess p, Host host, int i) {
-    int iommufd = p.open("/dev/iommu", OpenFlags.O_RDWR);
-    assertThat(iommufd).as("open /dev/iommu").isGreaterThanOrEqualTo(0);
-    int dev = p.open(device(host, i).cdevPath(), OpenFlags.O_RDWR);
-    assertThat(dev).as("open cdev").isGreaterThanOrEqualTo(0);
-    MemorySegment b = MemorySegment.ofArray(new byte[(int) VfioDeviceBindIommufd.SIZEOF]);
-    VfioDeviceBindIommufd.ARGSZ.set(b, (int) VfioDeviceBindIommufd.SIZEOF);
-    VfioDeviceBindIommufd.IOMMUFD.set(b, iommufd);
-    assertThat(p.ioctl(dev, VfioIoctls.VFIO_DEVICE_BIND_IOMMUFD, b)).as("BIND").isZero();
+    int iommufd = Iommufd.openIommufdOk(p);
+    int dev = Kit.openOk(p, device(host, i).cdevPath());
+    assertThat(Cdev.bindRaw(p, dev, iommufd)).as("BIND").isZero();
     return dev;
   }
 
   /** A FEATURE argument: header with argsz = 8 + payloadSize and {@code flags}, zero payload. */
   public static MemorySegment featureArg(int flags, long payloadSize) {
-    MemorySegment s =
-        MemorySegment.ofArray(new byte[(int) (VfioDeviceFeature.MINSZ + payloadSize)]);
+    MemorySegment s = Kit.buf(VfioDeviceFeature.MINSZ + payloadSize);
     VfioDeviceFeature.ARGSZ.set(s, s.byteSize());
     VfioDeviceFeature.FLAGS.set(s, flags);
     return s;
@@ -155,17 +141,12 @@ public final class Mig {
     return feature(p, fd, featureArg(SET | 12, 0));
   }
 
-  /** VFIO_DEVICE_RESET: 0 or -errno. */
-  public static int reset(HostProcess p, int fd) {
-    return p.ioctl(fd, VfioIoctls.VFIO_DEVICE_RESET, 0L);
-  }
-
   /** What VFIO_MIG_GET_PRECOPY_INFO returned and wrote back. */
   public record PrecopyInfo(int ret, int flags, long initialBytes, long dirtyBytes) {}
 
   /** VFIO_MIG_GET_PRECOPY_INFO on a data fd with argsz 24 and {@code flags} passed in. */
   public static PrecopyInfo precopyInfo(HostProcess p, int dataFd, int flags) {
-    MemorySegment s = MemorySegment.ofArray(new byte[(int) VfioPrecopyInfo.SIZEOF]);
+    MemorySegment s = Kit.buf(VfioPrecopyInfo.SIZEOF);
     VfioPrecopyInfo.ARGSZ.set(s, (int) VfioPrecopyInfo.SIZEOF);
     VfioPrecopyInfo.FLAGS.set(s, flags);
     int ret = p.ioctl(dataFd, VfioIoctls.VFIO_MIG_GET_PRECOPY_INFO, s);
@@ -226,7 +207,7 @@ public final class Mig {
   /** Reads {@code fd} in {@code chunk}-byte reads until a read returns 0; asserts no error. */
   public static byte[] readAll(HostProcess p, int fd, int chunk) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    MemorySegment buf = MemorySegment.ofArray(new byte[chunk]);
+    MemorySegment buf = Kit.buf(chunk);
     while (true) {
       long n = p.read(fd, buf);
       assertThat(n).as("read fd %d", fd).isGreaterThanOrEqualTo(0);
@@ -239,14 +220,14 @@ public final class Mig {
 
   /** read(2) of up to {@code n} bytes: the bytes read, or null on error. */
   public static byte[] read(HostProcess p, int fd, int n) {
-    MemorySegment buf = MemorySegment.ofArray(new byte[n]);
+    MemorySegment buf = Kit.buf(n);
     long r = p.read(fd, buf);
     return r < 0 ? null : buf.asSlice(0, r).toArray(ValueLayout.JAVA_BYTE);
   }
 
   /** write(2) of {@code bytes[from, to)}: bytes written or -errno. */
   public static long write(HostProcess p, int fd, byte[] bytes, int from, int to) {
-    MemorySegment buf = MemorySegment.ofArray(new byte[to - from]);
+    MemorySegment buf = Kit.buf(to - from);
     MemorySegment.copy(bytes, from, buf, ValueLayout.JAVA_BYTE, 0, to - from);
     return p.write(fd, buf);
   }
