@@ -72,7 +72,8 @@ class SeedsTest {
   void everyTopologyBuildsAHost() throws Exception {
     Map<String, byte[]> seeds = seeds("TopologyFuzzTestInputs/topology");
     // the other inputs there are former findings, kept as regression inputs
-    seeds.keySet()
+    seeds
+        .keySet()
         .retainAll(
             java.util.Set.of(
                 "default-host", "demo-host", "every-model", "host-driver", "nested-bridge"));

@@ -143,7 +143,7 @@ class DeviceLifecycleTest {
     VfioDevice a = host.device(DefaultHost.BUS_DEVICE_A).orElseThrow();
     VfioDevice b = host.device(DefaultHost.BUS_DEVICE_B).orElseThrow();
     int fa = p.open(a.cdevPath(), OpenFlags.O_RDWR);
-    assertThat(bind(p, fa, iommufd)).isZero();
+    assertThat(bindRaw(p, fa, iommufd)).isZero();
     recorder(host, DefaultHost.BUS_DEVICE_A).failReset = new DeviceFailure("bus reset refused");
     IllegalStateException bug = new IllegalStateException("model bug in reset");
     recorder(host, DefaultHost.BUS_DEVICE_B).failReset = bug;
@@ -156,7 +156,7 @@ class DeviceLifecycleTest {
 
     recorder(host, DefaultHost.BUS_DEVICE_A).failReset = null;
     int fb = p.open(b.cdevPath(), OpenFlags.O_RDWR);
-    assertThat(bind(p, fb, iommufd)).isZero();
+    assertThat(bindRaw(p, fb, iommufd)).isZero();
     assertThat(p.close(fb)).isZero();
     assertThat(b.modelFailures().last().error()).isSameAs(bug);
     assertThat(b.needsReset()).isTrue();
