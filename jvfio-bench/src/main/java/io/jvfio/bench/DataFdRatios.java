@@ -39,7 +39,8 @@ public final class DataFdRatios {
       int iterations,
       Duration iterationTime,
       List<Integer> chunkSizes,
-      int memoryMib) {
+      int memoryMib)
+      implements JmhRunOptions<Options> {
     public static final List<Integer> CHUNK_SIZES = List.of(4096, 65536, 1 << 20);
 
     public Options {
@@ -86,15 +87,18 @@ public final class DataFdRatios {
       return new Options(0, 0, Duration.ZERO, 1, Duration.ofMillis(50), CHUNK_SIZES, 8);
     }
 
+    @Override
     public Options withForks(int n) {
       return new Options(
           n, warmupIterations, warmupTime, iterations, iterationTime, chunkSizes, memoryMib);
     }
 
+    @Override
     public Options withWarmup(int n, Duration time) {
       return new Options(forks, n, time, iterations, iterationTime, chunkSizes, memoryMib);
     }
 
+    @Override
     public Options withIterations(int n, Duration time) {
       return new Options(forks, warmupIterations, warmupTime, n, time, chunkSizes, memoryMib);
     }

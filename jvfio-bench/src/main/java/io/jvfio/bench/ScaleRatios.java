@@ -56,7 +56,8 @@ public final class ScaleRatios {
       Duration warmupTime,
       int iterations,
       Duration iterationTime,
-      boolean reduced) {
+      boolean reduced)
+      implements JmhRunOptions<Options> {
     public Options {
       if (forks < 0 || warmupIterations < 0 || iterations < 1) {
         throw new IllegalArgumentException(
@@ -87,14 +88,17 @@ public final class ScaleRatios {
       return new Options(0, 0, Duration.ZERO, 1, Duration.ofMillis(20), true);
     }
 
+    @Override
     public Options withForks(int n) {
       return new Options(n, warmupIterations, warmupTime, iterations, iterationTime, reduced);
     }
 
+    @Override
     public Options withWarmup(int n, Duration time) {
       return new Options(forks, n, time, iterations, iterationTime, reduced);
     }
 
+    @Override
     public Options withIterations(int n, Duration time) {
       return new Options(forks, warmupIterations, warmupTime, n, time, reduced);
     }

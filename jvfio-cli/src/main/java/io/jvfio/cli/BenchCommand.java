@@ -4,7 +4,6 @@ import io.jvfio.bench.DataFdRatios;
 import io.jvfio.bench.MigrationBench;
 import io.jvfio.bench.ScaleRatios;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,26 +48,7 @@ final class BenchCommand implements Runnable {
         description = "short iterations (about 35 s instead of about 75 s); noisier")
     boolean quick;
 
-    @Option(names = "--json", description = "print one JSON object instead of the table")
-    boolean json;
-
-    @Option(
-        names = "--forks",
-        paramLabel = "N",
-        description = "JVMs per benchmark (0: run in this JVM)")
-    Integer forks;
-
-    @Option(names = "--warmups", paramLabel = "N", description = "warmup iterations")
-    Integer warmups;
-
-    @Option(names = "--iterations", paramLabel = "N", description = "measured iterations")
-    Integer iterations;
-
-    @Option(
-        names = "--time-ms",
-        paramLabel = "MS",
-        description = "length of each warmup and measured iteration")
-    Integer timeMs;
+    @CommandLine.Mixin JmhOptions jmh;
 
     @Option(names = "--memory-mib", paramLabel = "N", description = "memdev size (default 64)")
     Integer memoryMib;
@@ -79,9 +59,6 @@ final class BenchCommand implements Runnable {
         split = ",",
         description = "chunk sizes in bytes (default 4096,65536,1048576)")
     List<Integer> chunks;
-
-    @Option(names = "--verbose", description = "show JMH's own output on stderr")
-    boolean verbose;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -100,8 +77,8 @@ final class BenchCommand implements Runnable {
           "jvfio bench datafd: %d JMH benchmarks, about %d s%n",
           o.runs(), o.estimate().toSeconds());
       err.flush();
-      DataFdRatios.Result r = DataFdRatios.run(o, verbose ? System.err : null);
-      out.print(json ? Json.compact(json(r)) + System.lineSeparator() : r.table());
+      DataFdRatios.Result r = DataFdRatios.run(o, jmh.verbose ? System.err : null);
+      out.print(jmh.json ? Json.compact(json(r)) + System.lineSeparator() : r.table());
       out.flush();
       return 0;
     }
@@ -109,25 +86,7 @@ final class BenchCommand implements Runnable {
     DataFdRatios.Options options() {
       DataFdRatios.Options o =
           quick ? DataFdRatios.Options.quick() : DataFdRatios.Options.standard();
-      if (forks != null) {
-        o = o.withForks(forks);
-      }
-      if (timeMs != null && timeMs <= 0) {
-        throw new IllegalArgumentException("--time-ms must be positive");
-      }
-      Duration time = timeMs == null ? null : Duration.ofMillis(timeMs);
-      if (warmups != null || time != null) {
-        o =
-            o.withWarmup(
-                warmups != null ? warmups : o.warmupIterations(),
-                time != null ? time : o.warmupTime());
-      }
-      if (iterations != null || time != null) {
-        o =
-            o.withIterations(
-                iterations != null ? iterations : o.iterations(),
-                time != null ? time : o.iterationTime());
-      }
+      o = jmh.apply(o);
       if (chunks != null) {
         o = o.withChunkSizes(chunks);
       }
@@ -243,34 +202,12 @@ final class BenchCommand implements Runnable {
         description = "short iterations (about 70 s instead of about 3 minutes); noisier")
     boolean quick;
 
-    @Option(names = "--json", description = "print one JSON object instead of the table")
-    boolean json;
-
-    @Option(
-        names = "--forks",
-        paramLabel = "N",
-        description = "JVMs per benchmark (0: run in this JVM)")
-    Integer forks;
-
-    @Option(names = "--warmups", paramLabel = "N", description = "warmup iterations")
-    Integer warmups;
-
-    @Option(names = "--iterations", paramLabel = "N", description = "measured iterations")
-    Integer iterations;
-
-    @Option(
-        names = "--time-ms",
-        paramLabel = "MS",
-        description = "length of each warmup and measured iteration")
-    Integer timeMs;
+    @CommandLine.Mixin JmhOptions jmh;
 
     @Option(
         names = "--reduced",
         description = "IOVA sizes divided by ten (1000 -> 16000): shorter set-up")
     boolean reduced;
-
-    @Option(names = "--verbose", description = "show JMH's own output on stderr")
-    boolean verbose;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -288,33 +225,15 @@ final class BenchCommand implements Runnable {
       err.printf(
           "jvfio bench scale: %d JMH benchmarks, about %d s%n", o.runs(), o.estimate().toSeconds());
       err.flush();
-      ScaleRatios.Result r = ScaleRatios.run(o, verbose ? System.err : null);
-      out.print(json ? Json.compact(json(r)) + System.lineSeparator() : r.table());
+      ScaleRatios.Result r = ScaleRatios.run(o, jmh.verbose ? System.err : null);
+      out.print(jmh.json ? Json.compact(json(r)) + System.lineSeparator() : r.table());
       out.flush();
       return r.allWithinTarget() ? 0 : 1;
     }
 
     ScaleRatios.Options options() {
       ScaleRatios.Options o = quick ? ScaleRatios.Options.quick() : ScaleRatios.Options.standard();
-      if (forks != null) {
-        o = o.withForks(forks);
-      }
-      if (timeMs != null && timeMs <= 0) {
-        throw new IllegalArgumentException("--time-ms must be positive");
-      }
-      Duration time = timeMs == null ? null : Duration.ofMillis(timeMs);
-      if (warmups != null || time != null) {
-        o =
-            o.withWarmup(
-                warmups != null ? warmups : o.warmupIterations(),
-                time != null ? time : o.warmupTime());
-      }
-      if (iterations != null || time != null) {
-        o =
-            o.withIterations(
-                iterations != null ? iterations : o.iterations(),
-                time != null ? time : o.iterationTime());
-      }
+      o = jmh.apply(o);
       return reduced ? o.withReduced(true) : o;
     }
   }

@@ -100,6 +100,14 @@ class BenchCommandTest {
     BenchCommand.DataFd s = new BenchCommand.DataFd();
     new CommandLine(s).parseArgs();
     assertThat(s.options()).isEqualTo(DataFdRatios.Options.standard());
+    BenchCommand.DataFd t = new BenchCommand.DataFd();
+    new CommandLine(t).parseArgs("--time-ms", "250", "--warmups", "4", "--forks", "0");
+    DataFdRatios.Options timed = t.options();
+    assertThat(timed.warmupIterations()).isEqualTo(4);
+    assertThat(timed.warmupTime()).isEqualTo(java.time.Duration.ofMillis(250));
+    assertThat(timed.iterationTime()).isEqualTo(java.time.Duration.ofMillis(250));
+    assertThat(timed.iterations()).isEqualTo(DataFdRatios.Options.standard().iterations());
+    assertThat(timed.forks()).isZero();
   }
 
   @Test
@@ -174,5 +182,8 @@ class BenchCommandTest {
     Result bad = run("bench", "scale", "--iterations", "0");
     assertThat(bad.code()).isEqualTo(2);
     assertThat(bad.err()).contains("iterations >= 1");
+    Result noTime = run("bench", "scale", "--time-ms", "0");
+    assertThat(noTime.code()).isEqualTo(2);
+    assertThat(noTime.err()).contains("--time-ms must be positive");
   }
 }
