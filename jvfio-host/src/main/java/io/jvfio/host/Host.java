@@ -14,14 +14,15 @@ import io.jvfio.host.sdk.ModelRegistry;
 import io.jvfio.host.vfio.ContainerFile;
 import io.jvfio.host.vfio.DeviceFile;
 import io.jvfio.host.vfio.VfioDevice;
-import io.jvfio.host.vfio.VfioGroup;
 import io.jvfio.host.vfio.VfioHost;
 import io.jvfio.uapi.Errno;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantLock;
@@ -36,9 +37,11 @@ import java.util.function.Supplier;
 public final class Host implements AutoCloseable {
   private final Topology topology;
   private final PciTree tree;
-  private final Map<Integer, IommuGroup> iommuGroups = new TreeMap<>();
+  // hashed while building (a tree map's walks cost more than the rest at thousands of groups)
+  private final Map<Integer, IommuGroup> iommuGroups;
   private final VfioHost vfio;
-  // hashed: open() looks a path up, only deviceNodes() wants them sorted
+  // the fixed nodes; group and cdev nodes are found from their numbers in the path, so a host of
+  // thousands of functions builds no table of them
   private final Map<String, Supplier<OpenFile>> nodes = new HashMap<>();
   private final List<HostProcess> processes = new ArrayList<>();
   final ReentrantLock lock = new ReentrantLock();
@@ -47,6 +50,7 @@ public final class Host implements AutoCloseable {
   public Host(Topology topology, ModelRegistry models) {
     this.topology = topology;
     this.tree = new PciTree(topology);
+    this.iommuGroups = HashMap.newHashMap(topology.functions().size());
     for (PciDev d : tree.devices()) {
       d.spec()
           .iommuGroup()
@@ -61,12 +65,6 @@ public final class Host implements AutoCloseable {
     nodes.put("/dev/null", NullFile::new);
     nodes.put("/dev/iommu", () -> new IommufdContext("/dev/iommu"));
     nodes.put("/dev/vfio/vfio", ContainerFile::new);
-    for (VfioGroup g : vfio.groups()) {
-      nodes.put(g.path(), g::open);
-    }
-    for (VfioDevice d : vfio.devices()) {
-      nodes.put(d.cdevPath(), () -> new DeviceFile(d));
-    }
   }
 
   /** A host built from a topology with the core's built-in models only. */
@@ -82,8 +80,9 @@ public final class Host implements AutoCloseable {
     return tree;
   }
 
-  public Map<Integer, IommuGroup> iommuGroups() {
-    return java.util.Collections.unmodifiableMap(iommuGroups);
+  /** The IOMMU groups by number, in number order. */
+  public SortedMap<Integer, IommuGroup> iommuGroups() {
+    return Collections.unmodifiableSortedMap(new TreeMap<>(iommuGroups));
   }
 
   public VfioHost vfio() {
@@ -98,7 +97,10 @@ public final class Host implements AutoCloseable {
 
   /** Every device node, sorted. */
   public List<String> deviceNodes() {
-    return List.copyOf(new TreeSet<>(nodes.keySet()));
+    TreeSet<String> all = new TreeSet<>(nodes.keySet());
+    vfio.groups().forEach(g -> all.add(g.path()));
+    vfio.devices().forEach(d -> all.add(d.cdevPath()));
+    return List.copyOf(all);
   }
 
   /** Starts a process with an empty address space and fds 0 to 2 on /dev/null. */
@@ -149,9 +151,38 @@ public final class Host implements AutoCloseable {
   /** open(2) of a device node. */
   OpenFile openNode(String path) {
     Supplier<OpenFile> opener = nodes.get(path);
-    if (opener == null) {
-      throw new KernelError(Errno.ENOENT, path);
+    if (opener != null) {
+      return opener.get();
     }
-    return opener.get();
+    int cdev = nodeNumber(path, CDEV_PREFIX);
+    if (cdev >= 0 && cdev < vfio.deviceCount()) {
+      return new DeviceFile(vfio.device(cdev));
+    }
+    int group = nodeNumber(path, GROUP_PREFIX);
+    if (group >= 0 && vfio.group(group) != null) {
+      return vfio.group(group).open();
+    }
+    throw new KernelError(Errno.ENOENT, path);
+  }
+
+  private static final String CDEV_PREFIX = "/dev/vfio/devices/vfio";
+  private static final String GROUP_PREFIX = "/dev/vfio/";
+
+  /**
+   * The number ending {@code path} after {@code prefix}, written as the kernel names its nodes
+   * (decimal, no sign, no leading zero), or -1.
+   */
+  static int nodeNumber(String path, String prefix) {
+    if (!path.startsWith(prefix)) {
+      return -1;
+    }
+    String digits = path.substring(prefix.length());
+    if (digits.isEmpty()
+        || digits.length() > 9
+        || (digits.length() > 1 && digits.charAt(0) == '0')
+        || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      return -1;
+    }
+    return Integer.parseInt(digits);
   }
 }

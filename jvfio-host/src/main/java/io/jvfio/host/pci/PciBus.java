@@ -16,7 +16,9 @@ public final class PciBus {
     this.domain = domain;
     this.number = number;
     this.self = self;
-    this.name = String.format("%04x:%02x", domain, number);
+    StringBuilder sb = new StringBuilder(7);
+    PciAddress.hex(sb, domain, 4).append(':');
+    this.name = PciAddress.hex(sb, number, 2).toString();
   }
 
   void add(PciDev d) {

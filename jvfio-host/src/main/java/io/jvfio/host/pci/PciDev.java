@@ -6,6 +6,7 @@ public final class PciDev {
   private final PciBus bus;
   private final SlotSpec slot;
   PciBus subordinate;
+  private String name; // made on first use: building a host names few functions
 
   PciDev(FunctionSpec spec, PciBus bus, SlotSpec slot) {
     this.spec = spec;
@@ -23,7 +24,12 @@ public final class PciDev {
 
   /** {@code pci_name()}. */
   public String name() {
-    return spec.address().toString();
+    String n = name;
+    if (n == null) {
+      n = spec.address().toString();
+      name = n; // racy but benign: every thread computes the same immutable string
+    }
+    return n;
   }
 
   public PciBus bus() {

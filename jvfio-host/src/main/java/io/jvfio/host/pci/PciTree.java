@@ -12,7 +12,7 @@ import java.util.function.Consumer;
  * relies on: which resets work, and which functions a slot or bus reset touches.
  */
 public final class PciTree {
-  private final Map<PciAddress, PciDev> devices = new HashMap<>();
+  private final Map<PciAddress, PciDev> devices;
   private final List<PciDev> sorted;
   private final List<PciBus> roots = new ArrayList<>();
   // construction only: the topology's functions and slots by bus, and the buses built so far
@@ -22,6 +22,7 @@ public final class PciTree {
   private final Map<Long, PciBus> buses = new HashMap<>();
 
   public PciTree(Topology topology) {
+    devices = HashMap.newHashMap(topology.functions().size());
     for (FunctionSpec f : topology.functions()) {
       long bus = Topology.busKey(f.address().domain(), f.address().bus());
       functionsOnBus.computeIfAbsent(bus, k -> new ArrayList<>()).add(f);

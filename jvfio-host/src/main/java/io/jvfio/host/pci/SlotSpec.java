@@ -8,6 +8,9 @@ public record SlotSpec(int domain, int bus, int device, boolean resetWorks) {
 
   @Override
   public String toString() {
-    return String.format("%04x:%02x:%02x", domain, bus, device);
+    StringBuilder sb = new StringBuilder(10);
+    PciAddress.hex(sb, domain, 4).append(':');
+    PciAddress.hex(sb, bus, 2).append(':');
+    return PciAddress.hex(sb, device, 2).toString();
   }
 }

@@ -54,11 +54,16 @@ public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
         continue;
       }
       try {
-        parseLine(b, line.split("\\s+"));
+        parseLine(b, tokens(line));
       } catch (IllegalArgumentException e) {
         throw atLine(i + 1, e);
       }
       (b.functions.size() > functionLines.size() ? functionLines : slotLines).add(i + 1);
+    }
+    try {
+      return b.build();
+    } catch (IllegalArgumentException e) {
+      // fall through to find the line to blame
     }
     // checks across lines, blamed on the first line that breaks them: once a prefix of the lines
     // breaks one it stays broken, so the first such line is found by bisection
@@ -73,7 +78,7 @@ public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
       rethrowAt(
           slotLines.get(badSlot - 1), () -> validate(b.functions, b.slots.subList(0, badSlot)));
     }
-    return b.build();
+    throw new IllegalStateException("a topology failed its checks but no prefix of it does");
   }
 
   /** The length of the shortest failing prefix of {@code n} items, or 0 when all of them pass. */
@@ -116,6 +121,28 @@ public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
     return new IllegalArgumentException("line " + line + ": " + e.getMessage(), e);
   }
 
+  /** The whitespace-separated fields of a stripped, non-empty line (no regex: one per line). */
+  private static String[] tokens(String line) {
+    List<String> out = new ArrayList<>(8);
+    int i = 0;
+    int n = line.length();
+    while (i < n) {
+      int start = i;
+      while (i < n && !Character.isWhitespace(line.charAt(i))) {
+        i++;
+      }
+      out.add(line.substring(start, i));
+      while (i < n && Character.isWhitespace(line.charAt(i))) {
+        i++;
+      }
+    }
+    return out.toArray(String[]::new);
+  }
+
+  private static final Set<String> FUNCTION_OPTIONS = Set.of("driver", "group", "flr");
+  private static final Set<String> BRIDGE_OPTIONS =
+      Set.of("driver", "group", "flr", "secondary", "bus-reset");
+
   private static void parseLine(Builder b, String[] t) {
     Map<String, String> opts = new HashMap<>();
     int positional = t[0].equals("slot") ? 2 : 3;
@@ -149,10 +176,7 @@ public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
           secondary = OptionalInt.of(hex(opts.get("secondary"), 2, "secondary"));
           busReset = yesNo(opts.getOrDefault("bus-reset", "yes"), "bus-reset");
         }
-        Set<String> known =
-            bridge
-                ? Set.of("driver", "group", "flr", "secondary", "bus-reset")
-                : Set.of("driver", "group", "flr");
+        Set<String> known = bridge ? BRIDGE_OPTIONS : FUNCTION_OPTIONS;
         for (String k : opts.keySet()) {
           if (!known.contains(k)) {
             throw new IllegalArgumentException("unknown option " + k + " for " + t[0]);
@@ -253,7 +277,7 @@ public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
   }
 
   private static void validate(List<FunctionSpec> functions, List<SlotSpec> slots) {
-    Set<PciAddress> seen = new HashSet<>();
+    Set<PciAddress> seen = HashSet.newHashSet(functions.size());
     Map<Long, FunctionSpec> bridgeOf = new HashMap<>();
     Set<Long> buses = new HashSet<>();
     for (FunctionSpec f : functions) {
@@ -273,8 +297,11 @@ public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
     // one end later walks, so every bus is walked over once.
     Set<Long> reachRoot = new HashSet<>();
     for (FunctionSpec f : functions) {
-      Set<Long> visited = new HashSet<>();
       long bus = busKey(f.address().domain(), f.address().bus());
+      if (!bridgeOf.containsKey(bus) || reachRoot.contains(bus)) {
+        continue;
+      }
+      Set<Long> visited = new HashSet<>();
       while (bridgeOf.containsKey(bus) && !reachRoot.contains(bus)) {
         if (!visited.add(bus)) {
           throw new IllegalArgumentException("bridges form a loop above " + f.address());

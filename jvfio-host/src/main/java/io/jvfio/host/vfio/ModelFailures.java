@@ -1,6 +1,7 @@
 package io.jvfio.host.vfio;
 
 import io.jvfio.host.kernel.KernelError;
+import io.jvfio.host.pci.PciDev;
 import io.jvfio.host.sdk.DeviceFailure;
 import io.jvfio.host.sdk.MigrationException;
 import io.jvfio.uapi.Errno;
@@ -28,11 +29,11 @@ public final class ModelFailures {
   private static final System.Logger LOG = System.getLogger("io.jvfio.host.model");
   private static final int KEPT = 32;
 
-  private final String device;
-  private final ArrayDeque<Failure> recent = new ArrayDeque<>();
+  private final PciDev device; // named in messages, by pci_name()
+  private ArrayDeque<Failure> recent; // made on the first failure: most devices never see one
   private long count;
 
-  ModelFailures(String device) {
+  ModelFailures(PciDev device) {
     this.device = device;
   }
 
@@ -66,7 +67,9 @@ public final class ModelFailures {
     }
     synchronized (this) {
       count++;
-      if (recent.size() == KEPT) {
+      if (recent == null) {
+        recent = new ArrayDeque<>();
+      } else if (recent.size() == KEPT) {
         recent.removeFirst();
       }
       recent.addLast(new Failure(where, t));
@@ -81,11 +84,11 @@ public final class ModelFailures {
 
   /** The latest caught bugs, oldest first (at most 32). */
   public synchronized List<Failure> recent() {
-    return List.copyOf(recent);
+    return recent == null ? List.of() : List.copyOf(recent);
   }
 
   /** The latest caught bug, or null. */
   public synchronized Failure last() {
-    return recent.peekLast();
+    return recent == null ? null : recent.peekLast();
   }
 }

@@ -39,7 +39,7 @@ public final class VfioDevice {
     this.model = model;
     this.index = index;
     this.iommuGroup = iommuGroup;
-    this.failures = new ModelFailures(pci.name());
+    this.failures = new ModelFailures(pci);
     this.migration =
         model.migration() == null ? null : new DeviceMigration(this, model.migration());
   }

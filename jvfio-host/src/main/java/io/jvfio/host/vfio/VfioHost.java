@@ -6,10 +6,11 @@ import io.jvfio.host.pci.PciDev;
 import io.jvfio.host.pci.PciTree;
 import io.jvfio.host.sdk.ModelRegistry;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The vfio and vfio-pci registrations of a host: one vfio device per function bound to vfio-pci
@@ -18,7 +19,7 @@ import java.util.TreeMap;
  */
 public final class VfioHost {
   private final List<VfioDevice> devices = new ArrayList<>();
-  private final Map<Integer, VfioGroup> groups = new TreeMap<>();
+  private final Map<Integer, VfioGroup> groups = new HashMap<>();
   private final Map<String, DeviceSet> devSets = new LinkedHashMap<>();
 
   public VfioHost(PciTree tree, Map<Integer, IommuGroup> iommuGroups, ModelRegistry models) {
@@ -54,8 +55,19 @@ public final class VfioHost {
     return List.copyOf(devices);
   }
 
+  public int deviceCount() {
+    return devices.size();
+  }
+
+  /** The device whose cdev is {@code /dev/vfio/devices/vfio<index>}. */
+  public VfioDevice device(int index) {
+    return devices.get(index);
+  }
+
   public List<VfioGroup> groups() {
-    return List.copyOf(groups.values());
+    return groups.values().stream()
+        .sorted(Comparator.comparingInt(g -> g.iommuGroup().id()))
+        .toList();
   }
 
   public VfioGroup group(int id) {

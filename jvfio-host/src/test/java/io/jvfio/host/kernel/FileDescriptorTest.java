@@ -295,6 +295,39 @@ class FileDescriptorTest {
     assertThat(p.openFds()).containsExactly(0, 1, 2);
   }
 
+  @Test
+  void groupAndCdevNodesAreFoundOnlyUnderTheirKernelNames() {
+    // the nodes are resolved from the number in the path: only the spelling the kernel gives a
+    // node opens it, and every node deviceNodes() lists opens
+    List<String> nodes = host.deviceNodes();
+    assertThat(nodes).contains(GROUP, "/dev/vfio/devices/vfio0");
+    for (String node : nodes) {
+      int fd = p.open(node, RDWR);
+      assertThat(fd).as(node).isNotNegative();
+      assertThat(p.close(fd)).isZero();
+    }
+    int devices = host.vfio().deviceCount();
+    for (String wrong :
+        List.of(
+            "/dev/vfio/01",
+            "/dev/vfio/+1",
+            "/dev/vfio/1 ",
+            "/dev/vfio/",
+            "/dev/vfio/-1",
+            "/dev/vfio/99999999999",
+            "/dev/vfio/devices/vfio00",
+            "/dev/vfio/devices/vfio",
+            "/dev/vfio/devices/vfio-0",
+            "/dev/vfio/devices/vfio" + devices,
+            "/dev/vfio/devices/1",
+            "/dev/vfio//1",
+            "/dev/vfio/vfio0")) {
+      assertThat(nodes).doesNotContain(wrong);
+      assertThat(p.open(wrong, RDWR)).as(wrong).isEqualTo(Errno.ENOENT.negative());
+    }
+    assertThat(p.openFds()).containsExactly(0, 1, 2);
+  }
+
   // ---- exit ----
 
   @Test
