@@ -91,8 +91,10 @@ public final class Host implements AutoCloseable {
 
   /** The vfio device playing {@code bdf}. */
   public Optional<VfioDevice> device(String bdf) {
-    PciAddress a = PciAddress.parse(bdf);
-    return vfio.devices().stream().filter(d -> d.pci().address().equals(a)).findFirst();
+    return tree.find(PciAddress.parse(bdf))
+        .map(PciDev::driverData)
+        .filter(VfioDevice.class::isInstance)
+        .map(VfioDevice.class::cast);
   }
 
   /** Every device node, sorted. */

@@ -14,7 +14,7 @@ import java.util.List;
  */
 public final class IommuGroup {
   private final int id;
-  private final List<PciDev> members = new ArrayList<>();
+  private final List<PciDev> members = new ArrayList<>(2); // most groups hold one function
   private Object owner;
   private int ownerCount;
 

@@ -7,6 +7,7 @@ public final class PciDev {
   private final SlotSpec slot;
   PciBus subordinate;
   private String name; // made on first use: building a host names few functions
+  private Object driverData;
 
   PciDev(FunctionSpec spec, PciBus bus, SlotSpec slot) {
     this.spec = spec;
@@ -30,6 +31,22 @@ public final class PciDev {
       name = n; // racy but benign: every thread computes the same immutable string
     }
     return n;
+  }
+
+  /**
+   * What the bound driver keeps for this function ({@code pci_get_drvdata()}): vfio-pci's device,
+   * or null.
+   */
+  public Object driverData() {
+    return driverData;
+  }
+
+  /** {@code pci_set_drvdata()}, done once when the driver binds. */
+  public void setDriverData(Object data) {
+    if (driverData != null) {
+      throw new IllegalStateException(name() + " already has a driver's data");
+    }
+    driverData = data;
   }
 
   public PciBus bus() {

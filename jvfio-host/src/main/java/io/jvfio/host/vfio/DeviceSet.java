@@ -4,9 +4,7 @@ import io.jvfio.host.kernel.KernelError;
 import io.jvfio.host.pci.PciDev;
 import io.jvfio.host.pci.PciTree;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -16,7 +14,6 @@ import java.util.Optional;
 public final class DeviceSet {
   private final String key;
   private final List<VfioDevice> members = new ArrayList<>();
-  private final Map<PciDev, VfioDevice> byPci = new HashMap<>();
 
   DeviceSet(String key) {
     this.key = key;
@@ -33,7 +30,6 @@ public final class DeviceSet {
 
   void add(VfioDevice d) {
     members.add(d);
-    byPci.put(d.pci(), d);
   }
 
   /** {@code vfio_device_set_open_count}. */
@@ -43,7 +39,9 @@ public final class DeviceSet {
 
   /** The member playing {@code pci}, if any. */
   public Optional<VfioDevice> find(PciDev pci) {
-    return Optional.ofNullable(byPci.get(pci));
+    return pci.driverData() instanceof VfioDevice d && d.devSet == this
+        ? Optional.of(d)
+        : Optional.empty();
   }
 
   /**

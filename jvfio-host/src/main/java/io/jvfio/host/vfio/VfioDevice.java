@@ -32,7 +32,8 @@ public final class VfioDevice {
   private int resets;
   private final ModelFailures failures;
   private final DeviceMigration migration;
-  private final ReentrantReadWriteLock memoryLock = new ReentrantReadWriteLock();
+  // made on first use: of thousands of functions on a host few are ever opened
+  private volatile ReentrantReadWriteLock memoryLock;
 
   VfioDevice(PciDev pci, DeviceModel model, int index, IommuGroup iommuGroup) {
     this.pci = pci;
@@ -49,7 +50,17 @@ public final class VfioDevice {
    * write side of every member (EBUSY when one is held), VFIO_DEVICE_RESET waits for it.
    */
   public ReentrantReadWriteLock memoryLock() {
-    return memoryLock;
+    ReentrantReadWriteLock l = memoryLock;
+    if (l == null) {
+      synchronized (this) {
+        l = memoryLock;
+        if (l == null) {
+          l = new ReentrantReadWriteLock();
+          memoryLock = l;
+        }
+      }
+    }
+    return l;
   }
 
   /** The model's bugs the core caught (and answered with EIO) at this device. */
@@ -222,7 +233,7 @@ public final class VfioDevice {
       migration.opened();
     }
     try {
-      model.open(new DeviceContext(name(), pci.spec().vendor(), pci.spec().device(), memoryLock));
+      model.open(new DeviceContext(name(), pci.spec().vendor(), pci.spec().device(), memoryLock()));
     } catch (Throwable t) {
       throw failures.answer("open", t);
     }
@@ -269,6 +280,7 @@ public final class VfioDevice {
   /** VFIO_DEVICE_RESET: this function only, after waiting for its memory lock. */
   void reset() {
     KernelError.check(resetWorks, Errno.EINVAL);
+    ReentrantReadWriteLock memoryLock = memoryLock();
     if (memoryLock.getReadHoldCount() > 0 || memoryLock.isWriteLockedByCurrentThread()) {
       throw new IllegalStateException(
           "VFIO_DEVICE_RESET from the thread that holds " + name() + "'s memory lock would hang");

@@ -13,7 +13,7 @@ import java.util.List;
  */
 public final class VfioGroup {
   private final IommuGroup iommuGroup;
-  final List<VfioDevice> devices = new ArrayList<>();
+  final List<VfioDevice> devices = new ArrayList<>(2); // most groups hold one device
   GroupFile openedFile;
   ContainerFile container;
   IommufdContext iommufd;

@@ -4,6 +4,7 @@ import io.jvfio.host.iommu.IommuGroup;
 import io.jvfio.host.pci.Driver;
 import io.jvfio.host.pci.PciDev;
 import io.jvfio.host.pci.PciTree;
+import io.jvfio.host.pci.SlotSpec;
 import io.jvfio.host.sdk.ModelRegistry;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -20,7 +21,7 @@ import java.util.Map;
 public final class VfioHost {
   private final List<VfioDevice> devices = new ArrayList<>();
   private final Map<Integer, VfioGroup> groups = new HashMap<>();
-  private final Map<String, DeviceSet> devSets = new LinkedHashMap<>();
+  private final Map<Object, DeviceSet> devSets = new LinkedHashMap<>();
 
   public VfioHost(PciTree tree, Map<Integer, IommuGroup> iommuGroups, ModelRegistry models) {
     for (PciDev pci : tree.devices()) {
@@ -34,18 +35,28 @@ public final class VfioHost {
       IommuGroup ig = iommuGroups.get(pci.spec().iommuGroup().getAsInt());
       VfioDevice d = new VfioDevice(pci, models.create(v.model()), devices.size(), ig);
       devices.add(d);
-      VfioGroup g = groups.computeIfAbsent(ig.id(), id -> new VfioGroup(ig));
+      pci.setDriverData(d);
+      VfioGroup g = groups.get(ig.id());
+      if (g == null) {
+        g = new VfioGroup(ig);
+        groups.put(ig.id(), g);
+      }
       g.devices.add(d);
       d.group = g;
-      String key;
+      // keyed by the object the set is named after; the name is made once per set
+      Object key;
       if (pci.bus().isRoot()) {
-        key = "device " + pci.name();
+        key = pci;
       } else if (PciTree.slotResetWorks(pci)) {
-        key = "slot " + pci.slot();
+        key = pci.slot();
       } else {
-        key = "bus " + pci.bus();
+        key = pci.bus();
       }
-      DeviceSet set = devSets.computeIfAbsent(key, DeviceSet::new);
+      DeviceSet set = devSets.get(key);
+      if (set == null) {
+        set = new DeviceSet(setName(key));
+        devSets.put(key, set);
+      }
       set.add(d);
       d.devSet = set;
     }
@@ -53,6 +64,15 @@ public final class VfioHost {
 
   public List<VfioDevice> devices() {
     return List.copyOf(devices);
+  }
+
+  /** vfio-pci's name of a device set: "device 0000:00:02.0", "slot 0000:01:00" or "bus 0000:02". */
+  private static String setName(Object key) {
+    return switch (key) {
+      case PciDev d -> "device " + d.name();
+      case SlotSpec s -> "slot " + s;
+      default -> "bus " + key;
+    };
   }
 
   public int deviceCount() {
