@@ -3,12 +3,13 @@ package io.jvfio.cli;
 import io.jvfio.bench.DataFdRatios;
 import io.jvfio.bench.MigrationBench;
 import io.jvfio.bench.ScaleRatios;
+import io.jvfio.cli.json.BenchJson;
+import io.jvfio.cli.json.CliJson;
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,7 +32,30 @@ final class BenchCommand implements Runnable {
 
   @Override
   public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
+    throw UsageException.noSubcommand(spec);
+  }
+
+  /** The bench's own settings checks, as usage errors. */
+  private static <T> T checked(Supplier<T> options) {
+    try {
+      return options.get();
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage(), e);
+    }
+  }
+
+  /** Whether the command line asked for JMH's own output ({@code --verbose}). */
+  private static boolean verbose(CommandLine.Model.CommandSpec spec) {
+    return Main.verbosity(spec) == Logging.Verbosity.VERBOSE;
+  }
+
+  /** The "about N s" line, unless {@code --quiet}. */
+  private static void announce(CommandLine.Model.CommandSpec spec, String line) {
+    if (Main.verbosity(spec) != Logging.Verbosity.QUIET) {
+      PrintWriter err = spec.commandLine().getErr();
+      err.println(line);
+      err.flush();
+    }
   }
 
   /** {@code jvfio bench datafd [--quick] [--json]}. */
@@ -64,21 +88,15 @@ final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() {
+      DataFdRatios.Options o = checked(this::options);
+      announce(
+          spec,
+          String.format(
+              "jvfio bench datafd: %d JMH benchmarks, about %d s",
+              o.runs(), o.estimate().toSeconds()));
+      DataFdRatios.Result r = DataFdRatios.run(o, verbose(spec) ? System.err : null);
       PrintWriter out = spec.commandLine().getOut();
-      PrintWriter err = spec.commandLine().getErr();
-      DataFdRatios.Options o;
-      try {
-        o = options();
-      } catch (IllegalArgumentException e) {
-        err.println("jvfio bench datafd: " + e.getMessage());
-        return 2;
-      }
-      err.printf(
-          "jvfio bench datafd: %d JMH benchmarks, about %d s%n",
-          o.runs(), o.estimate().toSeconds());
-      err.flush();
-      DataFdRatios.Result r = DataFdRatios.run(o, jmh.verbose ? System.err : null);
-      out.print(jmh.json ? Json.compact(json(r)) + System.lineSeparator() : r.table());
+      out.print(jmh.json ? CliJson.line(json(r)) + System.lineSeparator() : r.table());
       out.flush();
       return 0;
     }
@@ -146,43 +164,36 @@ final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      MigrationBench.Options o = checked(this::options);
+      MigrationBench.Result r = MigrationBench.run(o, System.err);
       PrintWriter out = spec.commandLine().getOut();
-      PrintWriter err = spec.commandLine().getErr();
-      MigrationBench.Options o;
-      try {
-        o = quick ? MigrationBench.Options.quick() : MigrationBench.Options.standard();
-        if (memdevMib != null) {
-          o = o.withMemdevMib(memdevMib);
-        }
-        if (rounds != null) {
-          o = o.withRounds(rounds);
-        }
-        if (warmupRounds != null) {
-          o = o.withWarmupRounds(warmupRounds);
-        }
-        if (limits != null) {
-          o = o.withLimits(limits);
-        }
-        if (runs != null) {
-          o = o.withRunsPerLimit(runs);
-        }
-        if (dirtyRate != null) {
-          o = o.withDirtyRate(dirtyRate);
-        }
-      } catch (IllegalArgumentException e) {
-        err.println("jvfio bench migration: " + e.getMessage());
-        return 2;
-      }
-      MigrationBench.Result r;
-      try {
-        r = MigrationBench.run(o, System.err);
-      } catch (java.io.IOException e) {
-        err.println("jvfio bench migration: " + e.getMessage());
-        return 1;
-      }
-      out.print(json ? Json.compact(json(r)) + System.lineSeparator() : r.table());
+      out.print(json ? CliJson.line(json(r)) + System.lineSeparator() : r.table());
       out.flush();
       return 0;
+    }
+
+    MigrationBench.Options options() {
+      MigrationBench.Options o =
+          quick ? MigrationBench.Options.quick() : MigrationBench.Options.standard();
+      if (memdevMib != null) {
+        o = o.withMemdevMib(memdevMib);
+      }
+      if (rounds != null) {
+        o = o.withRounds(rounds);
+      }
+      if (warmupRounds != null) {
+        o = o.withWarmupRounds(warmupRounds);
+      }
+      if (limits != null) {
+        o = o.withLimits(limits);
+      }
+      if (runs != null) {
+        o = o.withRunsPerLimit(runs);
+      }
+      if (dirtyRate != null) {
+        o = o.withDirtyRate(dirtyRate);
+      }
+      return o;
     }
   }
 
@@ -213,20 +224,15 @@ final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() {
+      ScaleRatios.Options o = checked(this::options);
+      announce(
+          spec,
+          String.format(
+              "jvfio bench scale: %d JMH benchmarks, about %d s",
+              o.runs(), o.estimate().toSeconds()));
+      ScaleRatios.Result r = ScaleRatios.run(o, verbose(spec) ? System.err : null);
       PrintWriter out = spec.commandLine().getOut();
-      PrintWriter err = spec.commandLine().getErr();
-      ScaleRatios.Options o;
-      try {
-        o = options();
-      } catch (IllegalArgumentException e) {
-        err.println("jvfio bench scale: " + e.getMessage());
-        return 2;
-      }
-      err.printf(
-          "jvfio bench scale: %d JMH benchmarks, about %d s%n", o.runs(), o.estimate().toSeconds());
-      err.flush();
-      ScaleRatios.Result r = ScaleRatios.run(o, jmh.verbose ? System.err : null);
-      out.print(jmh.json ? Json.compact(json(r)) + System.lineSeparator() : r.table());
+      out.print(jmh.json ? CliJson.line(json(r)) + System.lineSeparator() : r.table());
       out.flush();
       return r.allWithinTarget() ? 0 : 1;
     }
@@ -238,96 +244,103 @@ final class BenchCommand implements Runnable {
     }
   }
 
-  /** The scale bench as maps and lists for {@link Json}: times in nanoseconds per call. */
-  static Map<String, Object> json(ScaleRatios.Result r) {
+  /** The scale bench's JSON: times in nanoseconds per call; failed when a ratio is over. */
+  static BenchJson.Scale json(ScaleRatios.Result r) {
     ScaleRatios.Options o = r.options();
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("benchmark", "scale");
-    m.put("target", ScaleRatios.TARGET);
-    m.put("forks", o.forks());
-    m.put("warmupIterations", o.warmupIterations());
-    m.put("warmupMs", o.warmupTime().toMillis());
-    m.put("iterations", o.iterations());
-    m.put("iterationMs", o.iterationTime().toMillis());
-    List<Object> rows = new ArrayList<>();
+    List<BenchJson.ScaleRatio> rows = new ArrayList<>();
+    long over = 0;
     for (ScaleRatios.Ratio x : r.ratios()) {
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("call", x.row().call());
-      row.put("of", x.row().unit());
-      row.put("small", x.row().small());
-      row.put("large", x.row().large());
-      row.put("smallNanos", Math.round(x.smallNanos()));
-      row.put("largeNanos", Math.round(x.largeNanos()));
-      row.put("ratio", Math.round(x.ratio() * 100) / 100.0);
-      row.put("withinTarget", x.withinTarget());
-      rows.add(row);
+      rows.add(
+          new BenchJson.ScaleRatio(
+              x.row().call(),
+              x.row().unit(),
+              x.row().small(),
+              x.row().large(),
+              Math.round(x.smallNanos()),
+              Math.round(x.largeNanos()),
+              CliJson.round(x.ratio(), 2),
+              x.withinTarget()));
+      over += x.withinTarget() ? 0 : 1;
     }
-    m.put("ratios", rows);
-    return m;
+    return new BenchJson.Scale(
+        over == 0 ? CliJson.OK : CliJson.FAILED,
+        "scale",
+        ScaleRatios.TARGET,
+        o.forks(),
+        o.warmupIterations(),
+        o.warmupTime().toMillis(),
+        o.iterations(),
+        o.iterationTime().toMillis(),
+        rows,
+        over == 0
+            ? null
+            : Plural.of(over, "ratio")
+                + " of "
+                + rows.size()
+                + " over the target of "
+                + Checks.show(ScaleRatios.TARGET)
+                + "x");
   }
 
-  /** The migration bench as maps and lists for {@link Json}. */
-  static Map<String, Object> json(MigrationBench.Result r) {
+  /** The migration bench's JSON. */
+  static BenchJson.Migration json(MigrationBench.Result r) {
     MigrationBench.Options o = r.options();
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("benchmark", "migration");
-    m.put("memdevMib", o.memdevMib());
-    m.put("devices", 2);
-    m.put("dirtyRate", o.dirtyRate());
-    List<Object> rounds = new ArrayList<>();
+    List<BenchJson.Round> rounds = new ArrayList<>();
     for (MigrationBench.Round x : r.rounds()) {
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("bytes", x.bytes());
-      row.put("rawBytesPerSec", Math.round(x.rawBytesPerSec()));
-      row.put("migrationBytesPerSec", Math.round(x.migrationBytesPerSec()));
-      row.put("ratio", Math.round(x.ratio() * 1e4) / 1e4);
-      row.put("warmup", x.warmup());
-      rounds.add(row);
+      rounds.add(
+          new BenchJson.Round(
+              x.bytes(),
+              Math.round(x.rawBytesPerSec()),
+              Math.round(x.migrationBytesPerSec()),
+              CliJson.round(x.ratio(), 4),
+              x.warmup()));
     }
-    m.put("rounds", rounds);
-    double median = r.medianRatio();
-    m.put("medianRatio", Double.isFinite(median) ? Math.round(median * 1e4) / 1e4 : null);
-    List<Object> runs = new ArrayList<>();
+    List<BenchJson.Run> runs = new ArrayList<>();
     for (MigrationBench.Run x : r.runs()) {
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("limitMs", x.limitMs());
-      row.put("completed", x.completed());
-      row.put("sourceDowntimeMs", x.sourceDowntimeMs());
-      row.put("destinationDowntimeMs", x.destinationDowntimeMs());
-      row.put("withinLimit", x.withinLimit());
-      row.put("stopCopyBytes", x.stopCopyBytes());
-      row.put("totalMs", x.totalMs());
-      if (x.error() != null) {
-        row.put("error", x.error());
-      }
-      runs.add(row);
+      runs.add(
+          new BenchJson.Run(
+              x.limitMs(),
+              x.completed(),
+              CliJson.round(x.sourceDowntimeMs(), 3),
+              CliJson.round(x.destinationDowntimeMs(), 3),
+              x.withinLimit(),
+              x.stopCopyBytes(),
+              x.totalMs(),
+              x.error()));
     }
-    m.put("downtimeRuns", runs);
-    return m;
+    return new BenchJson.Migration(
+        CliJson.OK,
+        "migration",
+        o.memdevMib(),
+        2,
+        o.dirtyRate(),
+        rounds,
+        CliJson.round(r.medianRatio(), 4),
+        runs);
   }
 
-  /** The result as maps and lists for {@link Json}: rates in bytes per second. */
-  static Map<String, Object> json(DataFdRatios.Result r) {
+  /** The data fd bench's JSON: rates in bytes per second. */
+  static BenchJson.DataFd json(DataFdRatios.Result r) {
     DataFdRatios.Options o = r.options();
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("benchmark", "datafd");
-    m.put("memoryMib", o.memoryMib());
-    m.put("forks", o.forks());
-    m.put("warmupIterations", o.warmupIterations());
-    m.put("warmupMs", o.warmupTime().toMillis());
-    m.put("iterations", o.iterations());
-    m.put("iterationMs", o.iterationTime().toMillis());
-    List<Object> rows = new ArrayList<>();
+    List<BenchJson.DataFdRatio> rows = new ArrayList<>();
     for (DataFdRatios.Ratio x : r.ratios()) {
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("direction", x.direction());
-      row.put("chunkBytes", x.chunkBytes());
-      row.put("dataFdBytesPerSec", Math.round(x.dataFdBytesPerSecond()));
-      row.put("copyBytesPerSec", Math.round(x.copyBytesPerSecond()));
-      row.put("ratio", Double.isFinite(x.ratio()) ? Math.round(x.ratio() * 1e4) / 1e4 : null);
-      rows.add(row);
+      rows.add(
+          new BenchJson.DataFdRatio(
+              x.direction(),
+              x.chunkBytes(),
+              Math.round(x.dataFdBytesPerSecond()),
+              Math.round(x.copyBytesPerSecond()),
+              CliJson.round(x.ratio(), 4)));
     }
-    m.put("ratios", rows);
-    return m;
+    return new BenchJson.DataFd(
+        CliJson.OK,
+        "datafd",
+        o.memoryMib(),
+        o.forks(),
+        o.warmupIterations(),
+        o.warmupTime().toMillis(),
+        o.iterations(),
+        o.iterationTime().toMillis(),
+        rows);
   }
 }

@@ -4,6 +4,7 @@ import static io.jvfio.uapi.iommufd.IommufdConstants.*;
 import static io.jvfio.uapi.vfio.VfioConstants.*;
 
 import io.jvfio.devices.DemoHost;
+import io.jvfio.devices.Models;
 import io.jvfio.host.DefaultHost;
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
@@ -43,6 +44,9 @@ final class DemoCommand implements Callable<Integer> {
   static final String DEVICE = DefaultHost.SLOT_DEVICE;
   static final long MAP_LENGTH = 2L << 20;
 
+  /** The demo host: the tour's, and both ends of the migration. */
+  static final TopologyInput DEMO = TopologyInput.builtIn("the demo host", DemoHost.topology());
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   private PrintWriter out;
@@ -55,15 +59,18 @@ final class DemoCommand implements Callable<Integer> {
       names = "--memdev-mib",
       paramLabel = "N",
       defaultValue = "512",
-      description = "memory of each of the two memdev devices in MiB (default: ${DEFAULT-VALUE})")
+      description =
+          "memory of each of the two memdev devices in MiB, 1 to 65536, and the four of both hosts"
+              + " within the JVM's device memory budget (default: ${DEFAULT-VALUE})")
   long memdevMib;
 
   @Option(
       names = "--dirty-rate",
       paramLabel = "PAGES/S",
-      defaultValue = "20000",
+      defaultValue = Checks.DIRTY_RATE_DEFAULT,
       description =
-          "pages each memdev dirties per second while running (default: ${DEFAULT-VALUE})")
+          "pages each memdev dirties per second while running, 0 to 1000000 (default:"
+              + " ${DEFAULT-VALUE}, as jvfio migrate send and the migration bench)")
   double dirtyRate;
 
   @Option(
@@ -74,10 +81,20 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    long memdevBytes = Checks.memdevMib("--memdev-mib", memdevMib);
+    double rate = Checks.dirtyRate("--dirty-rate", dirtyRate);
+    Checks.plot("--plot", plot);
+    // both hosts: the source's memdev are filled, the destination's receive as much
+    Checks.fitsBudget(
+        "--memdev-mib",
+        memdevMib,
+        2 * DEMO.memdevBytes(memdevBytes),
+        Plural.of(2 * DEMO.memdevCount(), "memdev device") + " of " + memdevMib + " MiB");
     out = spec.commandLine().getOut();
+    boolean quiet = Main.verbosity(spec) == Logging.Verbosity.QUIET;
     int tour = json ? 0 : tour();
     DemoMigration.Outcome m =
-        new DemoMigration(memdevMib << 20, dirtyRate, json ? null : out).run();
+        new DemoMigration(DEMO, memdevBytes, rate, json || quiet ? null : out).run();
     if (plot != null) {
       TimelinePlot.write(m.report(), plot);
     }
@@ -95,7 +112,7 @@ final class DemoCommand implements Callable<Integer> {
 
   /** The byte-level tour: every call and the kernel's answer. */
   private int tour() {
-    Host host = DemoHost.build();
+    Host host = Hosts.build("the tour's host", DEMO, Models.registry());
     String cdev = host.device(DEVICE).orElseThrow().cdevPath();
     out.printf("jvfio demo: default host, device %s (%s)%n%n", DEVICE, cdev);
     try (HostProcess vmm = host.process("vmm");

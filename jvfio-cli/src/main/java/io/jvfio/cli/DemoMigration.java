@@ -1,6 +1,6 @@
 package io.jvfio.cli;
 
-import io.jvfio.devices.DemoHost;
+import io.jvfio.devices.Models;
 import io.jvfio.devices.memdev.MemDevice;
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
@@ -30,11 +30,13 @@ final class DemoMigration {
       boolean digestsEqual,
       String digestCheck) {}
 
+  private final TopologyInput demo;
   private final long memdevBytes;
   private final double dirtyRate;
   private final PrintWriter out;
 
-  DemoMigration(long memdevBytes, double dirtyRate, PrintWriter out) {
+  DemoMigration(TopologyInput demo, long memdevBytes, double dirtyRate, PrintWriter out) {
+    this.demo = demo;
     this.memdevBytes = memdevBytes;
     this.dirtyRate = dirtyRate;
     this.out = out;
@@ -42,8 +44,8 @@ final class DemoMigration {
 
   Outcome run() throws Exception {
     MemDevice.Config config = MemDevice.Config.defaults().withMemorySize(memdevBytes);
-    try (Host source = DemoHost.build(config);
-        Host target = DemoHost.build(config)) {
+    try (Host source = Hosts.build("the source host", demo, Models.registry(config));
+        Host target = Hosts.build("the destination host", demo, Models.registry(config))) {
       HostProcess srcVmm = source.process("vmm-source");
       HostProcess dstVmm = target.process("vmm-destination");
       List<String> bdfs = MigrationHosts.select(source, null);

@@ -1,8 +1,11 @@
 package io.jvfio.cli;
 
+import io.jvfio.cli.json.CliJson;
+import io.jvfio.cli.json.FsmJson;
 import io.jvfio.host.vfio.MigrationFsm;
 import io.jvfio.uapi.vfio.MigrationState;
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -12,7 +15,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code jvfio fsm --flags F [--json] [--dot]}: every state pair on a real emulated device. */
+/** {@code jvfio fsm --flags F [--json | --dot]}: every state pair on a real emulated device. */
 @Command(
     name = "fsm",
     mixinStandardHelpOptions = true,
@@ -39,7 +42,9 @@ final class FsmCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
+    if (json && dot) {
+      throw new UsageException("--json and --dot: choose one");
+    }
     long flags;
     try {
       flags = Long.decode(flagsText);
@@ -47,16 +52,16 @@ final class FsmCommand implements Callable<Integer> {
       flags = -1;
     }
     if (flags != 1 && flags != 3 && flags != 5 && flags != 7) {
-      spec.commandLine()
-          .getErr()
-          .println(
-              "jvfio fsm: --flags must be 1, 3, 5 or 7 (every migratable device has STOP_COPY), not "
-                  + flagsText);
-      return 2;
+      throw UsageException.of(
+          "--flags",
+          flagsText,
+          "must be 1, 3, 5 or 7 (every migratable device has STOP_COPY; 0x2 is P2P, 0x4"
+              + " PRE_COPY)");
     }
     List<FsmExplorer.Result> results = FsmExplorer.explore(flags);
+    PrintWriter out = spec.commandLine().getOut();
     if (json) {
-      out.println(json(flags, results));
+      out.println(CliJson.line(json(flags, results)));
     } else if (dot) {
       out.print(dot(flags, results));
     } else {
@@ -66,25 +71,16 @@ final class FsmCommand implements Callable<Integer> {
     return 0;
   }
 
-  static String json(long flags, List<FsmExplorer.Result> results) {
-    StringBuilder sb = new StringBuilder("{\"flags\":").append(flags).append(",\"paths\":[");
-    for (int i = 0; i < results.size(); i++) {
-      FsmExplorer.Result r = results.get(i);
-      sb.append(i == 0 ? "" : ",")
-          .append("{\"from\":\"")
-          .append(r.from())
-          .append("\",\"to\":\"")
-          .append(r.to())
-          .append("\",");
-      if (r.ok()) {
-        sb.append("\"arcs\":[")
-            .append(r.arcs().stream().map(a -> "\"" + a + "\"").collect(Collectors.joining(",")))
-            .append("]}");
-      } else {
-        sb.append("\"errno\":\"").append(r.errnoName()).append("\"}");
-      }
+  static FsmJson json(long flags, List<FsmExplorer.Result> results) {
+    List<FsmJson.Path> paths = new ArrayList<>();
+    for (FsmExplorer.Result r : results) {
+      paths.add(
+          r.ok()
+              ? new FsmJson.Path(
+                  r.from().name(), r.to().name(), r.arcs().stream().map(Enum::name).toList(), null)
+              : new FsmJson.Path(r.from().name(), r.to().name(), null, r.errnoName()));
     }
-    return sb.append("]}").toString();
+    return new FsmJson(CliJson.OK, flags, paths);
   }
 
   static String text(long flags, List<FsmExplorer.Result> results) {

@@ -27,16 +27,17 @@ final class JmhOptions {
       description = "length of each warmup and measured iteration")
   Integer timeMs;
 
-  @Option(names = "--verbose", description = "show JMH's own output on stderr")
-  boolean verbose;
+  /** Most JVMs, iterations or milliseconds one run may ask for: far past any useful run. */
+  static final int MAX = 1_000_000;
 
-  /** {@code o} with what was given on the command line; a bad value is IllegalArgumentException. */
+  /** {@code o} with what was given on the command line; a bad value is a UsageException. */
   <T extends JmhRunOptions<T>> T apply(T o) {
+    check("--forks", forks, 0);
+    check("--warmups", warmups, 0);
+    check("--iterations", iterations, 1);
+    check("--time-ms", timeMs, 1);
     if (forks != null) {
       o = o.withForks(forks);
-    }
-    if (timeMs != null && timeMs <= 0) {
-      throw new IllegalArgumentException("--time-ms must be positive");
     }
     Duration time = timeMs == null ? null : Duration.ofMillis(timeMs);
     if (warmups != null || time != null) {
@@ -52,5 +53,11 @@ final class JmhOptions {
               time != null ? time : o.iterationTime());
     }
     return o;
+  }
+
+  private static void check(String option, Integer value, int min) {
+    if (value != null && (value < min || value > MAX)) {
+      throw UsageException.of(option, value, "must be " + min + " to " + MAX);
+    }
   }
 }

@@ -1,9 +1,16 @@
 package io.jvfio.cli;
 
+import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
-/** The {@code jvfio} command. */
+/**
+ * The {@code jvfio} command. Exit codes: 0 success, 1 a failure at run time, 2 a usage error
+ * (reported by {@link ErrorReporter}).
+ */
 @Command(
     name = "jvfio",
     mixinStandardHelpOptions = true,
@@ -21,17 +28,76 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  @Option(
+      names = "--verbose",
+      scope = ScopeType.INHERIT,
+      description =
+          "say more on stderr: the setup steps (building hosts, device memory), JMH's own output,"
+              + " and the stack trace of a failure")
+  boolean verbose;
+
+  @Option(
+      names = "--quiet",
+      scope = ScopeType.INHERIT,
+      description = "say only errors on stderr: no progress, no warnings")
+  boolean quiet;
+
   public static void main(String[] args) {
     System.exit(run(args));
   }
 
-  /** Runs the command line and returns the exit code (0 success, 1 failure, 2 usage). */
+  /** Runs the command line on stdout and stderr and returns the exit code. */
   public static int run(String... args) {
-    return new CommandLine(new Main()).execute(args);
+    Charset cs = Charset.defaultCharset();
+    return run(new PrintWriter(System.out, true, cs), new PrintWriter(System.err, true, cs), args);
+  }
+
+  /** Runs the command line writing to {@code out} and {@code err}; returns the exit code. */
+  static int run(PrintWriter out, PrintWriter err, String... args) {
+    Main main = new Main();
+    CommandLine cli = new CommandLine(main);
+    ErrorReporter reporter = new ErrorReporter();
+    cli.setOut(out)
+        .setErr(err)
+        .setParameterExceptionHandler(reporter)
+        .setExecutionExceptionHandler(reporter)
+        .setExecutionStrategy(main::execute);
+    try {
+      return cli.execute(args);
+    } finally {
+      out.flush();
+      err.flush();
+    }
+  }
+
+  /** After parsing, before the command runs: the log is set up for this command line. */
+  private int execute(CommandLine.ParseResult parsed) {
+    CommandLine last = parsed.asCommandLineList().getLast();
+    if (verbose && quiet) {
+      throw new CommandLine.ParameterException(last, "--verbose and --quiet: choose one");
+    }
+    Logging.configure(verbosity(), last.getErr(), last.getCommandSpec().qualifiedName());
+    try {
+      return new CommandLine.RunLast().execute(parsed);
+    } catch (VirtualMachineError e) {
+      // picocli hands only Exceptions to the handler; an OutOfMemoryError gets a sentence too
+      throw new CommandLine.ExecutionException(last, "the JVM failed", e);
+    }
+  }
+
+  Logging.Verbosity verbosity() {
+    return quiet
+        ? Logging.Verbosity.QUIET
+        : verbose ? Logging.Verbosity.VERBOSE : Logging.Verbosity.NORMAL;
+  }
+
+  /** The verbosity the command line of {@code spec} asked for (normal outside {@link Main}). */
+  static Logging.Verbosity verbosity(CommandLine.Model.CommandSpec spec) {
+    return spec.root().userObject() instanceof Main m ? m.verbosity() : Logging.Verbosity.NORMAL;
   }
 
   @Override
   public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
+    throw UsageException.noSubcommand(spec);
   }
 }

@@ -1,5 +1,6 @@
 package io.jvfio.cli;
 
+import io.jvfio.devices.Models;
 import io.jvfio.devices.memdev.MemDevice;
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
@@ -17,6 +18,9 @@ import io.jvfio.migration.transport.TcpListener;
 import io.jvfio.migration.transport.TcpTransport;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -32,11 +36,13 @@ import picocli.CommandLine.Option;
     description = "Live-migrate devices between two jvfio hosts over TCP.",
     subcommands = {MigrateCommand.Send.class, MigrateCommand.Receive.class})
 final class MigrateCommand implements Runnable {
+  private static final System.Logger LOG = System.getLogger(MigrateCommand.class.getName());
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
+    throw UsageException.noSubcommand(spec);
   }
 
   /** Options both ends share. */
@@ -51,7 +57,9 @@ final class MigrateCommand implements Runnable {
         names = "--memdev-mib",
         paramLabel = "N",
         defaultValue = "64",
-        description = "memory of each memdev device in MiB (default: ${DEFAULT-VALUE})")
+        description =
+            "memory of each memdev device in MiB, 1 to 65536, and all of them within the JVM's"
+                + " device memory budget (default: ${DEFAULT-VALUE})")
     long memdevMib;
 
     @Option(names = "--json", description = "print one JSON object instead of the summary")
@@ -66,7 +74,7 @@ final class MigrateCommand implements Runnable {
         defaultValue = "30000",
         description =
             "the longest wait for the peer: to connect or be connected, for each record or"
-                + " message, for each write (default: ${DEFAULT-VALUE})")
+                + " message, for each write; 1 to 86400000 (default: ${DEFAULT-VALUE})")
     long timeoutMs;
 
     @Option(
@@ -75,17 +83,45 @@ final class MigrateCommand implements Runnable {
         defaultValue = "600000",
         description =
             "the whole migration must end within this, else it fails and the devices run on at"
-                + " the source (default: ${DEFAULT-VALUE})")
+                + " the source; 1 to 86400000 (default: ${DEFAULT-VALUE})")
     long deadlineMs;
 
+    /** The options both ends share, checked: a bad one is a {@link UsageException}. */
     MigrationOptions options() {
       return MigrationOptions.defaults()
-          .withPeerTimeout(Duration.ofMillis(timeoutMs))
-          .withDeadline(Duration.ofMillis(deadlineMs));
+          .withPeerTimeout(Checks.wait("--timeout-ms", timeoutMs))
+          .withDeadline(Checks.wait("--deadline-ms", deadlineMs));
     }
 
     MemDevice.Config memdev(double rate) {
-      return MemDevice.Config.defaults().withMemorySize(memdevMib << 20).withDirtyRate(rate);
+      return MemDevice.Config.defaults()
+          .withMemorySize(Checks.memdevMib("--memdev-mib", memdevMib))
+          .withDirtyRate(rate);
+    }
+
+    /**
+     * The host's topology, read and checked with the options: the devices to migrate ({@code
+     * devices}, null: all; {@code typed}: as given) are there and the memdev memory fits the
+     * budget. Nothing is built yet.
+     */
+    TopologyInput host(List<String> devices, String typed) {
+      long bytes = Checks.memdevMib("--memdev-mib", memdevMib);
+      Checks.plot("--plot", plot);
+      TopologyInput input = TopologyInput.read("--topology", topology);
+      MigrationHosts.check(input, devices, typed);
+      Checks.fitsBudget(
+          "--memdev-mib",
+          memdevMib,
+          input.memdevBytes(bytes),
+          Plural.of(input.memdevCount(), "memdev device") + " of " + memdevMib + " MiB");
+      return input;
+    }
+
+    /** The progress display, unless {@code --quiet}. */
+    ProgressListener progressUnlessQuiet(PrintWriter err, CommandLine.Model.CommandSpec spec) {
+      return Main.verbosity(spec) == Logging.Verbosity.QUIET
+          ? ProgressListener.NONE
+          : progress(err);
     }
 
     ProgressListener progress(PrintWriter err) {
@@ -124,14 +160,17 @@ final class MigrateCommand implements Runnable {
         names = "--downtime-ms",
         paramLabel = "N",
         defaultValue = "300",
-        description = "the downtime limit (default: ${DEFAULT-VALUE})")
+        description = "the downtime limit, 1 to 3600000 (default: ${DEFAULT-VALUE})")
     long downtimeMs;
 
     @Option(
         names = "--dirty-rate",
         paramLabel = "PAGES/S",
-        defaultValue = "2000",
-        description = "memdev workload: pages dirtied per second (default: ${DEFAULT-VALUE})")
+        defaultValue = Checks.DIRTY_RATE_DEFAULT,
+        description =
+            "memdev workload: pages each memdev dirties per second, 0 to 1000000 (default:"
+                + " ${DEFAULT-VALUE}, as jvfio demo and the migration bench: 78 MiB/s, which a"
+                + " loopback migration outpaces many times over)")
     double dirtyRate;
 
     @Option(
@@ -144,8 +183,8 @@ final class MigrateCommand implements Runnable {
         paramLabel = "N",
         defaultValue = "30000",
         description =
-            "how long precopy may try to converge before --on-no-convergence applies (default:"
-                + " ${DEFAULT-VALUE})")
+            "how long precopy may try to converge before --on-no-convergence applies, 1 to"
+                + " 86400000 (default: ${DEFAULT-VALUE})")
     long maxPrecopyMs;
 
     @Option(
@@ -162,38 +201,63 @@ final class MigrateCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
+      MigrationOptions options =
+          options()
+              .withDowntimeLimit(
+                  Checks.millis("--downtime-ms", downtimeMs, Checks.DOWNTIME_MS_MAX, "an hour"))
+              .withSwitchoverAck(switchoverAck)
+              .withMaxPrecopy(Checks.wait("--max-precopy-ms", maxPrecopyMs))
+              .withOnNoConvergence(noConvergence(onNoConvergence));
+      double rate = Checks.dirtyRate("--dirty-rate", dirtyRate);
+      InetSocketAddress receiver = Checks.address("--to", to);
+      if (receiver.getPort() == 0) {
+        throw UsageException.of(
+            "--to", to, "port 0 means any free port when listening; give the receiver's port");
+      }
+      List<String> wanted = devices == null ? null : Checks.bdfs("--devices", devices);
+      MemDevice.Config memdev = memdev(0);
+      TopologyInput input = host(wanted, devices == null ? null : String.join(",", devices));
+      InetSocketAddress target = resolve(receiver);
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
-      MigrationOptions options;
-      try {
-        options =
-            options()
-                .withDowntimeLimit(Duration.ofMillis(downtimeMs))
-                .withSwitchoverAck(switchoverAck)
-                .withMaxPrecopy(Duration.ofMillis(maxPrecopyMs))
-                .withOnNoConvergence(noConvergence(onNoConvergence));
-      } catch (IllegalArgumentException e) {
-        err.println("jvfio migrate send: " + e.getMessage());
-        return 2;
-      }
-      try (Host host = MigrationHosts.build(topology, memdev(0))) {
+      try (Host host = Hosts.build("the source host", input, Models.registry(memdev))) {
         HostProcess vmm = host.process("vmm");
         List<MigratingDevice> list =
-            MigrationHosts.open(host, vmm, MigrationHosts.select(host, devices));
-        MigrationHosts.startWorkloads(host, dirtyRate, 1);
+            MigrationHosts.open(host, vmm, MigrationHosts.select(host, wanted));
+        MigrationHosts.startWorkloads(host, rate, 1);
         Channel ch;
         try {
-          ch = TcpTransport.connect(TcpTransport.parse(to), Duration.ofMillis(timeoutMs));
+          ch = TcpTransport.connect(target, Duration.ofMillis(timeoutMs));
         } catch (IOException e) {
-          err.println("jvfio migrate send: cannot reach the receiver: " + e.getMessage());
-          return 1;
+          String why = Failures.oneLine(e.getMessage());
+          throw new CommandFailure(
+              "cannot reach the receiver: "
+                  + why
+                  + (why.endsWith("?)") ? "" : "; is jvfio migrate receive listening there?"),
+              Failures.describe(e).errno(),
+              e);
         }
-        MigrationReport report = new MigrationSource(list, ch, options, progress(err)).run();
+        MigrationReport report =
+            new MigrationSource(list, ch, options, progressUnlessQuiet(err, spec)).run();
         ch.close();
         return finish(report, out, err);
-      } catch (IllegalArgumentException e) {
-        err.println("jvfio migrate send: " + e.getMessage());
-        return 2;
+      }
+    }
+
+    /** A host name is looked up before any host is built: a typo costs no building. */
+    private static InetSocketAddress resolve(InetSocketAddress a) {
+      if (!a.isUnresolved()) {
+        return a;
+      }
+      try {
+        return new InetSocketAddress(InetAddress.getByName(a.getHostString()), a.getPort());
+      } catch (UnknownHostException e) {
+        throw new CommandFailure(
+            "cannot resolve the receiver's host name "
+                + a.getHostString()
+                + "; check the spelling or give an IP address",
+            null,
+            e);
       }
     }
   }
@@ -204,8 +268,8 @@ final class MigrateCommand implements Runnable {
       case "fail" -> MigrationOptions.NoConvergence.FAIL;
       case "switchover" -> MigrationOptions.NoConvergence.SWITCHOVER;
       default ->
-          throw new IllegalArgumentException(
-              "--on-no-convergence '" + text + "' is not one of keep-iterating, fail, switchover");
+          throw UsageException.of(
+              "--on-no-convergence", text, "must be keep-iterating, fail or switchover");
     };
   }
 
@@ -225,47 +289,56 @@ final class MigrateCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
+      MigrationOptions options = options();
+      InetSocketAddress address = Checks.address("--listen", listen);
+      MemDevice.Config memdev = memdev(0);
+      TopologyInput input = host(null, null);
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
-      MigrationOptions options;
-      try {
-        options = options();
-      } catch (IllegalArgumentException e) {
-        err.println("jvfio migrate receive: " + e.getMessage());
-        return 2;
-      }
-      try (Host host = MigrationHosts.build(topology, memdev(0))) {
+      // listening comes first: a port in use fails before seconds of building a host
+      try (TcpListener listener = listen(address);
+          Host host = Hosts.build("the destination host", input, Models.registry(memdev))) {
         HostProcess vmm = host.process("vmm");
         List<MigratingDevice> list =
             MigrationHosts.open(host, vmm, MigrationHosts.select(host, null));
-        try (TcpListener listener = TcpTransport.listen(TcpTransport.parse(listen))) {
-          if (!json) {
-            err.println(
-                "jvfio migrate receive: listening on "
-                    + TcpTransport.format(listener.localAddress()));
-            err.flush();
-          }
-          MigrationReceiver receiver =
-              new MigrationReceiver(
-                  listener,
-                  list,
-                  options,
-                  progress(err),
-                  line -> {
-                    err.println("jvfio migrate receive: " + line);
-                    err.flush();
-                  });
-          MigrationReport report = receiver.run(Duration.ofMillis(timeoutMs));
-          if (report == null) {
-            err.println(
-                "jvfio migrate receive: no sender started a migration within " + timeoutMs + " ms");
-            return 1;
-          }
-          return finish(report, out, err);
+        // also with --json: a script learns the port from it (stdout keeps the one object)
+        err.println(
+            "jvfio migrate receive: listening on " + TcpTransport.format(listener.localAddress()));
+        err.flush();
+        MigrationReceiver receiver =
+            new MigrationReceiver(
+                listener,
+                list,
+                options,
+                progressUnlessQuiet(err, spec),
+                line -> LOG.log(System.Logger.Level.WARNING, line));
+        MigrationReport report = receiver.run(Duration.ofMillis(timeoutMs));
+        if (report == null) {
+          throw new CommandFailure(
+              "no sender started a migration within "
+                  + timeoutMs
+                  + " ms (--timeout-ms); start jvfio migrate send --to "
+                  + TcpTransport.format(listener.localAddress())
+                  + " sooner, or wait longer",
+              "ETIMEDOUT");
         }
-      } catch (IllegalArgumentException e) {
-        err.println("jvfio migrate receive: " + e.getMessage());
-        return 2;
+        return finish(report, out, err);
+      }
+    }
+
+    private static TcpListener listen(InetSocketAddress address) {
+      try {
+        return TcpTransport.listen(address);
+      } catch (IOException e) {
+        String why = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
+        throw new CommandFailure(
+            "cannot listen on "
+                + TcpTransport.format(address)
+                + ": "
+                + Failures.oneLine(why)
+                + "; choose another address or port (port 0: any free one)",
+            Failures.errnoInText(e),
+            e);
       }
     }
   }

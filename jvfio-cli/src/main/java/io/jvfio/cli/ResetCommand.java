@@ -2,12 +2,14 @@ package io.jvfio.cli;
 
 import static io.jvfio.uapi.vfio.VfioConstants.*;
 
-import io.jvfio.devices.DemoHost;
+import io.jvfio.cli.json.CliJson;
+import io.jvfio.cli.json.ResetJson;
 import io.jvfio.devices.Models;
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
+import io.jvfio.host.pci.Driver;
+import io.jvfio.host.pci.FunctionSpec;
 import io.jvfio.host.pci.PciAddress;
-import io.jvfio.host.pci.Topology;
 import io.jvfio.host.vfio.VfioDevice;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.OpenFlags;
@@ -16,17 +18,16 @@ import io.jvfio.uapi.vfio.VfioIoctls;
 import io.jvfio.uapi.vfio.VfioPciDependentDevice;
 import io.jvfio.uapi.vfio.VfioPciHotReset;
 import io.jvfio.uapi.vfio.VfioPciHotResetInfo;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -78,43 +79,45 @@ final class ResetCommand implements Callable<Integer> {
     }
   }
 
-  /** What the session found and did. */
-  record Outcome(int infoFlags, List<Entry> scope, List<String> blocking, String result) {}
-
-  private PrintWriter err;
+  /**
+   * What the session found and did: {@code errno} and {@code reason} are null when every function
+   * in the scope was reset.
+   */
+  record Outcome(
+      int infoFlags, List<Entry> scope, List<String> blocking, String errno, String reason) {
+    boolean ok() {
+      return errno == null;
+    }
+  }
 
   @Override
-  public Integer call() throws IOException {
-    PrintWriter out = spec.commandLine().getOut();
-    err = spec.commandLine().getErr();
-    Host host;
-    try {
-      Topology t =
-          topologyFile == null
-              ? DemoHost.topology()
-              : Topology.parse(Files.readString(topologyFile));
-      host = new Host(t, Models.registry());
-    } catch (IllegalArgumentException e) {
-      err.println("jvfio reset: " + e.getMessage());
-      return 2;
+  public Integer call() {
+    String wanted = Checks.bdf("--device", bdf);
+    TopologyInput input = TopologyInput.read("--topology", topologyFile);
+    FunctionSpec f =
+        input
+            .function(wanted)
+            .orElseThrow(
+                () -> UsageException.of("--device", bdf, "no such function on " + input.name()));
+    if (!(f.driver() instanceof Driver.VfioPci)) {
+      throw UsageException.of(
+          "--device",
+          bdf,
+          "bound to "
+              + f.driver()
+              + ", not vfio-pci; a VMM resets only vfio-pci devices (jvfio topology shows the"
+              + " drivers)");
     }
-    VfioDevice device;
-    try {
-      device = host.device(bdf).orElse(null);
-    } catch (IllegalArgumentException e) {
-      device = null;
-    }
-    if (device == null) {
-      err.println("jvfio reset: " + bdf + " is not a function bound to vfio-pci on this host");
-      return 2;
-    }
+    Host host = Hosts.build("the host", input, Models.registry());
+    VfioDevice device = host.device(wanted).orElseThrow();
     Outcome o;
     try (HostProcess vmm = host.process("vmm")) {
       o = as == As.cdev ? viaCdev(host, vmm, device) : viaGroups(host, vmm, device);
     }
-    out.print(json ? json(o) + "\n" : text(device, o));
+    PrintWriter out = spec.commandLine().getOut();
+    out.print(json ? CliJson.line(json(device, o)) + "\n" : text(host, device, o));
     out.flush();
-    return o.result().equals("ok") ? 0 : 1;
+    return o.ok() ? 0 : 1;
   }
 
   private Outcome viaCdev(Host host, HostProcess vmm, VfioDevice device) {
@@ -135,7 +138,7 @@ final class ResetCommand implements Callable<Integer> {
     }
     Info info = info(vmm, target);
     if (info.ret < 0) {
-      return new Outcome(0, List.of(), List.of(), name(info.ret));
+      return infoFailed(device, info.ret);
     }
     List<String> blocking = new ArrayList<>();
     for (Entry e : info.entries) {
@@ -145,12 +148,12 @@ final class ResetCommand implements Callable<Integer> {
     }
     if ((info.flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED) == 0) {
       // QEMU refuses here: some affected device is not owned
-      return new Outcome(info.flags, info.entries, blocking, "EPERM");
+      return refused(host, info, blocking, false);
     }
     MemorySegment arg = MemorySegment.ofArray(new byte[(int) VfioPciHotReset.MINSZ]);
     VfioPciHotReset.ARGSZ.set(arg, (int) VfioPciHotReset.MINSZ);
     int r = vmm.ioctl(target, VfioIoctls.VFIO_DEVICE_PCI_HOT_RESET, arg);
-    return new Outcome(info.flags, info.entries, blocking, r < 0 ? name(r) : "ok");
+    return reset(info, blocking, r);
   }
 
   private Outcome viaGroups(Host host, HostProcess vmm, VfioDevice device) {
@@ -190,7 +193,7 @@ final class ResetCommand implements Callable<Integer> {
     }
     Info info = info(vmm, target);
     if (info.ret < 0) {
-      return new Outcome(0, List.of(), List.of(), name(info.ret));
+      return infoFailed(device, info.ret);
     }
     List<String> blocking = new ArrayList<>();
     for (Entry e : info.entries) {
@@ -199,7 +202,7 @@ final class ResetCommand implements Callable<Integer> {
       }
     }
     if (!blocking.isEmpty()) {
-      return new Outcome(info.flags, info.entries, blocking, "EPERM");
+      return refused(host, info, blocking, true);
     }
     int n = groupFds.size();
     MemorySegment arg = MemorySegment.ofArray(new byte[(int) VfioPciHotReset.MINSZ + 4 * n]);
@@ -213,7 +216,7 @@ final class ResetCommand implements Callable<Integer> {
           fd);
     }
     int r = vmm.ioctl(target, VfioIoctls.VFIO_DEVICE_PCI_HOT_RESET, arg);
-    return new Outcome(info.flags, info.entries, blocking, r < 0 ? name(r) : "ok");
+    return reset(info, blocking, r);
   }
 
   private record Info(int ret, int flags, List<Entry> entries) {}
@@ -250,16 +253,90 @@ final class ResetCommand implements Callable<Integer> {
     return new Info(0, VfioPciHotResetInfo.FLAGS.get(arg), entries);
   }
 
-  private Outcome failed(String what, long ret) {
-    err.println("jvfio reset: " + what + " failed: " + Errno.describe(ret));
-    return new Outcome(0, List.of(), List.of(), name(ret));
+  /** A step before INFO failed: the device set could not be opened as a VMM opens it. */
+  private static Outcome failed(String what, long ret) {
+    return new Outcome(
+        0,
+        List.of(),
+        List.of(),
+        name(ret),
+        what
+            + " failed with "
+            + Errno.describe(ret)
+            + ", so the device set could not be opened in one process");
+  }
+
+  private static Outcome infoFailed(VfioDevice device, long ret) {
+    String why =
+        ret == Errno.ENODEV.negative()
+            ? "no slot or bus reset covers "
+                + device.name()
+                + ": it is on a root bus, or its bridge cannot reset the bus below it, so only a"
+                + " function reset (VFIO_DEVICE_RESET) is possible"
+            : "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO failed with " + Errno.describe(ret);
+    return new Outcome(0, List.of(), List.of(), name(ret), why);
+  }
+
+  /**
+   * Ownership of the scope is not proven: refused, as QEMU refuses (EPERM). {@code viaGroups}: the
+   * blocking functions are in groups this process has not opened, else not bound to its iommufd.
+   */
+  private static Outcome refused(Host host, Info info, List<String> blocking, boolean viaGroups) {
+    if (blocking.isEmpty()) {
+      return new Outcome(
+          info.flags,
+          info.entries,
+          blocking,
+          Errno.EPERM.name(),
+          "the kernel could not prove this process owns every function in the reset scope");
+    }
+    boolean one = blocking.size() == 1;
+    boolean unbound = blocking.stream().anyMatch(b -> !driverOf(host, b).startsWith("vfio-pci"));
+    String who =
+        blocking.stream()
+            .map(b -> b + " (" + driverOf(host, b) + ")")
+            .collect(Collectors.joining(", "));
+    String notOwned =
+        viaGroups
+            ? (one ? "is in an IOMMU group" : "are in IOMMU groups")
+                + " this process has not opened"
+            : (one ? "is" : "are") + " not bound to this process's iommufd";
+    String them = one ? "it" : "them";
+    String why =
+        "the reset would also reset "
+            + who
+            + ", which "
+            + notOwned
+            + "; "
+            + (unbound ? "bind " + them + " to vfio-pci and open " : "open ")
+            + them
+            + " in this process too, or reset a device whose slot or bus it shares with no other"
+            + " user";
+    return new Outcome(info.flags, info.entries, blocking, Errno.EPERM.name(), why);
+  }
+
+  private static String driverOf(Host host, String bdf) {
+    return host.pci().find(PciAddress.parse(bdf)).map(d -> d.driver().toString()).orElse("absent");
+  }
+
+  /** The outcome of VFIO_DEVICE_PCI_HOT_RESET itself. */
+  private static Outcome reset(Info info, List<String> blocking, int r) {
+    if (r >= 0) {
+      return new Outcome(info.flags, info.entries, blocking, null, null);
+    }
+    return new Outcome(
+        info.flags,
+        info.entries,
+        blocking,
+        name(r),
+        "VFIO_DEVICE_PCI_HOT_RESET failed with " + Errno.describe(r));
   }
 
   private static String name(long ret) {
-    return Errno.of(ret).map(Enum::name).orElse("errno " + -ret);
+    return Errno.of(ret).map(Enum::name).orElse("errno " + Math.abs(ret));
   }
 
-  private String text(VfioDevice device, Outcome o) {
+  private String text(Host host, VfioDevice device, Outcome o) {
     StringBuilder sb =
         new StringBuilder(
             String.format(
@@ -268,8 +345,8 @@ final class ResetCommand implements Callable<Integer> {
     if (!o.scope().isEmpty()) {
       sb.append(
           String.format(
-              "INFO flags 0x%x, %d functions in the reset scope:%n",
-              o.infoFlags(), o.scope().size()));
+              "INFO flags 0x%x, %s in the reset scope:%n",
+              o.infoFlags(), Plural.of(o.scope().size(), "function")));
       for (Entry e : o.scope()) {
         String id;
         if (as == As.group) {
@@ -287,40 +364,32 @@ final class ResetCommand implements Callable<Integer> {
                 e.bdf(), id, o.blocking().contains(e.bdf()) ? "  <- blocks the reset" : ""));
       }
     }
-    if (o.result().equals("ok")) {
+    if (o.ok()) {
       sb.append("result: ok, every function in the scope was reset\n");
-    } else if (!o.blocking().isEmpty()) {
-      sb.append("result: refused (EPERM, as QEMU answers): not owned: ")
-          .append(String.join(", ", o.blocking()))
-          .append('\n');
     } else {
-      sb.append("result: -1 ")
-          .append(Errno.describe(Errno.valueOf(o.result()).number()))
+      sb.append("result: ")
+          .append(o.errno().equals(Errno.EPERM.name()) ? "refused" : "failed")
+          .append(" (")
+          .append(o.errno())
+          .append("): ")
+          .append(o.reason())
           .append('\n');
     }
     return sb.toString();
   }
 
-  private String json(Outcome o) {
-    Map<String, Object> info = new LinkedHashMap<>();
-    info.put("flags", o.infoFlags());
-    List<Object> devices = new ArrayList<>();
+  private ResetJson json(VfioDevice device, Outcome o) {
+    List<ResetJson.Entry> entries = new ArrayList<>();
     for (Entry e : o.scope()) {
-      Map<String, Object> d = new LinkedHashMap<>();
-      d.put("segment", e.segment());
-      d.put("bus", e.bus());
-      d.put("devfn", e.devfn());
-      d.put("id", e.id());
-      devices.add(d);
+      entries.add(new ResetJson.Entry(e.segment(), e.bus(), e.devfn(), e.id()));
     }
-    info.put("devices", devices);
-    Map<String, Object> top = new LinkedHashMap<>();
-    top.put("as", as.name());
-    top.put("info", info);
-    top.put("result", o.result());
-    if (!o.blocking().isEmpty()) {
-      top.put("blocking", o.blocking());
-    }
-    return Json.compact(top);
+    return new ResetJson(
+        o.ok() ? CliJson.OK : CliJson.FAILED,
+        as.name(),
+        device.name(),
+        new ResetJson.Info(o.infoFlags(), entries),
+        o.blocking().isEmpty() ? null : o.blocking(),
+        o.errno(),
+        o.reason());
   }
 }

@@ -1,5 +1,7 @@
 package io.jvfio.cli;
 
+import io.jvfio.cli.json.CliJson;
+import io.jvfio.cli.json.TopologyJson;
 import io.jvfio.devices.DemoHost;
 import io.jvfio.devices.Models;
 import io.jvfio.host.DefaultHost;
@@ -7,24 +9,21 @@ import io.jvfio.host.Host;
 import io.jvfio.host.iommu.IommuGroup;
 import io.jvfio.host.pci.PciBus;
 import io.jvfio.host.pci.PciDev;
+import io.jvfio.host.pci.PciTree;
 import io.jvfio.host.pci.Topology;
 import io.jvfio.host.vfio.DeviceSet;
 import io.jvfio.host.vfio.VfioDevice;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code jvfio topology [FILE] [--json]}: what a host looks like to VFIO. */
+/** {@code jvfio topology [FILE] [--json | --json-array]}: what a host looks like to VFIO. */
 @Command(
     name = "topology",
     mixinStandardHelpOptions = true,
@@ -32,11 +31,23 @@ import picocli.CommandLine.Parameters;
         "Print a host: PCI tree, IOMMU groups, device sets, device nodes and drivers. "
             + "Without FILE, the host of jvfio demo.")
 final class TopologyCommand implements Callable<Integer> {
+  /** The built-in hosts {@code --variant} names. */
+  static final List<String> VARIANTS = List.of("default", "host-driver", "nested-bridge");
+
   @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "a topology file")
   Path file;
 
-  @Option(names = "--json", description = "print a JSON list of devices instead of text")
+  @Option(
+      names = "--json",
+      description =
+          "print one JSON object: {\"result\":\"ok\",\"host\":...,\"devices\":[...],"
+              + "\"iommuGroups\":[...],\"deviceSets\":[...]}")
   boolean json;
+
+  @Option(
+      names = "--json-array",
+      description = "print only the devices, as a JSON array (the output of --json before 0.2)")
+  boolean jsonArray;
 
   @Option(
       names = "--variant",
@@ -50,62 +61,83 @@ final class TopologyCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
-  public Integer call() throws IOException {
-    PrintWriter out = spec.commandLine().getOut();
-    Topology topology;
+  public Integer call() {
+    if (json && jsonArray) {
+      throw new UsageException("--json and --json-array: choose one");
+    }
+    if (!VARIANTS.contains(variant)) {
+      throw UsageException.of(
+          "--variant",
+          variant,
+          "unknown host; the built-in ones are " + String.join(", ", VARIANTS));
+    }
+    if (file != null && spec.commandLine().getParseResult().hasMatchedOption("--variant")) {
+      throw UsageException.of("--variant", variant, "give either FILE or --variant, not both");
+    }
+    TopologyInput input;
+    String hostName;
     if (file == null) {
-      switch (variant) {
-        case "default" -> topology = DemoHost.topology();
-        case "host-driver" -> topology = DefaultHost.withHostDriver();
-        case "nested-bridge" -> topology = DefaultHost.withNestedBridge();
-        default -> {
-          spec.commandLine()
-              .getErr()
-              .println(
-                  "jvfio topology: unknown variant "
-                      + variant
-                      + " (known: default, host-driver, nested-bridge)");
-          return 2;
-        }
-      }
+      Topology t =
+          switch (variant) {
+            case "host-driver" -> DefaultHost.withHostDriver();
+            case "nested-bridge" -> DefaultHost.withNestedBridge();
+            default -> DemoHost.topology();
+          };
+      input = TopologyInput.builtIn("the " + variant + " host", t);
+      hostName = variant;
     } else {
-      try {
-        topology = Topology.parse(Files.readString(file));
-      } catch (IllegalArgumentException e) {
-        spec.commandLine().getErr().println("jvfio topology: " + file + ": " + e.getMessage());
-        return 1;
-      }
+      input = TopologyInput.read(null, file);
+      hostName = file.toString();
     }
-    Host host;
-    try {
-      host = new Host(topology, Models.registry());
-    } catch (IllegalArgumentException e) {
-      spec.commandLine().getErr().println("jvfio topology: " + e.getMessage());
-      return 1;
+    Host host = Hosts.build("the host", input, Models.registry());
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      out.println(
+          CliJson.line(
+              new TopologyJson(
+                  CliJson.OK, hostName, devices(host), groups(host), deviceSets(host))));
+    } else if (jsonArray) {
+      out.println(CliJson.line(devices(host)));
+    } else {
+      out.print(text(host));
     }
-    out.print(json ? Json.write(devices(host)) + "\n" : text(host));
     out.flush();
     return 0;
   }
 
-  static List<Object> devices(Host host) {
-    List<Object> list = new ArrayList<>();
+  static List<TopologyJson.Device> devices(Host host) {
+    List<TopologyJson.Device> list = new ArrayList<>();
     for (PciDev d : host.pci().devices()) {
-      Map<String, Object> m = new LinkedHashMap<>();
       VfioDevice v = host.device(d.name()).orElse(null);
-      m.put("bdf", d.name());
-      m.put("vendor", String.format("%04x", d.spec().vendor()));
-      m.put("device", String.format("%04x", d.spec().device()));
-      m.put("bridge", d.spec().isBridge());
-      m.put(
-          "iommuGroup",
-          d.spec().iommuGroup().isPresent() ? d.spec().iommuGroup().getAsInt() : null);
-      m.put("driver", d.driver().toString());
-      m.put("devSet", v == null ? null : v.devSet().key());
-      m.put("cdev", v == null ? null : v.cdevPath());
-      m.put("groupNode", v == null ? null : v.group().path());
-      m.put("functionReset", v == null ? null : io.jvfio.host.pci.PciTree.functionResetWorks(d));
-      list.add(m);
+      list.add(
+          new TopologyJson.Device(
+              d.name(),
+              String.format("%04x", d.spec().vendor()),
+              String.format("%04x", d.spec().device()),
+              d.spec().isBridge(),
+              d.spec().iommuGroup().isPresent() ? d.spec().iommuGroup().getAsInt() : null,
+              d.driver().toString(),
+              v == null ? null : v.devSet().key(),
+              v == null ? null : v.cdevPath(),
+              v == null ? null : v.group().path(),
+              v == null ? null : PciTree.functionResetWorks(d)));
+    }
+    return list;
+  }
+
+  static List<TopologyJson.Group> groups(Host host) {
+    List<TopologyJson.Group> list = new ArrayList<>();
+    for (IommuGroup g : host.iommuGroups().values()) {
+      list.add(new TopologyJson.Group(g.id(), g.members().stream().map(PciDev::name).toList()));
+    }
+    return list;
+  }
+
+  static List<TopologyJson.DeviceSet> deviceSets(Host host) {
+    List<TopologyJson.DeviceSet> list = new ArrayList<>();
+    for (DeviceSet s : host.vfio().deviceSets()) {
+      list.add(
+          new TopologyJson.DeviceSet(s.key(), s.members().stream().map(VfioDevice::name).toList()));
     }
     return list;
   }

@@ -4,8 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.bench.DataFdRatios;
 import io.jvfio.bench.ScaleRatios;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.jvfio.cli.json.CliJson;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -13,16 +12,8 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 class BenchCommandTest {
-  private record Result(int code, String out, String err) {}
-
-  private static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = new CommandLine(new Main());
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int code = cli.execute(args);
-    return new Result(code, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.run(args);
   }
 
   /** The shortest real run: in this JVM, no warmup, one 30 ms iteration per benchmark. */
@@ -41,11 +32,12 @@ class BenchCommandTest {
 
   @Test
   void datafdJsonHasBothDirectionsAtEveryChunkSizeWithRatios() {
-    Result r = run(datafd("--json"));
+    CliRun r = run(datafd("--json"));
     assertThat(r.code()).as(r.err()).isZero();
     String json = r.out().strip();
     assertThat(json.lines()).hasSize(1);
-    assertThat(json).startsWith("{\"benchmark\":\"datafd\",\"memoryMib\":8,\"forks\":0,");
+    assertThat(json)
+        .startsWith("{\"result\":\"ok\",\"benchmark\":\"datafd\",\"memoryMib\":8,\"forks\":0,");
     Matcher m =
         Pattern.compile(
                 "\\{\"direction\":\"(read|write)\",\"chunkBytes\":(\\d+),"
@@ -65,7 +57,7 @@ class BenchCommandTest {
 
   @Test
   void datafdTableHasARowPerDirectionAndChunk() {
-    Result r = run(datafd("--chunks", "4096,65536"));
+    CliRun r = run(datafd("--chunks", "4096,65536"));
     assertThat(r.code()).as(r.err()).isZero();
     List<String> rows = r.out().lines().skip(2).toList();
     assertThat(rows).hasSize(4);
@@ -75,18 +67,18 @@ class BenchCommandTest {
 
   @Test
   void badSettingsAreUsageErrors() {
-    Result zero = run("bench", "datafd", "--iterations", "0");
+    CliRun zero = run("bench", "datafd", "--iterations", "0");
     assertThat(zero.code()).isEqualTo(2);
-    assertThat(zero.err()).contains("iterations >= 1");
-    Result time = run("bench", "datafd", "--time-ms", "0");
+    assertThat(zero.err()).isEqualTo("jvfio bench datafd: --iterations 0: must be 1 to 1000000\n");
+    CliRun time = run("bench", "datafd", "--time-ms", "0");
     assertThat(time.code()).isEqualTo(2);
-    assertThat(time.err()).contains("--time-ms must be positive");
-    Result small = run("bench", "datafd", "--memory-mib", "1");
+    assertThat(time.err()).isEqualTo("jvfio bench datafd: --time-ms 0: must be 1 to 1000000\n");
+    CliRun small = run("bench", "datafd", "--memory-mib", "1");
     assertThat(small.code()).isEqualTo(2);
     assertThat(small.err()).contains("at least two of the largest chunk");
-    Result parent = run("bench");
-    assertThat(parent.code()).isZero();
-    assertThat(parent.out()).contains("datafd");
+    CliRun parent = run("bench");
+    assertThat(parent.code()).isEqualTo(2);
+    assertThat(parent.err()).contains("a subcommand is needed: datafd, migration, scale");
   }
 
   @Test
@@ -116,9 +108,9 @@ class BenchCommandTest {
         new DataFdRatios.Result(
             DataFdRatios.Options.quick(),
             List.of(DataFdRatios.Ratio.of("read", 4096, 12.5e9, 20e9)));
-    assertThat(Json.compact(BenchCommand.json(r)))
+    assertThat(CliJson.line(BenchCommand.json(r)))
         .isEqualTo(
-            "{\"benchmark\":\"datafd\",\"memoryMib\":64,\"forks\":1,\"warmupIterations\":1,"
+            "{\"result\":\"ok\",\"benchmark\":\"datafd\",\"memoryMib\":64,\"forks\":1,\"warmupIterations\":1,"
                 + "\"warmupMs\":1000,\"iterations\":3,\"iterationMs\":300,\"ratios\":["
                 + "{\"direction\":\"read\",\"chunkBytes\":4096,\"dataFdBytesPerSec\":12500000000,"
                 + "\"copyBytesPerSec\":20000000000,\"ratio\":0.625}]}");
@@ -126,7 +118,7 @@ class BenchCommandTest {
 
   @Test
   void scaleTableHasARatioAgainstTheTargetPerCall() {
-    Result r =
+    CliRun r =
         run(
             "bench",
             "scale",
@@ -179,11 +171,11 @@ class BenchCommandTest {
     BenchCommand.Scale d = new BenchCommand.Scale();
     new CommandLine(d).parseArgs();
     assertThat(d.options()).isEqualTo(ScaleRatios.Options.standard());
-    Result bad = run("bench", "scale", "--iterations", "0");
+    CliRun bad = run("bench", "scale", "--iterations", "0");
     assertThat(bad.code()).isEqualTo(2);
-    assertThat(bad.err()).contains("iterations >= 1");
-    Result noTime = run("bench", "scale", "--time-ms", "0");
+    assertThat(bad.err()).contains("--iterations 0: must be 1 to 1000000");
+    CliRun noTime = run("bench", "scale", "--time-ms", "0");
     assertThat(noTime.code()).isEqualTo(2);
-    assertThat(noTime.err()).contains("--time-ms must be positive");
+    assertThat(noTime.err()).contains("--time-ms 0: must be 1 to 1000000");
   }
 }

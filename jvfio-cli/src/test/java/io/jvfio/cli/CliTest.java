@@ -2,30 +2,24 @@ package io.jvfio.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class CliTest {
-  private record Result(int code, String out, String err) {}
-
-  private static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = new CommandLine(new Main());
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int code = cli.execute(args);
-    return new Result(code, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.run(args);
   }
 
   @Test
   void demoSucceedsAndShowsTheIdsLinuxWouldHandOut() {
-    Result r = run("demo", "--memdev-mib", "16");
+    CliRun r = run("demo", "--memdev-mib", "16");
     assertThat(r.code()).isZero();
     assertThat(r.out())
         .contains("open(\"/dev/iommu\", O_RDWR)")
@@ -43,13 +37,13 @@ class CliTest {
 
   @Test
   void demoJsonIsOneObjectWithEqualDigests() {
-    Result r = run("demo", "--json", "--memdev-mib", "8");
-    assertThat(r.code()).isZero();
-    String json = r.out().strip();
-    assertThat(json.lines()).hasSize(1);
-    assertThat(json)
-        .startsWith("{\"result\":\"completed\"")
-        .contains("\"bdf\":\"0000:05:00.0\"")
+    CliRun r = run("demo", "--json", "--memdev-mib", "8");
+    assertThat(r.code()).as(r.both()).isZero();
+    JsonNode json = r.json();
+    assertThat(json.get("result").asText()).isIn(CliRun.MIGRATED);
+    assertThat(json.get("devices")).hasSize(3);
+    assertThat(json.get("devices").get(0).get("bdf").asText()).isEqualTo("0000:05:00.0");
+    assertThat(r.out())
         .contains("\"precopyBytes\":")
         .contains("\"stopCopyBytes\":")
         .contains("\"downtimeMs\":")
@@ -57,23 +51,49 @@ class CliTest {
   }
 
   @Test
-  void topologyJsonListsEveryFunctionWithItsNodes() {
-    Result r = run("topology", "--json");
-    assertThat(r.code()).isZero();
-    assertThat(r.out())
-        .contains("\"bdf\": \"0000:01:00.0\"")
-        .contains("\"cdev\": \"/dev/vfio/devices/vfio1\"")
-        .contains("\"groupNode\": \"/dev/vfio/3\"")
-        .contains("\"devSet\": \"slot 0000:01:00\"")
-        .contains("\"devSet\": \"bus 0000:02\"")
-        .contains("\"iommuGroup\": 8")
-        .contains("\"driver\": \"vfio-pci:memdev\"")
-        .contains("\"driver\": \"vfio-pci:mtty\"");
+  void topologyJsonIsAnObjectWithEveryFunctionItsNodesGroupsAndSets() {
+    CliRun r = run("topology", "--json");
+    assertThat(r.code()).as(r.both()).isZero();
+    JsonNode json = r.json();
+    assertThat(json.get("result").asText()).isEqualTo("ok");
+    assertThat(json.get("host").asText()).isEqualTo("default");
+    Map<String, JsonNode> byBdf = new HashMap<>();
+    json.get("devices").forEach(d -> byBdf.put(d.get("bdf").asText(), d));
+    JsonNode slot = byBdf.get("0000:01:00.0");
+    assertThat(slot.get("cdev").asText()).isEqualTo("/dev/vfio/devices/vfio1");
+    assertThat(slot.get("groupNode").asText()).isEqualTo("/dev/vfio/3");
+    assertThat(slot.get("devSet").asText()).isEqualTo("slot 0000:01:00");
+    assertThat(slot.get("driver").asText()).isEqualTo("vfio-pci:plain");
+    assertThat(slot.get("iommuGroup").asInt()).isEqualTo(3);
+    assertThat(byBdf.get("0000:05:00.0").get("driver").asText()).isEqualTo("vfio-pci:memdev");
+    assertThat(byBdf.get("0000:02:00.0").get("devSet").asText()).isEqualTo("bus 0000:02");
+    assertThat(byBdf.get("0000:05:02.0").get("driver").asText()).isEqualTo("vfio-pci:mtty");
+    // a function without vfio-pci has its vfio fields, present and null
+    JsonNode hostBridge = byBdf.get("0000:00:00.0");
+    assertThat(hostBridge.has("cdev")).isTrue();
+    assertThat(hostBridge.get("cdev").isNull()).isTrue();
+    assertThat(json.get("devices")).hasSize(byBdf.size());
+    List<String> sets = new ArrayList<>();
+    json.get("deviceSets").forEach(s -> sets.add(s.get("key").asText()));
+    assertThat(sets).contains("slot 0000:01:00", "bus 0000:02");
+    assertThat(json.get("iommuGroups")).isNotEmpty();
+  }
+
+  @Test
+  void topologyJsonArrayIsTheDeviceListAlone() {
+    CliRun object = run("topology", "--json");
+    CliRun array = run("topology", "--json-array");
+    assertThat(array.code()).as(array.both()).isZero();
+    assertThat(array.json().isArray()).isTrue();
+    assertThat(array.json()).isEqualTo(object.json().get("devices"));
+    CliRun both = run("topology", "--json", "--json-array");
+    assertThat(both.code()).isEqualTo(2);
+    assertThat(both.err()).contains("--json and --json-array: choose one");
   }
 
   @Test
   void topologyTextShowsTreeGroupsSetsAndNodes() {
-    Result r = run("topology");
+    CliRun r = run("topology");
     assertThat(r.code()).isZero();
     assertThat(r.out())
         .contains("PCI tree", "IOMMU groups", "Device sets", "Device nodes")
@@ -83,28 +103,35 @@ class CliTest {
 
   @Test
   void builtInVariantsAndAnUnknownOne() {
-    Result nested = run("topology", "--variant", "nested-bridge", "--json");
+    CliRun nested = run("topology", "--variant", "nested-bridge", "--json");
     assertThat(nested.code()).isZero();
-    assertThat(nested.out()).contains("\"bdf\": \"0000:04:00.0\"").contains("\"bridge\": true");
-    Result hostDriver = run("topology", "--variant", "host-driver");
+    assertThat(nested.json().get("host").asText()).isEqualTo("nested-bridge");
+    assertThat(nested.out()).contains("{\"bdf\":\"0000:04:00.0\"").contains("\"bridge\":true");
+    CliRun hostDriver = run("topology", "--variant", "host-driver");
     assertThat(hostDriver.out()).contains("0000:02:02.0 8086:1533 host:igb");
-    Result unknown = run("topology", "--variant", "nope");
+    CliRun unknown = run("topology", "--variant", "nope");
     assertThat(unknown.code()).isEqualTo(2);
-    assertThat(unknown.err()).contains("unknown variant nope");
+    assertThat(unknown.err())
+        .isEqualTo(
+            "jvfio topology: --variant nope: unknown host; the built-in ones are default,"
+                + " host-driver, nested-bridge\n");
   }
 
   @Test
   void topologyFromAFileAndAClearErrorForABadOne(@TempDir Path dir) throws Exception {
     Path good = dir.resolve("t.topology");
     Files.writeString(good, "function 0000:00:03.0 1234:11e8 driver=vfio-pci:edu group=4\n");
-    Result ok = run("topology", good.toString(), "--json");
+    CliRun ok = run("topology", good.toString(), "--json");
     assertThat(ok.code()).isZero();
+    assertThat(ok.json().get("host").asText()).isEqualTo(good.toString());
     assertThat(ok.out()).contains("vfio-pci:edu").contains("/dev/vfio/4");
 
     Path bad = dir.resolve("bad.topology");
     Files.writeString(bad, "# header\nfunction 0000:00:03.0 1234:11e8 driver=nonsense\n");
-    Result err = run("topology", bad.toString());
-    assertThat(err.code()).isEqualTo(1);
-    assertThat(err.err()).contains("line 2").contains("driver must be");
+    CliRun err = run("topology", bad.toString());
+    assertThat(err.code()).isEqualTo(2);
+    assertThat(err.err())
+        .startsWith("jvfio topology: " + bad + ": line 2: ")
+        .contains("driver must be");
   }
 }

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jvfio.host.kernel.KernelError;
 import io.jvfio.host.vfio.MigrationFsm;
 import io.jvfio.uapi.vfio.MigrationState;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -14,23 +12,14 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import picocli.CommandLine;
 
 class FsmCommandTest {
   private static final Pattern ENTRY =
       Pattern.compile(
           "\\{\"from\":\"(\\w+)\",\"to\":\"(\\w+)\",(?:\"arcs\":\\[([^\\]]*)\\]|\"errno\":\"(\\w+)\")\\}");
 
-  private record Result(int code, String out, String err) {}
-
-  private static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = new CommandLine(new Main());
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int code = cli.execute(args);
-    return new Result(code, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.run(args);
   }
 
   /** The walk the core's FSM gives; ERROR and self pairs as the spec says. */
@@ -51,10 +40,12 @@ class FsmCommandTest {
   @ValueSource(strings = {"1", "3", "5", "7", "0x7"})
   void jsonListsEveryPairWithTheArcsTheModelSaw(String flagsText) {
     long flags = Long.decode(flagsText);
-    Result r = run("fsm", "--flags", flagsText, "--json");
+    CliRun r = run("fsm", "--flags", flagsText, "--json");
     assertThat(r.code()).isZero();
     String json = r.out().strip();
-    assertThat(json).startsWith("{\"flags\":" + flags + ",\"paths\":[").endsWith("]}");
+    assertThat(json)
+        .startsWith("{\"result\":\"ok\",\"flags\":" + flags + ",\"paths\":[")
+        .endsWith("]}");
     Matcher m = ENTRY.matcher(json);
     int n = 0;
     while (m.find()) {
@@ -85,7 +76,7 @@ class FsmCommandTest {
 
   @Test
   void dotHasEverySingleArcOfTheFlagSetOnce() {
-    Result r = run("fsm", "--flags", "7", "--dot");
+    CliRun r = run("fsm", "--flags", "7", "--dot");
     assertThat(r.code()).isZero();
     List<String> edges = r.out().lines().filter(l -> l.contains("->")).toList();
     // spec 6.1: 4 arcs always, 4 with P2P, 7 with PRE_COPY and P2P
@@ -101,16 +92,16 @@ class FsmCommandTest {
 
   @Test
   void textIsReadableAndBadFlagsAreAUsageError() {
-    Result text = run("fsm", "--flags", "5");
+    CliRun text = run("fsm", "--flags", "5");
     assertThat(text.code()).isZero();
     assertThat(text.out())
         .contains("migration flags 0x5")
         .contains("PRE_COPY     to STOP_COPY     PRE_COPY -> STOP_COPY")
         .contains("STOP_COPY    to PRE_COPY      -1 EINVAL");
     for (String bad : List.of("0", "2", "8", "x")) {
-      Result r = run("fsm", "--flags", bad);
+      CliRun r = run("fsm", "--flags", bad);
       assertThat(r.code()).as(bad).isEqualTo(2);
-      assertThat(r.err()).contains("--flags must be 1, 3, 5 or 7");
+      assertThat(r.err()).startsWith("jvfio fsm: --flags " + bad + ": must be 1, 3, 5 or 7");
     }
   }
 }

@@ -2,8 +2,6 @@ package io.jvfio.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,19 +12,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class MigrateCommandTest {
-  private record Result(int code, String out, String err) {}
-
-  private static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = new CommandLine(new Main());
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int code = cli.execute(args);
-    return new Result(code, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.run(args);
   }
 
   private static int freePort() throws Exception {
@@ -47,10 +36,10 @@ class MigrateCommandTest {
   @Test
   void aReceiveAndSendPairOnLoopbackMovesEveryDeviceIntact(@TempDir Path dir) throws Exception {
     String addr = "127.0.0.1:" + freePort();
-    CompletableFuture<Result> receiver =
+    CompletableFuture<CliRun> receiver =
         CompletableFuture.supplyAsync(
             () -> run("migrate", "receive", "--listen", addr, "--json", "--memdev-mib", "8"));
-    Result sent = null;
+    CliRun sent = null;
     for (int attempt = 0; attempt < 50; attempt++) {
       sent =
           run(
@@ -70,18 +59,21 @@ class MigrateCommandTest {
       }
       Thread.sleep(100); // the receiver is not listening yet
     }
-    Result received = receiver.get();
+    CliRun received = receiver.get();
     assertThat(sent.code()).as(sent.out() + sent.err()).isZero();
     assertThat(received.code()).as(received.out() + received.err()).isZero();
-    assertThat(sent.out()).startsWith("{\"result\":\"completed\"").contains("\"downtimeMs\":");
-    assertThat(received.out()).startsWith("{\"result\":\"completed\"");
+    assertThat(sent.json().get("result").asText()).isIn(CliRun.MIGRATED);
+    assertThat(sent.out()).contains("\"downtimeMs\":");
+    assertThat(received.json().get("result").asText()).isIn(CliRun.MIGRATED);
+    // stdout keeps the one object; the address a sender needs is on stderr, --json or not
+    assertThat(received.err()).contains("jvfio migrate receive: listening on " + addr + "\n");
     assertThat(digests(sent.out())).hasSize(3).isEqualTo(digests(received.out()));
     assertThat(Files.size(dir.resolve("t.png"))).isPositive();
   }
 
   @Test
   void aSenderWithNobodyListeningFailsClearlyAndLeavesItsDevicesRunning() throws Exception {
-    Result r =
+    CliRun r =
         run(
             "migrate",
             "send",
@@ -91,16 +83,61 @@ class MigrateCommandTest {
             "4",
             "--timeout-ms",
             "500");
-    assertThat(r.code()).isNotZero();
-    assertThat(r.out() + r.err()).containsIgnoringCase("refused");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err().lines()).hasSize(1);
+    assertThat(r.err())
+        .startsWith("jvfio migrate send: cannot reach the receiver:")
+        .contains("refused");
+  }
+
+  @Test
+  void aRefusedSendWithJsonPrintsAFailureObject() throws Exception {
+    CliRun r =
+        run(
+            "migrate",
+            "send",
+            "--to",
+            "127.0.0.1:" + freePort(),
+            "--memdev-mib",
+            "4",
+            "--timeout-ms",
+            "500",
+            "--json");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.json().get("result").asText()).isEqualTo("failed");
+    assertThat(r.json().get("errno").asText()).isEqualTo("ECONNREFUSED");
+    assertThat(r.json().get("error").asText()).startsWith("cannot reach the receiver:");
+  }
+
+  @Test
+  void aReceiverNobodySendsToFailsWithTimedOutAfterSayingWhereItListens() {
+    CliRun r =
+        run(
+            "migrate",
+            "receive",
+            "--listen",
+            "127.0.0.1:0",
+            "--memdev-mib",
+            "4",
+            "--timeout-ms",
+            "200",
+            "--json");
+    assertThat(r.code()).isEqualTo(1);
+    List<String> lines = r.err().lines().toList();
+    assertThat(lines).hasSize(2);
+    assertThat(lines.get(0))
+        .matches("jvfio migrate receive: listening on 127\\.0\\.0\\.1:[1-9][0-9]*");
+    assertThat(lines.get(1)).contains("no sender started a migration within 200 ms");
+    assertThat(r.json().get("result").asText()).isEqualTo("failed");
+    assertThat(r.json().get("errno").asText()).isEqualTo("ETIMEDOUT");
   }
 
   @Test
   void badAddressesAndDevicesAreUsageErrors() {
-    Result bad = run("migrate", "send", "--to", "nowhere", "--memdev-mib", "4");
+    CliRun bad = run("migrate", "send", "--to", "nowhere", "--memdev-mib", "4");
     assertThat(bad.code()).isEqualTo(2);
     assertThat(bad.err()).contains("jvfio migrate send:");
-    Result notMigratable =
+    CliRun notMigratable =
         run(
             "migrate",
             "send",

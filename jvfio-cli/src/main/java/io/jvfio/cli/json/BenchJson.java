@@ -1,0 +1,86 @@
+package io.jvfio.cli.json;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.math.BigDecimal;
+import java.util.List;
+
+/** {@code jvfio bench ... --json}: one record per bench; rates in bytes per second. */
+public final class BenchJson {
+  private BenchJson() {}
+
+  /** {@code bench datafd}. */
+  public record DataFd(
+      String result,
+      String benchmark,
+      int memoryMib,
+      int forks,
+      int warmupIterations,
+      long warmupMs,
+      int iterations,
+      long iterationMs,
+      List<DataFdRatio> ratios) {}
+
+  /** A data fd throughput against a copy of the same bytes; {@code ratio} null when unknown. */
+  public record DataFdRatio(
+      String direction,
+      int chunkBytes,
+      long dataFdBytesPerSec,
+      long copyBytesPerSec,
+      BigDecimal ratio) {}
+
+  /** {@code bench scale}: {@code result} is failed (with {@code error}) when a ratio is over. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Scale(
+      String result,
+      String benchmark,
+      double target,
+      int forks,
+      int warmupIterations,
+      long warmupMs,
+      int iterations,
+      long iterationMs,
+      List<ScaleRatio> ratios,
+      String error) {}
+
+  /** One call's time at a size and at 16 times it, in nanoseconds per call. */
+  public record ScaleRatio(
+      String call,
+      String of,
+      long small,
+      long large,
+      long smallNanos,
+      long largeNanos,
+      BigDecimal ratio,
+      boolean withinTarget) {}
+
+  /** {@code bench migration}. */
+  public record Migration(
+      String result,
+      String benchmark,
+      int memdevMib,
+      int devices,
+      double dirtyRate,
+      List<Round> rounds,
+      BigDecimal medianRatio,
+      List<Run> downtimeRuns) {}
+
+  /** A throughput round: the migration's rate against raw TCP's. */
+  public record Round(
+      long bytes,
+      long rawBytesPerSec,
+      long migrationBytesPerSec,
+      BigDecimal ratio,
+      boolean warmup) {}
+
+  /** A downtime run under a limit; {@code error} absent when it completed. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Run(
+      long limitMs,
+      boolean completed,
+      BigDecimal sourceDowntimeMs,
+      BigDecimal destinationDowntimeMs,
+      boolean withinLimit,
+      long stopCopyBytes,
+      long totalMs,
+      String error) {}
+}

@@ -1,0 +1,44 @@
+package io.jvfio.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Set;
+
+/** Runs the {@code jvfio} command line in this JVM, as {@link Main#main} does, capturing output. */
+record CliRun(int code, String out, String err) {
+  /**
+   * The {@code result} of a migration's JSON that completed: the report module writes "ok" once its
+   * side of issue 10 is in, "completed" before.
+   */
+  static final Set<String> MIGRATED = Set.of("ok", "completed");
+
+  private static final JsonMapper JSON = new JsonMapper();
+
+  static CliRun run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+    return new CliRun(code, out.toString(), err.toString());
+  }
+
+  /** Stdout as the one line of JSON it must be. */
+  JsonNode json() {
+    String s = out.strip();
+    if (s.isEmpty() || s.lines().count() != 1) {
+      throw new AssertionError("stdout is not one line of JSON:\n" + both());
+    }
+    try {
+      return JSON.readTree(s);
+    } catch (JsonProcessingException e) {
+      throw new AssertionError("stdout is not JSON: " + e.getMessage() + "\n" + both(), e);
+    }
+  }
+
+  /** Both streams, for assertion messages. */
+  String both() {
+    return "exit " + code + "\nstdout:\n" + out + "\nstderr:\n" + err;
+  }
+}
