@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,7 +37,26 @@ final class BenchCommand implements Runnable {
     throw UsageException.noSubcommand(spec);
   }
 
-  /** The bench's own settings checks, as usage errors. */
+  /**
+   * {@code o} with {@code option} applied when it was given ({@code value} not null); the bench's
+   * refusal of the value becomes a usage error naming the option and the value.
+   */
+  private static <T> T option(T o, String option, Object value, UnaryOperator<T> with) {
+    if (value == null) {
+      return o;
+    }
+    try {
+      return with.apply(o);
+    } catch (IllegalArgumentException e) {
+      String shown =
+          value instanceof List<?> l
+              ? l.stream().map(String::valueOf).collect(Collectors.joining(","))
+              : value instanceof Double d ? Checks.show(d) : value.toString();
+      throw UsageException.of(option, shown, e.getMessage());
+    }
+  }
+
+  /** The bench's own checks of settings together (not one option), as usage errors. */
   private static <T> T checked(Supplier<T> options) {
     try {
       return options.get();
@@ -105,13 +126,8 @@ final class BenchCommand implements Runnable {
       DataFdRatios.Options o =
           quick ? DataFdRatios.Options.quick() : DataFdRatios.Options.standard();
       o = jmh.apply(o);
-      if (chunks != null) {
-        o = o.withChunkSizes(chunks);
-      }
-      if (memoryMib != null) {
-        o = o.withMemoryMib(memoryMib);
-      }
-      return o;
+      o = option(o, "--chunks", chunks, x -> x.withChunkSizes(chunks));
+      return option(o, "--memory-mib", memoryMib, x -> x.withMemoryMib(memoryMib));
     }
   }
 
@@ -175,25 +191,12 @@ final class BenchCommand implements Runnable {
     MigrationBench.Options options() {
       MigrationBench.Options o =
           quick ? MigrationBench.Options.quick() : MigrationBench.Options.standard();
-      if (memdevMib != null) {
-        o = o.withMemdevMib(memdevMib);
-      }
-      if (rounds != null) {
-        o = o.withRounds(rounds);
-      }
-      if (warmupRounds != null) {
-        o = o.withWarmupRounds(warmupRounds);
-      }
-      if (limits != null) {
-        o = o.withLimits(limits);
-      }
-      if (runs != null) {
-        o = o.withRunsPerLimit(runs);
-      }
-      if (dirtyRate != null) {
-        o = o.withDirtyRate(dirtyRate);
-      }
-      return o;
+      o = option(o, "--memdev-mib", memdevMib, x -> x.withMemdevMib(memdevMib));
+      o = option(o, "--rounds", rounds, x -> x.withRounds(rounds));
+      o = option(o, "--warmup-rounds", warmupRounds, x -> x.withWarmupRounds(warmupRounds));
+      o = option(o, "--limits-ms", limits, x -> x.withLimits(limits));
+      o = option(o, "--runs", runs, x -> x.withRunsPerLimit(runs));
+      return option(o, "--dirty-rate", dirtyRate, x -> x.withDirtyRate(dirtyRate));
     }
   }
 

@@ -273,7 +273,11 @@ class BadInputTest {
         // bench settings
         usage("bench datafd --iterations 0", "--iterations 0: must be 1 to 1000000"),
         usage("bench scale --time-ms -1", "--time-ms -1: must be 1 to 1000000"),
-        usage("bench datafd --forks x", "--forks x: not a whole number"));
+        usage("bench datafd --forks x", "--forks x: not a whole number"),
+        usage("bench datafd --chunks 4096,0", "--chunks 4096,0: "),
+        usage("bench migration --memdev-mib 0", "--memdev-mib 0: ", "1-16384 MiB"),
+        usage("bench migration --limits-ms 300,0", "--limits-ms 300,0: ", "1-3600000 ms"),
+        usage("bench migration --dirty-rate -1", "--dirty-rate -1: ", "0-10000000"));
   }
 
   @Test
