@@ -86,19 +86,6 @@ final class MigrateCommand implements Runnable {
                 + " the source; 1 to 86400000 (default: ${DEFAULT-VALUE})")
     long deadlineMs;
 
-    /** The options both ends share, checked: a bad one is a {@link UsageException}. */
-    MigrationOptions options() {
-      return MigrationOptions.defaults()
-          .withPeerTimeout(Checks.wait("--timeout-ms", timeoutMs))
-          .withDeadline(Checks.wait("--deadline-ms", deadlineMs));
-    }
-
-    MemDevice.Config memdev(double rate) {
-      return MemDevice.Config.defaults()
-          .withMemorySize(Checks.memdevMib("--memdev-mib", memdevMib))
-          .withDirtyRate(rate);
-    }
-
     /**
      * The host's topology, read and checked with the options: the devices to migrate ({@code
      * devices}, null: all; {@code typed}: as given) are there and the memdev memory fits the
@@ -122,6 +109,19 @@ final class MigrateCommand implements Runnable {
       return Main.verbosity(spec) == Logging.Verbosity.QUIET
           ? ProgressListener.NONE
           : progress(err);
+    }
+
+    /** The options both ends share, checked: a bad one is a {@link UsageException}. */
+    MigrationOptions options() {
+      return MigrationOptions.defaults()
+          .withPeerTimeout(Checks.wait("--timeout-ms", timeoutMs))
+          .withDeadline(Checks.wait("--deadline-ms", deadlineMs));
+    }
+
+    MemDevice.Config memdev(double rate) {
+      return MemDevice.Config.defaults()
+          .withMemorySize(Checks.memdevMib("--memdev-mib", memdevMib))
+          .withDirtyRate(rate);
     }
 
     ProgressListener progress(PrintWriter err) {

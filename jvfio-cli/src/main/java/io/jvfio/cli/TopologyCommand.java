@@ -46,7 +46,8 @@ final class TopologyCommand implements Callable<Integer> {
 
   @Option(
       names = "--json-array",
-      description = "print only the devices, as a JSON array (the output of --json before 0.2)")
+      description =
+          "print only the devices, as one JSON array (what --json printed before it became an object)")
   boolean jsonArray;
 
   @Option(
