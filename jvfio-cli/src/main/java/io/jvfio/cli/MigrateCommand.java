@@ -302,8 +302,8 @@ final class MigrateCommand implements Runnable {
         List<MigratingDevice> list =
             MigrationHosts.open(host, vmm, MigrationHosts.select(host, null));
         // also with --json: a script learns the port from it (stdout keeps the one object)
-        err.println(
-            "jvfio migrate receive: listening on " + TcpTransport.format(listener.localAddress()));
+        String where = Addresses.format(Addresses.listening(address, listener.localAddress()));
+        err.println("jvfio migrate receive: listening on " + where);
         err.flush();
         MigrationReceiver receiver =
             new MigrationReceiver(
@@ -318,7 +318,7 @@ final class MigrateCommand implements Runnable {
               "no sender started a migration within "
                   + timeoutMs
                   + " ms (--timeout-ms); start jvfio migrate send --to "
-                  + TcpTransport.format(listener.localAddress())
+                  + where
                   + " sooner, or wait longer",
               "ETIMEDOUT");
         }
@@ -333,7 +333,7 @@ final class MigrateCommand implements Runnable {
         String why = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
         throw new CommandFailure(
             "cannot listen on "
-                + TcpTransport.format(address)
+                + Addresses.format(address)
                 + ": "
                 + Failures.oneLine(why)
                 + "; choose another address or port (port 0: any free one)",
