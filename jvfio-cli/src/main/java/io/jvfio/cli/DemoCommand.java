@@ -44,13 +44,13 @@ final class DemoCommand implements Callable<Integer> {
   static final String DEVICE = DefaultHost.SLOT_DEVICE;
   static final long MAP_LENGTH = 2L << 20;
 
-  /** The demo host: the tour's, and both ends of the migration. */
-  static final TopologyInput DEMO = TopologyInput.builtIn("the demo host", DemoHost.topology());
-
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   private PrintWriter out;
   private int failures;
+
+  /** The demo host: the tour's, and both ends of the migration. */
+  private TopologyInput demo;
 
   @Option(names = "--json", description = "print only the migration's JSON object")
   boolean json;
@@ -82,19 +82,20 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     long memdevBytes = Checks.memdevMib("--memdev-mib", memdevMib);
+    demo = TopologyInput.builtIn("the demo host", DemoHost.topology());
     double rate = Checks.dirtyRate("--dirty-rate", dirtyRate);
     Checks.plot("--plot", plot);
     // both hosts: the source's memdev are filled, the destination's receive as much
     Checks.fitsBudget(
         "--memdev-mib",
         memdevMib,
-        2 * DEMO.memdevBytes(memdevBytes),
-        Plural.of(2 * DEMO.memdevCount(), "memdev device") + " of " + memdevMib + " MiB");
+        2 * demo.memdevBytes(memdevBytes),
+        Plural.of(2 * demo.memdevCount(), "memdev device") + " of " + memdevMib + " MiB");
     out = spec.commandLine().getOut();
     boolean quiet = Main.verbosity(spec) == Logging.Verbosity.QUIET;
     int tour = json ? 0 : tour();
     DemoMigration.Outcome m =
-        new DemoMigration(DEMO, memdevBytes, rate, json || quiet ? null : out).run();
+        new DemoMigration(demo, memdevBytes, rate, json || quiet ? null : out).run();
     if (plot != null) {
       TimelinePlot.write(m.report(), plot);
     }
@@ -112,7 +113,7 @@ final class DemoCommand implements Callable<Integer> {
 
   /** The byte-level tour: every call and the kernel's answer. */
   private int tour() {
-    Host host = Hosts.build("the tour's host", DEMO, Models.registry());
+    Host host = Hosts.build("the tour's host", demo, Models.registry());
     String cdev = host.device(DEVICE).orElseThrow().cdevPath();
     out.printf("jvfio demo: default host, device %s (%s)%n%n", DEVICE, cdev);
     try (HostProcess vmm = host.process("vmm");
