@@ -16,6 +16,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * The demo's live migration: the demo host (two memdev and an mtty) with its workloads running,
@@ -33,11 +34,21 @@ final class DemoMigration {
   private final long memdevBytes;
   private final double dirtyRate;
   private final PrintWriter out;
+  private final Consumer<Host> beforeCompare;
 
   DemoMigration(long memdevBytes, double dirtyRate, PrintWriter out) {
+    this(memdevBytes, dirtyRate, out, target -> {});
+  }
+
+  /**
+   * For tests: {@code beforeCompare} gets the destination host after the migration, before the
+   * digests are compared (a test corrupts a device there to see the comparison catch it).
+   */
+  DemoMigration(long memdevBytes, double dirtyRate, PrintWriter out, Consumer<Host> beforeCompare) {
     this.memdevBytes = memdevBytes;
     this.dirtyRate = dirtyRate;
     this.out = out;
+    this.beforeCompare = beforeCompare;
   }
 
   Outcome run() throws Exception {
@@ -72,6 +83,7 @@ final class DemoMigration {
           m.setDirtyRate(0);
         }
       }
+      beforeCompare.accept(target);
       List<String> lines = new ArrayList<>();
       boolean equal = sent.completed() && received.completed();
       for (int i = 0; i < from.size(); i++) {

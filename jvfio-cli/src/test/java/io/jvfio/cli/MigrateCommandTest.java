@@ -80,7 +80,7 @@ class MigrateCommandTest {
   }
 
   @Test
-  void aSenderWithNobodyListeningFailsClearlyAndLeavesItsDevicesRunning() throws Exception {
+  void aSenderWithNobodyListeningFailsClearly() throws Exception {
     Result r =
         run(
             "migrate",
