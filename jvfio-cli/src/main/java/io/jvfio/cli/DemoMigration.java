@@ -16,6 +16,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * The demo's live migration: the demo host (two memdev and an mtty) with its workloads running,
@@ -34,12 +35,27 @@ final class DemoMigration {
   private final long memdevBytes;
   private final double dirtyRate;
   private final PrintWriter out;
+  private final Consumer<Host> beforeCompare;
 
   DemoMigration(TopologyInput demo, long memdevBytes, double dirtyRate, PrintWriter out) {
+    this(demo, memdevBytes, dirtyRate, out, target -> {});
+  }
+
+  /**
+   * For tests: {@code beforeCompare} gets the destination host after the migration, before the
+   * digests are compared (a test corrupts a device there to see the comparison catch it).
+   */
+  DemoMigration(
+      TopologyInput demo,
+      long memdevBytes,
+      double dirtyRate,
+      PrintWriter out,
+      Consumer<Host> beforeCompare) {
     this.demo = demo;
     this.memdevBytes = memdevBytes;
     this.dirtyRate = dirtyRate;
     this.out = out;
+    this.beforeCompare = beforeCompare;
   }
 
   Outcome run() throws Exception {
@@ -74,6 +90,7 @@ final class DemoMigration {
           m.setDirtyRate(0);
         }
       }
+      beforeCompare.accept(target);
       List<String> lines = new ArrayList<>();
       boolean equal = sent.completed() && received.completed();
       for (int i = 0; i < from.size(); i++) {

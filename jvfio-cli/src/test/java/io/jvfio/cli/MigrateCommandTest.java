@@ -72,7 +72,7 @@ class MigrateCommandTest {
   }
 
   @Test
-  void aSenderWithNobodyListeningFailsClearlyAndLeavesItsDevicesRunning() throws Exception {
+  void aSenderWithNobodyListeningFailsClearly() throws Exception {
     CliRun r =
         run(
             "migrate",
