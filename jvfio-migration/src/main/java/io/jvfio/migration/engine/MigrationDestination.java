@@ -30,9 +30,18 @@ public final class MigrationDestination {
   private final MigrationOptions options;
   private final ProgressListener progress;
   private final Timeline timeline = new Timeline();
-  private final long[] received;
+
+  /** Per device: DATA bytes before its STOP_COPY_STATE marker (precopy) and after it. */
+  private final long[] precopyReceived;
+
+  private final long[] stopCopyReceived;
+
+  /** Per device: precopy rounds seen (sections that carried DATA before the switchover). */
+  private final int[] rounds;
+
   private final List<String> notes = new ArrayList<>();
   private long bytes;
+  private String phase = "setup";
   private boolean touched;
   private long downtimeNanos;
   private long limitNanos;
@@ -46,7 +55,9 @@ public final class MigrationDestination {
     this.channel = channel;
     this.options = options;
     this.progress = progress;
-    this.received = new long[devices.size()];
+    this.precopyReceived = new long[devices.size()];
+    this.stopCopyReceived = new long[devices.size()];
+    this.rounds = new int[devices.size()];
   }
 
   /**
@@ -112,12 +123,15 @@ public final class MigrationDestination {
     Thread keepAlive = Thread.ofVirtual().name("migration-keep-alive").start(() -> keepAlive(back));
     try {
       match(g.devices());
+      // the sender touches its devices only after this
+      back.accept();
       phase("resuming");
       touched = true;
       for (MigratingDevice d : devices) {
         d.migration().set(RESUMING);
       }
       receive(in, back);
+      phase("completing");
       for (MigratingDevice d : devices) {
         d.migration().set(STOP);
       }
@@ -189,8 +203,14 @@ public final class MigrationDestination {
 
   private void match(List<DeviceIdentity> incoming) {
     if (incoming.size() != devices.size()) {
+      List<String> sent = incoming.stream().map(id -> id.bdf() + " " + id.model()).toList();
+      List<String> here = devices.stream().map(d -> d.bdf() + " " + d.model()).toList();
       throw new MigrationFailure(
-          "the source sends " + incoming.size() + " devices, this host receives " + devices.size());
+          "the sender migrates "
+              + count(sent)
+              + " but the receiver expects "
+              + count(here)
+              + ": both ends must name the same devices in the same order");
     }
     for (int i = 0; i < devices.size(); i++) {
       DeviceIdentity id = incoming.get(i);
@@ -219,17 +239,41 @@ public final class MigrationDestination {
     }
   }
 
+  /** "1 device (0000:05:00.0 memdev)", "3 devices (a, b, c)". */
+  private static String count(List<String> devices) {
+    return devices.size()
+        + (devices.size() == 1 ? " device" : " devices")
+        + (devices.isEmpty() ? "" : " (" + String.join(", ", devices) + ")");
+  }
+
+  /**
+   * Loads every device's stream and files each DATA byte under the phase its device is in: precopy
+   * until the device's STOP_COPY_STATE marker, stop-copy after it. A precopy section that carried
+   * DATA is one round, as the source counts it.
+   */
   private void receive(WireReader in, BackWriter back) throws IOException {
     boolean[] acked = new boolean[devices.size()];
+    boolean[] stopped = new boolean[devices.size()];
+    boolean[] inRound = new boolean[devices.size()];
     while (true) {
       Record r = in.next();
       switch (r) {
         case Record.Data data -> {
-          devices.get(data.device()).migration().writeFully(data.payload());
-          received[data.device()] += data.payload().byteSize();
-          bytes += data.payload().byteSize();
-          timeline.sample(bytes, 0, "resuming", false);
-          progress.progress(bytes, 0, 0);
+          int d = data.device();
+          long n = data.payload().byteSize();
+          devices.get(d).migration().writeFully(data.payload());
+          if (stopped[d]) {
+            stopCopyReceived[d] += n;
+          } else {
+            precopyReceived[d] += n;
+            if (!inRound[d]) {
+              inRound[d] = true;
+              rounds[d]++;
+            }
+          }
+          bytes += n;
+          timeline.sample(bytes, 0, phase, false);
+          progress.progress(bytes, -1, Double.NaN);
         }
         case Record.Section s when s.marker() == Marker.INIT_DATA_SENT -> {
           if (acked[s.device()]) {
@@ -239,9 +283,23 @@ public final class MigrationDestination {
                     + " announced INIT_DATA_SENT twice: a confused or hostile sender");
           }
           acked[s.device()] = true;
+          inRound[s.device()] = false;
           back.switchoverAck(s.device());
         }
-        case Record.Section s -> {}
+        case Record.Section s when s.marker() == Marker.STOP_COPY_STATE -> {
+          if (stopped[s.device()]) {
+            throw new MigrationFailure(
+                "device "
+                    + s.device()
+                    + " announced STOP_COPY_STATE twice: a confused or hostile sender");
+          }
+          if (!stopped(stopped)) {
+            phase("stop-copy");
+          }
+          stopped[s.device()] = true;
+          inRound[s.device()] = false;
+        }
+        case Record.Section s -> inRound[s.device()] = false;
         case Record.Config c ->
             throw new MigrationFailure(
                 "device " + c.device() + " sent config state, which this host does not load");
@@ -251,6 +309,15 @@ public final class MigrationDestination {
         case Record.Abort a -> throw new MigrationFailure("the source aborted: " + a.reason());
       }
     }
+  }
+
+  private static boolean stopped(boolean[] devices) {
+    for (boolean d : devices) {
+      if (d) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Every local device is reset (RUNNING with no partial state), and the source is told. */
@@ -273,6 +340,7 @@ public final class MigrationDestination {
   }
 
   private void phase(String p) {
+    phase = p;
     progress.phase(p);
     timeline.sample(bytes, 0, p, true);
   }
@@ -291,7 +359,13 @@ public final class MigrationDestination {
       }
       per.add(
           new MigrationReport.DeviceReport(
-              d.bdf(), d.model(), completed ? d.digestOrNull() : null, 0, received[i], 0, state));
+              d.bdf(),
+              d.model(),
+              completed ? d.digestOrNull() : null,
+              precopyReceived[i],
+              stopCopyReceived[i],
+              rounds[i],
+              state));
     }
     double seconds = totalMs / 1000.0;
     return new MigrationReport(

@@ -80,6 +80,7 @@ class EngineStallTest {
             src.fill(201);
             List<String> before = src.digests();
             peer.onConnection((ch, back, nonce) -> {
+              back.accept();
               while (true) {
                 back.keepAlive();
                 Thread.sleep(100);
@@ -113,6 +114,7 @@ class EngineStallTest {
             peer.onConnection((ch, back, nonce) -> {
               WireReader in = new WireReader(ch, 64L << 20, nonce);
               in.header();
+              back.accept();
               while (!(in.next() instanceof Record.Trailer)) {
                 // take everything
               }
@@ -143,6 +145,7 @@ class EngineStallTest {
             src.fill(205);
             List<String> before = src.digests();
             peer.onConnection((ch, back, nonce) -> {
+              back.accept();
               ch.setReadTimeout(Duration.ofSeconds(30));
               MemorySegment sink = MemorySegment.ofArray(new byte[1 << 16]);
               while (true) {
@@ -153,6 +156,42 @@ class EngineStallTest {
             MigrationReport r = peer.migrateTo(src, options());
 
             Rig.assertSourceRecovered(src, before, r);
+            assertThat(elapsedMs(t0)).isLessThan(TIMEOUT.toMillis() + SLACK_MS);
+          }
+        });
+  }
+
+  /**
+   * The destination greets, takes the header and never answers it: the source waits for the ACCEPT
+   * no longer than the peer timeout and touches no device meanwhile.
+   */
+  @Test
+  void destinationThatNeverAcceptsTheHeader() {
+    assertTimeoutPreemptively(
+        HARD_LIMIT,
+        () -> {
+          RecordingDevice.Log log = new RecordingDevice.Log();
+          try (Rig.End src = new Rig.End("src", oneMemdev(MEM), log);
+              ScriptedDestination peer = new ScriptedDestination()) {
+            src.fill(215);
+            List<String> before = src.digests();
+            peer.onConnection((ch, back, nonce) -> {
+              new WireReader(ch, 64L << 20, nonce).header();
+              while (true) {
+                back.keepAlive();
+                Thread.sleep(100);
+              }
+            });
+            long t0 = System.nanoTime();
+            MigrationReport r = peer.migrateTo(src, options());
+
+            Rig.assertSourceRecovered(src, before, r);
+            assertThat(r.error())
+                .isEqualTo(
+                    "the receiver did not accept the session header within 1000 ms; no device was"
+                        + " touched");
+            assertThat(log.of("src")).as("source arcs").noneMatch(RecordingDevice.Event::isArc);
+            assertThat(r.recovery()).isEmpty();
             assertThat(elapsedMs(t0)).isLessThan(TIMEOUT.toMillis() + SLACK_MS);
           }
         });
@@ -708,10 +747,12 @@ class EngineStallTest {
       return nonce;
     }
 
+    /** Sends the header of {@code dst}'s own devices and takes the receiver's ACCEPT. */
     void header(Rig.End dst) throws IOException {
       out = new WireWriter(ch);
       out.header(nonce, identities(dst));
       out.flush();
+      assertThat(nextBack(Duration.ofSeconds(5))).isEqualTo(new BackMessage.Accept());
     }
 
     BackMessage nextBack(Duration within) throws IOException {
