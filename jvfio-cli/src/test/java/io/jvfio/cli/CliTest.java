@@ -48,7 +48,7 @@ class CliTest {
     String json = r.out().strip();
     assertThat(json.lines()).hasSize(1);
     assertThat(json)
-        .startsWith("{\"result\":\"completed\"")
+        .startsWith("{\"result\":\"ok\"")
         .contains("\"bdf\":\"0000:05:00.0\"")
         .contains("\"precopyBytes\":")
         .contains("\"stopCopyBytes\":")

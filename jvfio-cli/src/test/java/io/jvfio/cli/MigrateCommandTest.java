@@ -73,8 +73,8 @@ class MigrateCommandTest {
     Result received = receiver.get();
     assertThat(sent.code()).as(sent.out() + sent.err()).isZero();
     assertThat(received.code()).as(received.out() + received.err()).isZero();
-    assertThat(sent.out()).startsWith("{\"result\":\"completed\"").contains("\"downtimeMs\":");
-    assertThat(received.out()).startsWith("{\"result\":\"completed\"");
+    assertThat(sent.out()).startsWith("{\"result\":\"ok\"").contains("\"downtimeMs\":");
+    assertThat(received.out()).startsWith("{\"result\":\"ok\"");
     assertThat(digests(sent.out())).hasSize(3).isEqualTo(digests(received.out()));
     assertThat(Files.size(dir.resolve("t.png"))).isPositive();
   }

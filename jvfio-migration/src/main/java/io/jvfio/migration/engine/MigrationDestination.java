@@ -46,6 +46,12 @@ public final class MigrationDestination {
   private long downtimeNanos;
   private long limitNanos;
 
+  /** When every device ran (System.nanoTime), the end of the downtime at this end; 0: never. */
+  private long runningNanos;
+
+  /** The errno of the failed call behind the error, when there was one. */
+  private String errno;
+
   public MigrationDestination(
       List<MigratingDevice> devices,
       Channel channel,
@@ -153,6 +159,7 @@ public final class MigrationDestination {
         d.migration().set(RUNNING);
       }
       long running = System.nanoTime();
+      runningNanos = running;
       completed = true;
       try {
         back.result(true, "every device is RUNNING", running - commitRead, Map.of());
@@ -170,6 +177,7 @@ public final class MigrationDestination {
       }
     } catch (IOException | RuntimeException e) {
       error = MigrationSource.describe(e);
+      errno = MigrationSource.errnoOf(e);
       phase("recovering");
       keepAlive.interrupt();
       channel.setDeadline(
@@ -348,6 +356,9 @@ public final class MigrationDestination {
   private MigrationReport report(boolean completed, String error, long totalMs) {
     // the timeline ends with the migration, not with the digests computed for the report
     timeline.sample(bytes, 0, completed ? "done" : "failed", true);
+    if (completed && MigratingDevice.digestAlgorithm(devices) != null) {
+      progress.step("computing the digests of the devices' content");
+    }
     List<MigrationReport.DeviceReport> per = new ArrayList<>();
     for (int i = 0; i < devices.size(); i++) {
       MigratingDevice d = devices.get(i);
@@ -369,14 +380,19 @@ public final class MigrationDestination {
     }
     double seconds = totalMs / 1000.0;
     return new MigrationReport(
-        completed ? "completed" : "failed",
+        completed ? MigrationReport.COMPLETED : "failed",
+        MigrationReport.Side.RECEIVER,
         per,
         downtimeNanos / 1e6,
+        // the downtime ended here when every device ran; it began that long before
+        runningNanos != 0 ? timeline.msAt(runningNanos - downtimeNanos) : Double.NaN,
+        limitNanos / 1e6,
         totalMs,
         seconds > 0 ? bytes / seconds : 0,
         timeline.samples(),
         error,
+        errno,
         List.copyOf(notes),
-        limitNanos / 1e6);
+        completed ? MigratingDevice.digestAlgorithm(devices) : null);
   }
 }

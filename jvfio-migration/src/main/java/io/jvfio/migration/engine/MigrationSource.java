@@ -54,6 +54,9 @@ public final class MigrationSource {
   /** The receiver refused the session header (it said why and closed). */
   private boolean refused;
 
+  /** The errno of the failed call behind the error, when there was one. */
+  private String errno;
+
   /** Per device: bytes left of its open precopy round (a pass over its data); 0 when none. */
   private final long[] roundLeft;
 
@@ -169,6 +172,7 @@ public final class MigrationSource {
         stopAfterCompletion(d);
       }
     } catch (IOException | RuntimeException e) {
+      errno = errnoOf(e);
       // the engine thread only writes the forward stream (once greeted): a timeout there means
       // the destination stopped taking data, and an abort would stall the same way
       boolean stalled = writer != null && e instanceof SocketTimeoutException;
@@ -833,6 +837,16 @@ public final class MigrationSource {
         .toPlainString();
   }
 
+  /** The name of the errno of the first {@link VfioException} in {@code e}'s causes, or null. */
+  static String errnoOf(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof VfioException v && v.errno() != null) {
+        return v.errno().name();
+      }
+    }
+    return null;
+  }
+
   static String describe(Throwable e) {
     String m = e.getMessage();
     String what =
@@ -853,6 +867,10 @@ public final class MigrationSource {
     double downtimeMs = downtimeNanos / 1e6;
     // the timeline ends with the migration, not with the digests computed for the report
     timeline.sample(bytesSent, 0, completed ? "done" : "failed", true);
+    String algorithm = MigratingDevice.digestAlgorithm(devices);
+    if (algorithm != null) {
+      progress.step("computing the " + algorithm + " digests of the devices' content");
+    }
     List<MigrationReport.DeviceReport> per = new ArrayList<>();
     for (int i = 0; i < devices.size(); i++) {
       MigratingDevice d = devices.get(i);
@@ -874,14 +892,18 @@ public final class MigrationSource {
     }
     double seconds = totalMs / 1000.0;
     return new MigrationReport(
-        completed ? "completed" : "failed",
+        completed ? MigrationReport.COMPLETED : "failed",
+        MigrationReport.Side.SENDER,
         per,
         downtimeMs,
+        downtimeNanos > 0 ? timeline.msAt(quiesceStartNanos) : Double.NaN,
+        options.downtimeLimit().toNanos() / 1e6,
         totalMs,
         seconds > 0 ? bytesSent / seconds : 0,
         timeline.samples(),
         error,
+        completed ? null : errno,
         List.copyOf(notes),
-        options.downtimeLimit().toNanos() / 1e6);
+        algorithm);
   }
 }

@@ -7,6 +7,15 @@ public interface ProgressListener {
   /** A new phase: "setup", "precopy", "stop-copy", "completing", "resuming", "recovering". */
   default void phase(String phase) {}
 
-  /** Bytes moved so far, the estimate still to go, and the measured rate. */
+  /**
+   * Bytes moved so far, the estimate still to go (negative: unknown) and the measured rate (NaN or
+   * 0: unknown).
+   */
   default void progress(long bytes, long remaining, double bytesPerSecond) {}
+
+  /**
+   * A long step outside the phases that moves no bytes ("computing the digests", "building the
+   * source host"): shown by name, so a long wait is not a silent one.
+   */
+  default void step(String what) {}
 }

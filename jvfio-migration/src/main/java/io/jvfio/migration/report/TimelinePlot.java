@@ -201,7 +201,7 @@ public final class TimelinePlot {
     private void title() {
       String t =
           "Migration "
-              + report.result()
+              + report.outcome()
               + " - "
               + Units.duration(report.totalMs())
               + ", downtime "

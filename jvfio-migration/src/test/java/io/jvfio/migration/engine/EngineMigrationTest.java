@@ -198,6 +198,15 @@ class EngineMigrationTest {
       assertThat(o.source().downtimeLimitMs()).isEqualTo(275.0);
       assertThat(o.destination().downtimeLimitMs()).isEqualTo(275.0);
       assertThat(o.destination().downtimeMs()).isEqualTo(o.source().downtimeMs()).isPositive();
+      // which end, what the digests are, and where the downtime lies on each end's timeline
+      assertThat(o.source().side()).isEqualTo(MigrationReport.Side.SENDER);
+      assertThat(o.destination().side()).isEqualTo(MigrationReport.Side.RECEIVER);
+      assertThat(o.source().digestAlgorithm()).isEqualTo("SHA-256");
+      assertThat(o.destination().digestAlgorithm()).isEqualTo("SHA-256");
+      for (MigrationReport r : List.of(o.source(), o.destination())) {
+        assertThat(r.downtimeStartMs()).as("%s", r.side()).isBetween(0.0, (double) r.totalMs());
+        assertThat(r.downtimeStartMs() + r.downtimeMs()).isLessThanOrEqualTo(r.totalMs() + 1.0);
+      }
     }
   }
 
