@@ -4,7 +4,11 @@ package io.jvfio.migration.engine;
 public interface ProgressListener {
   ProgressListener NONE = new ProgressListener() {};
 
-  /** A new phase: "setup", "precopy", "stop-copy", "completing", "resuming", "recovering". */
+  /**
+   * A new phase: at a source "setup", "precopy", "stop-copy", "completing"; at a destination
+   * "resuming", "stop-copy" (the first device's stop-copy data arrives), "completing"; at either
+   * "recovering" after a failure.
+   */
   default void phase(String phase) {}
 
   /**

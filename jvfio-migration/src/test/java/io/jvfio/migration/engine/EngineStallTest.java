@@ -358,6 +358,38 @@ class EngineStallTest {
   }
 
   /**
+   * A sender that marks a device's stop-copy twice (its phase would be ambiguous): the receiver
+   * refuses it, resets its devices and tells the sender why.
+   */
+  @Test
+  void sourceThatMarksStopCopyTwiceIsRefused() {
+    assertTimeoutPreemptively(
+        HARD_LIMIT,
+        () -> {
+          RecordingDevice.Log log = new RecordingDevice.Log();
+          try (Rig.End dst = new Rig.End("dst", oneMemdev(MEM), log);
+              Receiver rx = new Receiver(dst, options(), Duration.ofSeconds(3));
+              ScriptedSource s = new ScriptedSource(rx.address())) {
+            s.hello();
+            s.header(dst);
+            s.out.setup(0);
+            s.out.endOfState(0);
+            s.out.stopCopy(0);
+            s.out.stopCopy(0);
+            s.out.flush();
+            MigrationReport r = rx.awaitReport();
+
+            assertDestinationReset(dst, r, log);
+            assertThat(r.error())
+                .isEqualTo(
+                    "device 0 announced STOP_COPY_STATE twice: a confused or hostile sender");
+            assertThat(s.nextBack(Duration.ofSeconds(5)))
+                .isEqualTo(new BackMessage.Abort(r.error()));
+          }
+        });
+  }
+
+  /**
    * A recorded session replayed byte for byte to a fresh receiver: its header echoes the old nonce,
    * so it is refused before any device is touched.
    */
