@@ -301,7 +301,7 @@ public final class MigrationDestination {
                     + s.device()
                     + " announced STOP_COPY_STATE twice: a confused or hostile sender");
           }
-          if (!stopped(stopped)) {
+          if (!any(stopped)) {
             phase("stop-copy");
           }
           stopped[s.device()] = true;
@@ -319,9 +319,9 @@ public final class MigrationDestination {
     }
   }
 
-  private static boolean stopped(boolean[] devices) {
-    for (boolean d : devices) {
-      if (d) {
+  private static boolean any(boolean[] flags) {
+    for (boolean f : flags) {
+      if (f) {
         return true;
       }
     }
