@@ -19,6 +19,7 @@ import io.jvfio.uapi.vfio.VfioDeviceAttachIommufdPt;
 import io.jvfio.uapi.vfio.VfioDeviceBindIommufd;
 import io.jvfio.uapi.vfio.VfioDeviceInfo;
 import io.jvfio.uapi.vfio.VfioIoctls;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -93,12 +94,12 @@ final class DemoCommand implements Callable<Integer> {
         Plural.of(2 * demo.memdevCount(), "memdev device") + " of " + memdevMib + " MiB");
     out = spec.commandLine().getOut();
     boolean quiet = Main.verbosity(spec) == Logging.Verbosity.QUIET;
+    PrintWriter err = spec.commandLine().getErr();
     int tour = json ? 0 : tour();
+    // the migration's progress is finished when run() returns: the summary starts a line of its own
     DemoMigration.Outcome m =
-        new DemoMigration(demo, memdevBytes, rate, json || quiet ? null : out).run();
-    if (plot != null) {
-      TimelinePlot.write(m.report(), plot);
-    }
+        new DemoMigration(demo, memdevBytes, rate, json || quiet ? null : out, err).run();
+    // the result first, the plot after it: a plot that cannot be written loses nothing else
     out.println(json ? Summary.json(m.report()) : Summary.text(m.report()));
     if (!json) {
       out.println(m.digestCheck());
@@ -108,6 +109,14 @@ final class DemoCommand implements Callable<Integer> {
               : "demo failed");
     }
     out.flush();
+    if (plot != null) {
+      try {
+        TimelinePlot.write(m.report(), plot);
+      } catch (IOException | RuntimeException e) {
+        err.println("jvfio demo: cannot write the plot " + plot + ": " + TimelinePlot.reason(e));
+        err.flush();
+      }
+    }
     return tour == 0 && m.report().completed() ? 0 : 1;
   }
 

@@ -11,6 +11,7 @@ import io.jvfio.migration.engine.MigrationSource;
 import io.jvfio.migration.engine.ProgressListener;
 import io.jvfio.migration.report.MigrationReport;
 import io.jvfio.migration.report.Progress;
+import io.jvfio.migration.report.Terminal;
 import io.jvfio.migration.transport.InMemoryChannels;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -21,7 +22,8 @@ import java.util.function.Consumer;
 /**
  * The demo's live migration: the demo host (two memdev and an mtty) with its workloads running,
  * migrated to a second demo host in the same JVM over an in-memory channel; then each device's
- * content on both ends is compared.
+ * content on both ends is compared. The long steps (building 2 x 2 memdev of device memory, filling
+ * it, hashing it) and the migration show on one progress display, finished before this returns.
  */
 final class DemoMigration {
   /** The source's report, and whether every device arrived with the same content. */
@@ -35,10 +37,16 @@ final class DemoMigration {
   private final long memdevBytes;
   private final double dirtyRate;
   private final PrintWriter out;
+  private final PrintWriter err;
   private final Consumer<Host> beforeCompare;
 
-  DemoMigration(TopologyInput demo, long memdevBytes, double dirtyRate, PrintWriter out) {
-    this(demo, memdevBytes, dirtyRate, out, target -> {});
+  /**
+   * @param out where the demo talks (null: quiet, for --json and --quiet)
+   * @param err where the progress goes, drawn as standard error allows (unused when quiet)
+   */
+  DemoMigration(
+      TopologyInput demo, long memdevBytes, double dirtyRate, PrintWriter out, PrintWriter err) {
+    this(demo, memdevBytes, dirtyRate, out, err, target -> {});
   }
 
   /**
@@ -50,76 +58,94 @@ final class DemoMigration {
       long memdevBytes,
       double dirtyRate,
       PrintWriter out,
+      PrintWriter err,
       Consumer<Host> beforeCompare) {
     this.demo = demo;
     this.memdevBytes = memdevBytes;
     this.dirtyRate = dirtyRate;
     this.out = out;
+    this.err = err;
     this.beforeCompare = beforeCompare;
   }
 
   Outcome run() throws Exception {
-    MemDevice.Config config = MemDevice.Config.defaults().withMemorySize(memdevBytes);
-    try (Host source = Hosts.build("the source host", demo, Models.registry(config));
-        Host target = Hosts.build("the destination host", demo, Models.registry(config))) {
-      HostProcess srcVmm = source.process("vmm-source");
-      HostProcess dstVmm = target.process("vmm-destination");
-      List<String> bdfs = MigrationHosts.select(source, null);
-      List<MigratingDevice> from = MigrationHosts.open(source, srcVmm, bdfs);
-      List<MigratingDevice> to = MigrationHosts.open(target, dstVmm, bdfs);
-      MigrationHosts.startWorkloads(source, dirtyRate, 7);
-      if (out != null) {
-        out.printf(
-            "live migration of %s (%d MiB of memdev state) with the workload dirtying %.0f pages/s per memdev%n",
-            bdfs, 2 * memdevBytes >> 20, dirtyRate);
-        out.flush();
-      }
-      InMemoryChannels.Pair pair = InMemoryChannels.pair(8 << 20);
-      MigrationOptions options = MigrationOptions.defaults();
-      ProgressListener progress =
-          out == null ? ProgressListener.NONE : new Progress(System.err, System.console() != null);
-      CompletableFuture<MigrationReport> receiving =
-          CompletableFuture.supplyAsync(
-              () -> new MigrationDestination(to, pair.b(), options, ProgressListener.NONE).run(),
-              r -> Thread.ofPlatform().name("demo-destination").start(r));
-      MigrationReport sent = new MigrationSource(from, pair.a(), options, progress).run();
-      MigrationReport received = receiving.get();
-      // the receiver's memdevs must stay still while the digests are compared
-      for (var d : target.vfio().devices()) {
-        if (d.model() instanceof MemDevice m) {
-          m.setDirtyRate(0);
-        }
-      }
-      beforeCompare.accept(target);
-      List<String> lines = new ArrayList<>();
-      boolean equal = sent.completed() && received.completed();
-      for (int i = 0; i < from.size(); i++) {
-        String a = sent.devices().get(i).digest();
-        String b = to.get(i).digest() == null ? null : to.get(i).digest().get();
-        boolean same = a != null && a.equals(b);
-        equal &= same || a == null;
-        lines.add(
-            String.format(
-                "  %s %-7s %s %s",
-                bdfs.get(i),
-                from.get(i).model(),
-                same ? "digest equal" : "DIGEST DIFFERS",
-                a == null ? "" : a.substring(0, 16) + "..."));
-      }
-      MigrationReport report = sent;
-      if (sent.completed() && !equal) {
-        report =
-            new MigrationReport(
-                "digest mismatch",
-                sent.devices(),
-                sent.downtimeMs(),
-                sent.totalMs(),
-                sent.throughputBytesPerSec(),
-                sent.timeline(),
-                "a device arrived with different content",
-                sent.recovery());
-      }
-      return new Outcome(report, received, equal, "content check:\n" + String.join("\n", lines));
+    if (out != null) {
+      // before the progress starts: nothing is printed beside a line it redraws
+      out.printf(
+          "live migration of the demo host's devices (two memdev of %d MiB and an mtty) with the"
+              + " workload dirtying %.0f pages/s per memdev, to a second host in this JVM%n",
+          memdevBytes >> 20, dirtyRate);
+      out.flush();
     }
+    Progress progress =
+        out == null ? null : new Progress(err, Terminal.progressModeForStderr(), "sent");
+    try {
+      return migrate(progress == null ? ProgressListener.NONE : progress);
+    } finally {
+      if (progress != null) {
+        progress.finish();
+      }
+    }
+  }
+
+  private Outcome migrate(ProgressListener progress) throws Exception {
+    MemDevice.Config config = MemDevice.Config.defaults().withMemorySize(memdevBytes);
+    String memory = mib(2 * memdevBytes);
+    progress.step("building the source host (" + memory + " of memdev memory)");
+    try (Host source = Hosts.build("the source host", demo, Models.registry(config))) {
+      progress.step("building the destination host (" + memory + " of memdev memory)");
+      try (Host target = Hosts.build("the destination host", demo, Models.registry(config))) {
+        HostProcess srcVmm = source.process("vmm-source");
+        HostProcess dstVmm = target.process("vmm-destination");
+        List<String> bdfs = MigrationHosts.select(source, null);
+        List<MigratingDevice> from = MigrationHosts.open(source, srcVmm, bdfs);
+        List<MigratingDevice> to = MigrationHosts.open(target, dstVmm, bdfs);
+        progress.step("filling the source's " + memory + " of memdev memory with random data");
+        MigrationHosts.startWorkloads(source, dirtyRate, 7);
+        InMemoryChannels.Pair pair = InMemoryChannels.pair(8 << 20);
+        MigrationOptions options = MigrationOptions.defaults();
+        CompletableFuture<MigrationReport> receiving =
+            CompletableFuture.supplyAsync(
+                () -> new MigrationDestination(to, pair.b(), options, ProgressListener.NONE).run(),
+                r -> Thread.ofPlatform().name("demo-destination").start(r));
+        MigrationReport sent = new MigrationSource(from, pair.a(), options, progress).run();
+        progress.step("waiting for the destination's report");
+        MigrationReport received = receiving.get();
+        // the receiver's memdevs must stay still while the digests are compared
+        for (var d : target.vfio().devices()) {
+          if (d.model() instanceof MemDevice m) {
+            m.setDirtyRate(0);
+          }
+        }
+        beforeCompare.accept(target);
+        progress.step("comparing the destination's content with the source's");
+        List<String> lines = new ArrayList<>();
+        boolean equal = sent.completed() && received.completed();
+        for (int i = 0; i < from.size(); i++) {
+          String a = sent.devices().get(i).digest();
+          String b = to.get(i).digest() == null ? null : to.get(i).digest().get();
+          boolean same = a != null && a.equals(b);
+          equal &= same || a == null;
+          lines.add(
+              String.format(
+                  "  %s %-7s %s %s",
+                  bdfs.get(i),
+                  from.get(i).model(),
+                  same ? "digest equal" : "DIGEST DIFFERS",
+                  a == null ? "" : a.substring(0, 16) + "..."));
+        }
+        MigrationReport report = sent;
+        if (sent.completed() && !equal) {
+          report = sent.withOutcome("digest mismatch", "a device arrived with different content");
+        }
+        return new Outcome(report, received, equal, "content check:\n" + String.join("\n", lines));
+      }
+    }
+  }
+
+  private static String mib(long bytes) {
+    return bytes >= 1L << 30 && bytes % (1L << 30) == 0
+        ? (bytes >> 30) + " GiB"
+        : (bytes >> 20) + " MiB";
   }
 }

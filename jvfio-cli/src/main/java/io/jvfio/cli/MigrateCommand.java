@@ -12,6 +12,7 @@ import io.jvfio.migration.engine.ProgressListener;
 import io.jvfio.migration.report.MigrationReport;
 import io.jvfio.migration.report.Progress;
 import io.jvfio.migration.report.Summary;
+import io.jvfio.migration.report.Terminal;
 import io.jvfio.migration.report.TimelinePlot;
 import io.jvfio.migration.transport.Channel;
 import io.jvfio.migration.transport.TcpListener;
@@ -124,19 +125,43 @@ final class MigrateCommand implements Runnable {
           .withDirtyRate(rate);
     }
 
+    /** The progress display of this command, finished before the result is printed. */
+    private Progress shown;
+
+    /**
+     * The progress display on {@code err} (standard error), redrawn in place only when standard
+     * error itself is a terminal; none with --json.
+     */
     ProgressListener progress(PrintWriter err) {
       if (json) {
         return ProgressListener.NONE;
       }
-      return new Progress(System.err, System.console() != null);
+      shown =
+          new Progress(
+              err, Terminal.progressModeForStderr(), this instanceof Receive ? "received" : "sent");
+      return shown;
     }
 
-    int finish(MigrationReport report, PrintWriter out, PrintWriter err) throws IOException {
-      if (plot != null) {
-        TimelinePlot.write(report, plot);
+    /**
+     * Ends the progress line, prints the result (summary or JSON), then writes the plot: a plot
+     * that cannot be written is one more line on {@code err} and changes neither the result nor the
+     * exit code (0 for a completed migration: the devices moved, whatever became of the picture).
+     */
+    int finish(MigrationReport report, PrintWriter out, PrintWriter err) {
+      if (shown != null) {
+        shown.finish();
       }
       out.println(json ? Summary.json(report) : Summary.text(report));
       out.flush();
+      if (plot != null) {
+        try {
+          TimelinePlot.write(report, plot);
+        } catch (IOException | RuntimeException e) {
+          String command = "jvfio migrate " + (this instanceof Receive ? "receive" : "send");
+          err.println(command + ": cannot write the plot " + plot + ": " + TimelinePlot.reason(e));
+          err.flush();
+        }
+      }
       return report.completed() ? 0 : 1;
     }
   }

@@ -9,11 +9,8 @@ import java.util.Set;
 
 /** Runs the {@code jvfio} command line in this JVM, as {@link Main#main} does, capturing output. */
 record CliRun(int code, String out, String err) {
-  /**
-   * The {@code result} of a migration's JSON that completed: the report module writes "ok" once its
-   * side of issue 10 is in, "completed" before.
-   */
-  static final Set<String> MIGRATED = Set.of("ok", "completed");
+  /** The {@code result} of a migration's JSON that completed. */
+  static final Set<String> MIGRATED = Set.of("ok");
 
   private static final JsonMapper JSON = new JsonMapper();
 

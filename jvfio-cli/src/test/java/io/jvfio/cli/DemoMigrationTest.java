@@ -15,7 +15,7 @@ class DemoMigrationTest {
 
   @Test
   void devicesThatArriveIntactHaveEqualDigestsOnBothEnds() throws Exception {
-    DemoMigration.Outcome o = new DemoMigration(DEMO, MEMDEV, 2000, null).run();
+    DemoMigration.Outcome o = new DemoMigration(DEMO, MEMDEV, 2000, null, null).run();
     assertThat(o.report().completed()).as(o.report().toString()).isTrue();
     assertThat(o.digestsEqual()).isTrue();
     assertThat(o.digestCheck()).doesNotContain("DIFFERS");
@@ -34,6 +34,7 @@ class DemoMigrationTest {
                 DEMO,
                 MEMDEV,
                 2000,
+                null,
                 null,
                 target ->
                     target.vfio().devices().stream()

@@ -30,12 +30,27 @@ public final class MigrationDestination {
   private final MigrationOptions options;
   private final ProgressListener progress;
   private final Timeline timeline = new Timeline();
-  private final long[] received;
+
+  /** Per device: DATA bytes before its STOP_COPY_STATE marker (precopy) and after it. */
+  private final long[] precopyReceived;
+
+  private final long[] stopCopyReceived;
+
+  /** Per device: precopy rounds seen (sections that carried DATA before the switchover). */
+  private final int[] rounds;
+
   private final List<String> notes = new ArrayList<>();
   private long bytes;
+  private String phase = "setup";
   private boolean touched;
   private long downtimeNanos;
   private long limitNanos;
+
+  /** When every device ran (System.nanoTime), the end of the downtime at this end; 0: never. */
+  private long runningNanos;
+
+  /** The errno of the failed call behind the error, when there was one. */
+  private String errno;
 
   public MigrationDestination(
       List<MigratingDevice> devices,
@@ -46,7 +61,9 @@ public final class MigrationDestination {
     this.channel = channel;
     this.options = options;
     this.progress = progress;
-    this.received = new long[devices.size()];
+    this.precopyReceived = new long[devices.size()];
+    this.stopCopyReceived = new long[devices.size()];
+    this.rounds = new int[devices.size()];
   }
 
   /**
@@ -112,12 +129,15 @@ public final class MigrationDestination {
     Thread keepAlive = Thread.ofVirtual().name("migration-keep-alive").start(() -> keepAlive(back));
     try {
       match(g.devices());
+      // the sender touches its devices only after this
+      back.accept();
       phase("resuming");
       touched = true;
       for (MigratingDevice d : devices) {
         d.migration().set(RESUMING);
       }
       receive(in, back);
+      phase("completing");
       for (MigratingDevice d : devices) {
         d.migration().set(STOP);
       }
@@ -139,6 +159,7 @@ public final class MigrationDestination {
         d.migration().set(RUNNING);
       }
       long running = System.nanoTime();
+      runningNanos = running;
       completed = true;
       try {
         back.result(true, "every device is RUNNING", running - commitRead, Map.of());
@@ -156,6 +177,7 @@ public final class MigrationDestination {
       }
     } catch (IOException | RuntimeException e) {
       error = MigrationSource.describe(e);
+      errno = MigrationSource.errnoOf(e);
       phase("recovering");
       keepAlive.interrupt();
       channel.setDeadline(
@@ -189,8 +211,14 @@ public final class MigrationDestination {
 
   private void match(List<DeviceIdentity> incoming) {
     if (incoming.size() != devices.size()) {
+      List<String> sent = incoming.stream().map(id -> id.bdf() + " " + id.model()).toList();
+      List<String> here = devices.stream().map(d -> d.bdf() + " " + d.model()).toList();
       throw new MigrationFailure(
-          "the source sends " + incoming.size() + " devices, this host receives " + devices.size());
+          "the sender migrates "
+              + count(sent)
+              + " but the receiver expects "
+              + count(here)
+              + ": both ends must name the same devices in the same order");
     }
     for (int i = 0; i < devices.size(); i++) {
       DeviceIdentity id = incoming.get(i);
@@ -219,17 +247,41 @@ public final class MigrationDestination {
     }
   }
 
+  /** "1 device (0000:05:00.0 memdev)", "3 devices (a, b, c)". */
+  private static String count(List<String> devices) {
+    return devices.size()
+        + (devices.size() == 1 ? " device" : " devices")
+        + (devices.isEmpty() ? "" : " (" + String.join(", ", devices) + ")");
+  }
+
+  /**
+   * Loads every device's stream and files each DATA byte under the phase its device is in: precopy
+   * until the device's STOP_COPY_STATE marker, stop-copy after it. A precopy section that carried
+   * DATA is one round, as the source counts it.
+   */
   private void receive(WireReader in, BackWriter back) throws IOException {
     boolean[] acked = new boolean[devices.size()];
+    boolean[] stopped = new boolean[devices.size()];
+    boolean[] inRound = new boolean[devices.size()];
     while (true) {
       Record r = in.next();
       switch (r) {
         case Record.Data data -> {
-          devices.get(data.device()).migration().writeFully(data.payload());
-          received[data.device()] += data.payload().byteSize();
-          bytes += data.payload().byteSize();
-          timeline.sample(bytes, 0, "resuming", false);
-          progress.progress(bytes, 0, 0);
+          int d = data.device();
+          long n = data.payload().byteSize();
+          devices.get(d).migration().writeFully(data.payload());
+          if (stopped[d]) {
+            stopCopyReceived[d] += n;
+          } else {
+            precopyReceived[d] += n;
+            if (!inRound[d]) {
+              inRound[d] = true;
+              rounds[d]++;
+            }
+          }
+          bytes += n;
+          timeline.sample(bytes, 0, phase, false);
+          progress.progress(bytes, -1, Double.NaN);
         }
         case Record.Section s when s.marker() == Marker.INIT_DATA_SENT -> {
           if (acked[s.device()]) {
@@ -239,9 +291,23 @@ public final class MigrationDestination {
                     + " announced INIT_DATA_SENT twice: a confused or hostile sender");
           }
           acked[s.device()] = true;
+          inRound[s.device()] = false;
           back.switchoverAck(s.device());
         }
-        case Record.Section s -> {}
+        case Record.Section s when s.marker() == Marker.STOP_COPY_STATE -> {
+          if (stopped[s.device()]) {
+            throw new MigrationFailure(
+                "device "
+                    + s.device()
+                    + " announced STOP_COPY_STATE twice: a confused or hostile sender");
+          }
+          if (!any(stopped)) {
+            phase("stop-copy");
+          }
+          stopped[s.device()] = true;
+          inRound[s.device()] = false;
+        }
+        case Record.Section s -> inRound[s.device()] = false;
         case Record.Config c ->
             throw new MigrationFailure(
                 "device " + c.device() + " sent config state, which this host does not load");
@@ -251,6 +317,15 @@ public final class MigrationDestination {
         case Record.Abort a -> throw new MigrationFailure("the source aborted: " + a.reason());
       }
     }
+  }
+
+  private static boolean any(boolean[] flags) {
+    for (boolean f : flags) {
+      if (f) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Every local device is reset (RUNNING with no partial state), and the source is told. */
@@ -273,6 +348,7 @@ public final class MigrationDestination {
   }
 
   private void phase(String p) {
+    phase = p;
     progress.phase(p);
     timeline.sample(bytes, 0, p, true);
   }
@@ -280,6 +356,9 @@ public final class MigrationDestination {
   private MigrationReport report(boolean completed, String error, long totalMs) {
     // the timeline ends with the migration, not with the digests computed for the report
     timeline.sample(bytes, 0, completed ? "done" : "failed", true);
+    if (completed && MigratingDevice.digestAlgorithm(devices) != null) {
+      progress.step("computing the digests of the devices' content");
+    }
     List<MigrationReport.DeviceReport> per = new ArrayList<>();
     for (int i = 0; i < devices.size(); i++) {
       MigratingDevice d = devices.get(i);
@@ -291,18 +370,29 @@ public final class MigrationDestination {
       }
       per.add(
           new MigrationReport.DeviceReport(
-              d.bdf(), d.model(), completed ? d.digestOrNull() : null, 0, received[i], 0, state));
+              d.bdf(),
+              d.model(),
+              completed ? d.digestOrNull() : null,
+              precopyReceived[i],
+              stopCopyReceived[i],
+              rounds[i],
+              state));
     }
     double seconds = totalMs / 1000.0;
     return new MigrationReport(
-        completed ? "completed" : "failed",
+        completed ? MigrationReport.COMPLETED : "failed",
+        MigrationReport.Side.RECEIVER,
         per,
         downtimeNanos / 1e6,
+        // the downtime ended here when every device ran; it began that long before
+        runningNanos != 0 ? timeline.msAt(runningNanos - downtimeNanos) : Double.NaN,
+        limitNanos / 1e6,
         totalMs,
         seconds > 0 ? bytes / seconds : 0,
         timeline.samples(),
         error,
+        errno,
         List.copyOf(notes),
-        limitNanos / 1e6);
+        completed ? MigratingDevice.digestAlgorithm(devices) : null);
   }
 }

@@ -51,6 +51,21 @@ public final class MigrationSource {
   private long deadlineAt;
   private boolean touched;
 
+  /** The receiver refused the session header (it said why and closed). */
+  private boolean refused;
+
+  /** The errno of the failed call behind the error, when there was one. */
+  private String errno;
+
+  /** Per device: bytes left of its open precopy round (a pass over its data); 0 when none. */
+  private final long[] roundLeft;
+
+  /** Per device: its precopy bytes (initial and dirty) at the last look, the next round's size. */
+  private final long[] precopyPending;
+
+  /** The estimate of what stop-copy moves, taken just before the switchover (-1: unknown). */
+  private long stopCopyEstimate = -1;
+
   /** The cheapest PRE_COPY arc of setup, as the cost of each arc of the switchover. */
   private long arcNanos;
 
@@ -73,6 +88,8 @@ public final class MigrationSource {
     this.precopyBytes = new long[devices.size()];
     this.stopCopyBytes = new long[devices.size()];
     this.iterations = new int[devices.size()];
+    this.roundLeft = new long[devices.size()];
+    this.precopyPending = new long[devices.size()];
   }
 
   /** Runs the migration; never throws for a migration failure: the report says what happened. */
@@ -98,8 +115,14 @@ public final class MigrationSource {
           Thread.ofVirtual().name("migration-back-channel").start(() -> readBackChannel(backIn));
       MemorySegment chunk = arena.allocate(options.chunkBytes(), 4096);
       out.header(nonce, identities());
+      out.flush();
+      // the receiver compares the header with its own devices before this end touches any
+      awaitAccept();
       setup(out);
       precopy(out, chunk);
+      if (stopCopyEstimate < 0) {
+        stopCopyEstimate = pendingEstimate();
+      }
       // downtime starts as the first device leaves a running state
       quiesceStartNanos = System.nanoTime();
       quiesce();
@@ -149,6 +172,7 @@ public final class MigrationSource {
         stopAfterCompletion(d);
       }
     } catch (IOException | RuntimeException e) {
+      errno = errnoOf(e);
       // the engine thread only writes the forward stream (once greeted): a timeout there means
       // the destination stopped taking data, and an abort would stall the same way
       boolean stalled = writer != null && e instanceof SocketTimeoutException;
@@ -178,13 +202,24 @@ public final class MigrationSource {
       // own
       channel.setDeadline(
           System.nanoTime() + Math.min(options.peerTimeout().toNanos(), ABORT_NANOS));
-      if (stalled) {
+      if (stalled || refused) {
+        // no use telling a destination that stopped taking data, or one that refused already
         channel.close();
       } else {
         tellDestination(error);
       }
       if (touched) {
         recover();
+        if (quiesceStartNanos != 0) {
+          // the devices did not run from the switchover until recovery ran them here again: that
+          // is the downtime they had, even though the destination never ran them
+          downtimeNanos = System.nanoTime() - quiesceStartNanos;
+          notes.add(
+              "the devices were stopped for "
+                  + millis(downtimeNanos)
+                  + " ms, from the switchover until they ran again on this host; the destination"
+                  + " never ran them");
+        }
       } else {
         // refused before any device was touched: leave each one as it is
         channel.close();
@@ -229,6 +264,44 @@ public final class MigrationSource {
           throw new MigrationFailure(
               "the receiver's first message was " + m + ", not its greeting (HELLO)");
     };
+  }
+
+  /**
+   * The receiver's answer to the header, before any device is touched: ACCEPT, or an ABORT saying
+   * why its devices are not the ones this end sends.
+   */
+  private void awaitAccept() {
+    long deadline = answerDeadline();
+    while (true) {
+      BackMessage m;
+      try {
+        m = back.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new MigrationFailure("interrupted while waiting for the receiver to accept");
+      }
+      switch (m) {
+        case null ->
+            throw new MigrationFailure(
+                "the receiver did not accept the session header within "
+                    + (deadline == deadlineAt
+                        ? options.deadline().toMillis() + " ms (the migration's deadline)"
+                        : options.peerTimeout().toMillis() + " ms")
+                    + "; no device was touched");
+        case BackMessage.Accept a -> {
+          return;
+        }
+        case BackMessage.Abort a when a == connectionLost -> throw new MigrationFailure(a.reason());
+        case BackMessage.Abort a -> {
+          refused = true;
+          throw new MigrationFailure(
+              "the receiver refused the migration before any device was touched: " + a.reason());
+        }
+        default ->
+            throw new MigrationFailure(
+                "the receiver answered the session header with " + m + ", not ACCEPT");
+      }
+    }
   }
 
   private void stopAfterCompletion(MigratingDevice d) {
@@ -303,8 +376,8 @@ public final class MigrationSource {
   long pendingEstimate() {
     long pending = 0;
     dirtyNow = 0;
-    for (MigratingDevice d : devices) {
-      Migration m = d.migration();
+    for (int i = 0; i < devices.size(); i++) {
+      Migration m = devices.get(i).migration();
       long stopCopy = m.stopCopySize();
       long precopy = 0;
       if (m.hasPreCopy() && m.hasDataStream()) {
@@ -312,6 +385,7 @@ public final class MigrationSource {
         dirtyNow += info.dirtyBytes();
         precopy = info.initialBytes() + info.dirtyBytes();
       }
+      precopyPending[i] = precopy;
       pending += Math.max(stopCopy, precopy);
     }
     return pending;
@@ -355,6 +429,13 @@ public final class MigrationSource {
     return true;
   }
 
+  /**
+   * Precopy in rounds: a device's round is one pass over the data it had pending when the round
+   * began (its initial data, later its dirty data), read a chunk per loop beside the other devices.
+   * The round ends when that much was sent or the device has nothing more for now; its section then
+   * ends with END_OF_STATE (or INIT_DATA_SENT, once, for switchover-ack). A device's iterations are
+   * its rounds, so both ends count the same from the stream.
+   */
   private void precopy(WireWriter out, MemorySegment chunk) throws IOException {
     boolean any = devices.stream().anyMatch(d -> d.migration().hasPreCopy());
     if (!any) {
@@ -367,6 +448,8 @@ public final class MigrationSource {
     int needAcks = (int) devices.stream().filter(d -> d.migration().hasPreCopy()).count();
     boolean overdueNoted = false;
     Backlog backlog = new Backlog(SMALL_PENDING);
+    long pending = pendingEstimate();
+    long lastWrite = System.nanoTime();
     while (true) {
       long passBytes = 0;
       for (int i = 0; i < devices.size(); i++) {
@@ -377,21 +460,41 @@ public final class MigrationSource {
         long t = System.nanoTime();
         long n = m.read(chunk);
         if (n > 0) {
+          if (roundLeft[i] <= 0) {
+            iterations[i]++;
+            roundLeft[i] = Math.max(1, precopyPending[i]);
+          }
           passBytes += n;
           out.data(i, chunk.asSlice(0, n));
           precopyBytes[i] += n;
           bytesSent += n;
           bandwidth.add(n, System.nanoTime() - t);
-        }
-        iterations[i]++;
-        if (options.switchoverAck() && !ackSent[i] && m.precopyInfo().initialBytes() == 0) {
+          roundLeft[i] -= n;
+          if (roundLeft[i] <= 0) {
+            endRound(out, i, ackSent);
+          }
+        } else if (roundLeft[i] > 0) {
+          // nothing more for now: the pass is over
+          endRound(out, i, ackSent);
+        } else if (options.switchoverAck() && !ackSent[i] && m.precopyInfo().initialBytes() == 0) {
+          // a device with no initial data at all still approves the switchover
           out.initDataSent(i);
           ackSent[i] = true;
-        } else {
-          out.endOfState(i);
         }
       }
       long t = System.nanoTime();
+      if (passBytes > 0) {
+        lastWrite = t;
+      } else if (t - lastWrite >= options.keepAlive().toNanos()) {
+        // nothing to send for a while: empty sections show the destination this end is alive
+        // (it allows each record the peer timeout); they carry no data, so they are no round
+        for (int i = 0; i < devices.size(); i++) {
+          if (devices.get(i).migration().hasPreCopy() && roundLeft[i] <= 0) {
+            out.endOfState(i);
+          }
+        }
+        lastWrite = t;
+      }
       out.flush();
       if (passBytes > 0) {
         // time spent pushing data counts; an idle pass's markers must not dilute the rate, or
@@ -400,7 +503,7 @@ public final class MigrationSource {
       }
       acks += drainAcks();
       long now = System.nanoTime();
-      long pending = pendingEstimate();
+      pending = pendingEstimate();
       double rate = bandwidth.bytesPerSecond();
       predictedNanos = predictDowntimeNanos(pending, rate);
       timeline.sample(bytesSent, dirtyNow, phase, false);
@@ -409,7 +512,7 @@ public final class MigrationSource {
       // a backlog that still drains is cheaper to send now than with the devices stopped
       boolean draining = backlog.draining(now, pending);
       if (acked && initialBytesSent() && fitsLimit(predictedNanos) && !draining) {
-        return;
+        break;
       }
       if (now - deadlineAt >= 0) {
         throw new MigrationFailure(
@@ -419,6 +522,7 @@ public final class MigrationSource {
                 + convergenceState(pending, rate));
       }
       if (Duration.ofNanos(now - start).compareTo(options.maxPrecopy()) > 0) {
+        boolean switchover = false;
         switch (options.onNoConvergence()) {
           case FAIL ->
               throw new MigrationFailure(
@@ -433,7 +537,7 @@ public final class MigrationSource {
                     + " ms: switched over anyway ("
                     + convergenceState(pending, rate)
                     + ")");
-            return;
+            switchover = true;
           }
           case KEEP_ITERATING -> {
             if (!overdueNoted) {
@@ -447,10 +551,33 @@ public final class MigrationSource {
             }
           }
         }
+        if (switchover) {
+          break;
+        }
       }
       if (passBytes == 0) {
         sleepBriefly();
       }
+    }
+    // a round still open at the switchover ends here; the rest of its data goes in stop-copy
+    for (int i = 0; i < devices.size(); i++) {
+      if (roundLeft[i] > 0) {
+        endRound(out, i, ackSent);
+      }
+    }
+    stopCopyEstimate = pending;
+  }
+
+  /** Ends device {@code i}'s precopy round: INIT_DATA_SENT once its initial data is out. */
+  private void endRound(WireWriter out, int i, boolean[] ackSent) throws IOException {
+    roundLeft[i] = 0;
+    if (options.switchoverAck()
+        && !ackSent[i]
+        && devices.get(i).migration().precopyInfo().initialBytes() == 0) {
+      out.initDataSent(i);
+      ackSent[i] = true;
+    } else {
+      out.endOfState(i);
     }
   }
 
@@ -504,9 +631,12 @@ public final class MigrationSource {
   }
 
   private void stopCopy(WireWriter out, MemorySegment chunk) throws IOException {
+    long moved = 0;
     for (int i = 0; i < devices.size(); i++) {
       Migration m = devices.get(i).migration();
       m.set(STOP_COPY);
+      // the device's DATA from here on is stop-copy data, and the destination files it so
+      out.stopCopy(i);
       while (true) {
         long t = System.nanoTime();
         long n = m.read(chunk);
@@ -519,9 +649,11 @@ public final class MigrationSource {
         out.data(i, chunk.asSlice(0, n));
         stopCopyBytes[i] += n;
         bytesSent += n;
+        moved += n;
         bandwidth.add(n, System.nanoTime() - t);
         timeline.sample(bytesSent, 0, phase, false);
-        progress.progress(bytesSent, 0, bandwidth.bytesPerSecond());
+        progress.progress(
+            bytesSent, Math.max(0, stopCopyEstimate - moved), bandwidth.bytesPerSecond());
       }
       out.endOfState(i);
     }
@@ -697,6 +829,24 @@ public final class MigrationSource {
     timeline.sample(bytesSent, dirtyNow, p, true);
   }
 
+  /** Nanoseconds as milliseconds with up to three decimals ("12.5"). */
+  static String millis(long nanos) {
+    return java.math.BigDecimal.valueOf(nanos, 6)
+        .setScale(3, java.math.RoundingMode.HALF_UP)
+        .stripTrailingZeros()
+        .toPlainString();
+  }
+
+  /** The name of the errno of the first {@link VfioException} in {@code e}'s causes, or null. */
+  static String errnoOf(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof VfioException v && v.errno() != null) {
+        return v.errno().name();
+      }
+    }
+    return null;
+  }
+
   static String describe(Throwable e) {
     String m = e.getMessage();
     String what =
@@ -717,6 +867,10 @@ public final class MigrationSource {
     double downtimeMs = downtimeNanos / 1e6;
     // the timeline ends with the migration, not with the digests computed for the report
     timeline.sample(bytesSent, 0, completed ? "done" : "failed", true);
+    String algorithm = MigratingDevice.digestAlgorithm(devices);
+    if (algorithm != null) {
+      progress.step("computing the " + algorithm + " digests of the devices' content");
+    }
     List<MigrationReport.DeviceReport> per = new ArrayList<>();
     for (int i = 0; i < devices.size(); i++) {
       MigratingDevice d = devices.get(i);
@@ -738,14 +892,18 @@ public final class MigrationSource {
     }
     double seconds = totalMs / 1000.0;
     return new MigrationReport(
-        completed ? "completed" : "failed",
+        completed ? MigrationReport.COMPLETED : "failed",
+        MigrationReport.Side.SENDER,
         per,
         downtimeMs,
+        downtimeNanos > 0 ? timeline.msAt(quiesceStartNanos) : Double.NaN,
+        options.downtimeLimit().toNanos() / 1e6,
         totalMs,
         seconds > 0 ? bytesSent / seconds : 0,
         timeline.samples(),
         error,
+        completed ? null : errno,
         List.copyOf(notes),
-        options.downtimeLimit().toNanos() / 1e6);
+        algorithm);
   }
 }

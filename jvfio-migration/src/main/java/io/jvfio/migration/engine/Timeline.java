@@ -16,6 +16,11 @@ final class Timeline {
     return (System.nanoTime() - start) / 1_000_000;
   }
 
+  /** Where {@code nanos} (a System.nanoTime) falls on this timeline, in milliseconds. */
+  double msAt(long nanos) {
+    return (nanos - start) / 1e6;
+  }
+
   void sample(long bytesSent, long dirtyBytes, String phase, boolean force) {
     long t = elapsedMs();
     if (force || t - last >= PERIOD_MS) {

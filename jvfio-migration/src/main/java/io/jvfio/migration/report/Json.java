@@ -1,66 +1,79 @@
 package io.jvfio.migration.report;
 
-/** The little JSON this package writes: strings (escaped by hand) and numbers. */
-final class Json {
-  private static final char[] HEX = "0123456789abcdef".toCharArray();
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+
+/**
+ * The one ObjectMapper of the reports, and the number rules of every {@code --json} output: plain
+ * integers or plain decimals (never exponent notation), milliseconds with at most three decimals,
+ * rates as whole numbers. Output is one line of printable ASCII: every other character (DEL too) is
+ * written as a JSON unicode escape, so the line survives any console encoding and U+2028 cannot
+ * break it for JavaScript readers. Absent values (null) are left out unless a field says otherwise.
+ */
+public final class Json {
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder(
+              new JsonFactoryBuilder()
+                  .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
+                  .enable(JsonWriteFeature.ESCAPE_NON_ASCII)
+                  .characterEscapes(new PrintableAscii())
+                  .build())
+          .defaultPropertyInclusion(
+              JsonInclude.Value.construct(
+                  JsonInclude.Include.NON_NULL, JsonInclude.Include.NON_NULL))
+          .build();
+
+  /** JSON's own escapes, and DEL (0x7f), which JSON allows raw but a terminal does not show. */
+  private static final class PrintableAscii extends CharacterEscapes {
+    private final int[] ascii = standardAsciiEscapesForJSON();
+
+    PrintableAscii() {
+      ascii[0x7f] = ESCAPE_STANDARD;
+    }
+
+    @Override
+    public int[] getEscapeCodesForAscii() {
+      return ascii;
+    }
+
+    @Override
+    public SerializableString getEscapeSequence(int ch) {
+      return null; // the standard unicode escape for everything else that is escaped
+    }
+  }
 
   private Json() {}
 
-  /**
-   * {@code s} as a JSON string literal with its quotes, or {@code null}. Escapes the quote, the
-   * backslash, every control character, U+2028/U+2029 (line breaks to JavaScript) and unpaired
-   * surrogates (which UTF-8 cannot encode), so the result is valid JSON in any encoding.
-   */
-  static String string(String s) {
-    if (s == null) {
-      return "null";
+  /** {@code value} (a record, list, map, string or number) as one compact line of JSON. */
+  public static String compact(Object value) {
+    try {
+      return MAPPER.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      // records of strings, numbers and lists always serialize: this is a bug, not bad input
+      throw new IllegalStateException("cannot write " + value.getClass() + " as JSON", e);
     }
-    StringBuilder b = new StringBuilder(s.length() + 2);
-    b.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        case '\n' -> b.append("\\n");
-        case '\r' -> b.append("\\r");
-        case '\t' -> b.append("\\t");
-        case '\b' -> b.append("\\b");
-        case '\f' -> b.append("\\f");
-        default -> {
-          if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029') {
-            unicode(b, c);
-          } else if (Character.isHighSurrogate(c)
-              && i + 1 < s.length()
-              && Character.isLowSurrogate(s.charAt(i + 1))) {
-            b.append(c).append(s.charAt(++i));
-          } else if (Character.isSurrogate(c)) {
-            unicode(b, c);
-          } else {
-            b.append(c);
-          }
-        }
-      }
-    }
-    return b.append('"').toString();
   }
 
-  /** A finite number as JSON ("12", "0.5", "1.0E10"); NaN and infinities become null. */
-  static String number(double v) {
-    if (!Double.isFinite(v)) {
-      return "null";
+  /** Milliseconds rounded to at most three decimals, trailing zeros dropped; null when unknown. */
+  public static BigDecimal millis(double ms) {
+    if (!Double.isFinite(ms)) {
+      return null;
     }
-    if (v == Math.rint(v) && Math.abs(v) < 1e15) {
-      return Long.toString((long) v);
-    }
-    return Double.toString(v);
+    BigDecimal d = BigDecimal.valueOf(ms).setScale(3, RoundingMode.HALF_UP).stripTrailingZeros();
+    return d.scale() < 0 ? d.setScale(0) : d;
   }
 
-  private static void unicode(StringBuilder b, char c) {
-    b.append("\\u")
-        .append(HEX[(c >> 12) & 0xf])
-        .append(HEX[(c >> 8) & 0xf])
-        .append(HEX[(c >> 4) & 0xf])
-        .append(HEX[c & 0xf]);
+  /** A rate (bytes per second) rounded to a whole number; null when unknown. */
+  public static Long whole(double v) {
+    return Double.isFinite(v) ? Math.round(v) : null;
   }
 }

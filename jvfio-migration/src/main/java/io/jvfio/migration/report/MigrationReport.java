@@ -5,36 +5,58 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What one migration did: the result, each device's numbers, the totals and a timeline of samples.
- * Rendered by {@link Summary} (text and JSON) and {@link TimelinePlot} (PNG).
+ * What one migration did, as one end saw it: the outcome, each device's numbers, the totals and a
+ * timeline of samples. Rendered by {@link Summary} (text and JSON) and {@link TimelinePlot} (PNG).
  *
- * @param result {@link #COMPLETED} or a failure text ("failed", "cancelled", ...)
+ * @param outcome the engine's word for how it ended: {@link #COMPLETED}, "failed", "cancelled",
+ *     "digest mismatch", ...
+ * @param side which end wrote this report
  * @param devices per device, in migration order
  * @param downtimeMs how long the devices did not run: from the moment the first source device left
  *     a running state (RUNNING or PRE_COPY) until the destination ran every device; both ends
- *     report the number the source measured (0 when the migration did not get that far)
+ *     report the number the source measured. When the migration failed after the switchover, the
+ *     time until the source ran its devices again; 0 when no device stopped
+ * @param downtimeStartMs where the downtime began on this report's timeline (milliseconds since the
+ *     migration started); NaN when there was none or it is unknown
+ * @param downtimeLimitMs the downtime limit the source worked to (0: unknown at this end)
  * @param totalMs wall time of the whole migration
  * @param throughputBytesPerSec device bytes moved per second over the whole migration
  * @param timeline samples in time order (may be empty)
  * @param error what went wrong, in a sentence; null when nothing did
- * @param recovery what was done afterwards to leave the devices usable (empty when nothing)
- * @param downtimeLimitMs the downtime limit the migration ran with (0: unknown)
+ * @param errno the errno behind the error when a call on this end failed with one ("EIO"), else
+ *     null
+ * @param recovery what was done afterwards to leave the devices usable, and other notes (empty when
+ *     none)
+ * @param digestAlgorithm what the devices' digests are ("SHA-256"); null when no device has one
  */
 public record MigrationReport(
-    String result,
+    String outcome,
+    Side side,
     List<DeviceReport> devices,
     double downtimeMs,
+    double downtimeStartMs,
+    double downtimeLimitMs,
     long totalMs,
     double throughputBytesPerSec,
     List<Sample> timeline,
     String error,
+    String errno,
     List<String> recovery,
-    double downtimeLimitMs) {
-  /** The result of a migration that finished. */
+    String digestAlgorithm) {
+  /** The outcome of a migration that finished. */
   public static final String COMPLETED = "completed";
 
+  /** The end of a migration a report describes. */
+  public enum Side {
+    /** The source: its timeline counts bytes sent. */
+    SENDER,
+    /** The destination: its timeline counts bytes received. */
+    RECEIVER
+  }
+
   public MigrationReport {
-    Objects.requireNonNull(result, "result");
+    Objects.requireNonNull(outcome, "outcome");
+    Objects.requireNonNull(side, "side");
     devices = List.copyOf(devices);
     timeline = List.copyOf(timeline);
     recovery = recovery == null ? List.of() : List.copyOf(recovery);
@@ -43,9 +65,9 @@ public record MigrationReport(
     }
   }
 
-  /** A report without a known downtime limit. */
+  /** A sender's report without downtime window, limit, errno or digest algorithm. */
   public MigrationReport(
-      String result,
+      String outcome,
       List<DeviceReport> devices,
       double downtimeMs,
       long totalMs,
@@ -53,7 +75,31 @@ public record MigrationReport(
       List<Sample> timeline,
       String error,
       List<String> recovery) {
-    this(result, devices, downtimeMs, totalMs, throughputBytesPerSec, timeline, error, recovery, 0);
+    this(
+        outcome,
+        Side.SENDER,
+        devices,
+        downtimeMs,
+        Double.NaN,
+        0,
+        totalMs,
+        throughputBytesPerSec,
+        timeline,
+        error,
+        null,
+        recovery,
+        null);
+  }
+
+  /** A sender's report without error or recovery notes. */
+  public MigrationReport(
+      String outcome,
+      List<DeviceReport> devices,
+      double downtimeMs,
+      long totalMs,
+      double throughputBytesPerSec,
+      List<Sample> timeline) {
+    this(outcome, devices, downtimeMs, totalMs, throughputBytesPerSec, timeline, null, List.of());
   }
 
   /** How far the downtime went over its limit, in milliseconds (0 when within it or unknown). */
@@ -61,20 +107,9 @@ public record MigrationReport(
     return downtimeLimitMs > 0 && downtimeMs > downtimeLimitMs ? downtimeMs - downtimeLimitMs : 0;
   }
 
-  /** A report without error or recovery notes. */
-  public MigrationReport(
-      String result,
-      List<DeviceReport> devices,
-      double downtimeMs,
-      long totalMs,
-      double throughputBytesPerSec,
-      List<Sample> timeline) {
-    this(result, devices, downtimeMs, totalMs, throughputBytesPerSec, timeline, null, List.of());
-  }
-
   /** Whether the migration completed. */
   public boolean completed() {
-    return COMPLETED.equals(result);
+    return COMPLETED.equals(outcome);
   }
 
   /** The error text, if there is one. */
@@ -85,15 +120,55 @@ public record MigrationReport(
   /** This report with {@code error} and {@code recovery} notes. */
   public MigrationReport withError(String error, List<String> recovery) {
     return new MigrationReport(
-        result,
+        outcome,
+        side,
         devices,
         downtimeMs,
+        downtimeStartMs,
+        downtimeLimitMs,
         totalMs,
         throughputBytesPerSec,
         timeline,
         error,
+        errno,
         recovery,
-        downtimeLimitMs);
+        digestAlgorithm);
+  }
+
+  /** This report with another outcome and error (a check after the migration failed). */
+  public MigrationReport withOutcome(String outcome, String error) {
+    return new MigrationReport(
+        outcome,
+        side,
+        devices,
+        downtimeMs,
+        downtimeStartMs,
+        downtimeLimitMs,
+        totalMs,
+        throughputBytesPerSec,
+        timeline,
+        error,
+        errno,
+        recovery,
+        digestAlgorithm);
+  }
+
+  /** This report with the downtime limit the source worked to, in milliseconds. */
+  public MigrationReport withDowntimeLimitMs(double limitMs) {
+    return new MigrationReport(
+        outcome,
+        side,
+        devices,
+        downtimeMs,
+        downtimeStartMs,
+        limitMs,
+        totalMs,
+        throughputBytesPerSec,
+        timeline,
+        error,
+        errno,
+        recovery,
+        digestAlgorithm);
   }
 
   /** Sum of every device's precopy and stop-copy bytes. */
@@ -111,9 +186,10 @@ public record MigrationReport(
    * @param bdf the PCI address ("0000:05:00.0")
    * @param model the device model or driver ("memdev"); may be null when unknown
    * @param digest a content digest after migration (hex), or null when the device has none
-   * @param precopyBytes bytes sent while the device was running (PRE_COPY)
-   * @param stopCopyBytes bytes sent while it was stopped (STOP_COPY)
-   * @param iterations precopy iterations (passes over the dirty data)
+   * @param precopyBytes bytes moved while the device was running (PRE_COPY)
+   * @param stopCopyBytes bytes moved while it was stopped (STOP_COPY)
+   * @param iterations precopy rounds: passes over the data the device had pending (its initial
+   *     data, later its dirty data); 0 for a device without precopy
    * @param finalState the device's migration state at the end ("RUNNING", "ERROR", ...)
    */
   public record DeviceReport(
@@ -148,7 +224,7 @@ public record MigrationReport(
    * A point of the timeline.
    *
    * @param tMillis milliseconds since the migration started
-   * @param bytesSent bytes sent so far (all devices)
+   * @param bytesSent bytes moved so far (all devices): sent by a sender, received by a receiver
    * @param dirtyBytes bytes the devices reported dirty at that time
    * @param phase the engine's phase ("setup", "precopy", "stop-copy", ...)
    */

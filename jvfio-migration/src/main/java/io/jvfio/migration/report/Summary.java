@@ -20,12 +20,18 @@ public final class Summary {
   private Summary() {}
 
   /**
-   * A multi-line summary: the result, a table with one row per device, the totals, then the error
-   * and the recovery notes when there are any. Lines end with {@code \n}.
+   * A multi-line summary: the outcome, which end, what the digests are, a table with one row per
+   * device, the totals (the downtime beside its limit, OVER when it went beyond), then the error
+   * and the notes when there are any. Lines end with {@code \n}.
    */
   public static String text(MigrationReport r) {
     StringBuilder b = new StringBuilder();
-    b.append("Migration ").append(r.result()).append('\n');
+    b.append("Migration ")
+        .append(r.outcome())
+        .append(" (")
+        .append(r.side() == MigrationReport.Side.SENDER ? "sender" : "receiver")
+        .append(r.digestAlgorithm() == null ? "" : "; digests are " + r.digestAlgorithm())
+        .append(")\n");
     if (r.devices().isEmpty()) {
       b.append("  (no devices)\n");
     } else {
@@ -55,10 +61,11 @@ public final class Summary {
             Units.mibPerSecond(r.throughputBytesPerSec()),
             Units.duration(r.totalMs())));
     if (r.error() != null) {
-      b.append("Error: ").append(oneLine(r.error())).append('\n');
+      b.append("Error: ").append(oneLine(r.error()));
+      b.append(r.errno() == null ? "" : " (" + r.errno() + ")").append('\n');
     }
     if (!r.recovery().isEmpty()) {
-      b.append("Recovery:\n");
+      b.append("Notes:\n");
       for (String note : r.recovery()) {
         b.append("  - ").append(oneLine(note)).append('\n');
       }
@@ -82,67 +89,17 @@ public final class Summary {
   }
 
   /**
-   * One compact JSON object: {@code result}, {@code devices} (each with {@code bdf}, {@code model},
-   * {@code digest}, {@code precopyBytes}, {@code stopCopyBytes}, {@code iterations}, {@code
-   * finalState}), {@code downtimeMs}, {@code downtimeLimitMs} and {@code downtimeOverrunMs} (when
-   * the limit is known), {@code throughputBytesPerSec}, {@code totalMs}, and {@code error} and
-   * {@code recovery} when present. Unknown values are {@code null}.
+   * One compact JSON object on one line, in the project's vocabulary: {@code result} "ok" when the
+   * migration completed, else "failed" with {@code error} (and {@code errno} when known); {@code
+   * outcome} (the engine's word), {@code side}, {@code digestAlgorithm}, {@code devices} (each with
+   * {@code bdf}, {@code model}, {@code digest}, {@code precopyBytes}, {@code stopCopyBytes}, {@code
+   * iterations}, {@code finalState}), {@code downtimeMs}, {@code downtimeLimitMs}, {@code
+   * downtimeOverLimit} and {@code downtimeOverrunMs} (when the limit is known), {@code
+   * throughputBytesPerSec} (whole bytes per second), {@code totalMs}, and {@code recovery} when
+   * there are notes. See {@link ReportJson}.
    */
   public static String json(MigrationReport r) {
-    StringBuilder b = new StringBuilder(256);
-    b.append('{');
-    field(b, "result").append(Json.string(r.result()));
-    b.append(",\"devices\":[");
-    for (int i = 0; i < r.devices().size(); i++) {
-      DeviceReport d = r.devices().get(i);
-      if (i > 0) {
-        b.append(',');
-      }
-      b.append('{');
-      field(b, "bdf").append(Json.string(d.bdf()));
-      b.append(',');
-      field(b, "model").append(Json.string(d.model()));
-      b.append(',');
-      field(b, "digest").append(Json.string(d.digest()));
-      b.append(',');
-      field(b, "precopyBytes").append(d.precopyBytes());
-      b.append(',');
-      field(b, "stopCopyBytes").append(d.stopCopyBytes());
-      b.append(',');
-      field(b, "iterations").append(d.iterations());
-      b.append(',');
-      field(b, "finalState").append(Json.string(d.finalState()));
-      b.append('}');
-    }
-    b.append("],");
-    field(b, "downtimeMs").append(Json.number(r.downtimeMs()));
-    b.append(',');
-    if (r.downtimeLimitMs() > 0) {
-      field(b, "downtimeLimitMs").append(Json.number(r.downtimeLimitMs()));
-      b.append(',');
-      field(b, "downtimeOverrunMs").append(Json.number(r.downtimeOverrunMs()));
-      b.append(',');
-    }
-    field(b, "throughputBytesPerSec").append(Json.number(r.throughputBytesPerSec()));
-    b.append(',');
-    field(b, "totalMs").append(r.totalMs());
-    if (r.error() != null) {
-      b.append(',');
-      field(b, "error").append(Json.string(r.error()));
-    }
-    if (!r.recovery().isEmpty()) {
-      b.append(',');
-      field(b, "recovery").append('[');
-      for (int i = 0; i < r.recovery().size(); i++) {
-        if (i > 0) {
-          b.append(',');
-        }
-        b.append(Json.string(r.recovery().get(i)));
-      }
-      b.append(']');
-    }
-    b.append('}');
-    return b.toString();
+    return Json.compact(ReportJson.of(r));
   }
 
   /** The first {@link #DIGEST_SHORT} characters of a digest, or "-". */
@@ -151,10 +108,6 @@ public final class Summary {
       return "-";
     }
     return digest.length() <= DIGEST_SHORT ? digest : digest.substring(0, DIGEST_SHORT);
-  }
-
-  private static StringBuilder field(StringBuilder b, String name) {
-    return b.append(Json.string(name)).append(':');
   }
 
   private static String orDash(String s) {

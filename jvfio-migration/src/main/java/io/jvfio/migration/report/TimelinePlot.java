@@ -20,11 +20,13 @@ import java.util.Locale;
 import javax.imageio.ImageIO;
 
 /**
- * The timeline of a {@link MigrationReport} as a PNG line chart: bytes sent and dirty bytes over
- * time, with axis labels, a legend above the plot, and a dashed vertical marker (labelled) where
- * each phase begins. Rendered off-screen with Java2D; {@code java.awt.headless} is set to true
- * unless the caller chose otherwise. When the JDK cannot render text (no fonts installed), the
- * chart is drawn without its labels rather than not at all.
+ * The timeline of a {@link MigrationReport} as a PNG line chart: bytes moved over time (sent, or
+ * received in a receiver's report) and, at a sender, the devices' dirty bytes; the downtime window
+ * shaded; a dashed vertical marker where each phase begins, its label laid out so that no two
+ * labels overlap ({@link #labelBoxes}); axis labels and a legend above the plot. Rendered
+ * off-screen with Java2D; {@code java.awt.headless} is set to true unless the caller chose
+ * otherwise. When the JDK cannot render text (no fonts installed), the chart is drawn without its
+ * labels rather than not at all.
  */
 public final class TimelinePlot {
   /** Default image size. */
@@ -40,6 +42,17 @@ public final class TimelinePlot {
   static final int AXIS_RGB = 0x333333;
   static final int GRID_RGB = 0xe6e6e6;
   static final int PHASE_RGB = 0x8c8c8c;
+
+  /** The shade of the downtime window (behind the grid and the series). */
+  public static final int DOWNTIME_RGB = 0xfbd5d0;
+
+  /** The narrowest the downtime window is drawn, so that a short one still shows. */
+  static final int MIN_WINDOW_PX = 3;
+
+  /** Height of a row of phase labels, and the gap kept between two labels of a row. */
+  static final int LABEL_ROW = 16;
+
+  static final int LABEL_GAP = 6;
 
   private static final int LEFT = 84;
   private static final int RIGHT = 24;
@@ -62,6 +75,91 @@ public final class TimelinePlot {
         throw new IOException("no PNG writer in this JDK");
       }
     }
+  }
+
+  /**
+   * Why a plot could not be written, for a person: "no such directory /x", "permission denied", or
+   * the exception's own message.
+   */
+  public static String reason(Exception e) {
+    return switch (e) {
+      // ImageIO wraps the failing write ("I/O error writing PNG file!"): the cause says why
+      case javax.imageio.IIOException x when x.getCause() instanceof Exception cause ->
+          reason(cause);
+      case java.nio.file.NoSuchFileException x -> {
+        Path parent = Path.of(x.getFile()).getParent();
+        yield "no such directory " + (parent == null ? "." : parent.toString());
+      }
+      case java.nio.file.AccessDeniedException x -> "permission denied";
+      case java.nio.file.FileSystemException x when x.getReason() != null -> x.getReason();
+      default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    };
+  }
+
+  /**
+   * The legend's entries for {@code report}: its byte series ("bytes sent", or "bytes received" at
+   * a receiver), "dirty bytes" at a sender, and the downtime with its limit when the report has a
+   * downtime window.
+   */
+  static List<String> legend(MigrationReport report) {
+    List<String> l = new ArrayList<>();
+    boolean receiver = report.side() == MigrationReport.Side.RECEIVER;
+    l.add(receiver ? "bytes received" : "bytes sent");
+    if (!receiver) {
+      l.add("dirty bytes");
+    }
+    if (hasWindow(report)) {
+      String limit =
+          report.downtimeLimitMs() <= 0
+              ? ""
+              : report.downtimeOverrunMs() > 0
+                  ? ", OVER the " + Units.millis(report.downtimeLimitMs()) + " limit"
+                  : ", limit " + Units.millis(report.downtimeLimitMs());
+      l.add("downtime " + Units.millis(report.downtimeMs()) + limit);
+    }
+    return l;
+  }
+
+  private static boolean hasWindow(MigrationReport r) {
+    return Double.isFinite(r.downtimeStartMs())
+        && Double.isFinite(r.downtimeMs())
+        && r.downtimeMs() > 0;
+  }
+
+  /**
+   * Where the phase labels go: label {@code i}, {@code widths[i]} pixels wide, starts just right of
+   * its marker at {@code markers[i]} (or ends just left of it when it would cross the plot's right
+   * edge), in the top row of the plot where it keeps {@link #LABEL_GAP} from every label already
+   * placed, rows of {@link #LABEL_ROW} going down. The boxes never overlap and stay inside the
+   * plot; a label with no room left in any row gets null (its marker is drawn anyway).
+   */
+  static List<Rectangle> labelBoxes(int[] markers, int[] widths, Rectangle plot) {
+    int rows = Math.max(1, (plot.height - 6) / LABEL_ROW);
+    List<List<Rectangle>> placed = new ArrayList<>();
+    List<Rectangle> boxes = new ArrayList<>();
+    for (int i = 0; i < markers.length; i++) {
+      int w = Math.min(widths[i], plot.width);
+      int x = markers[i] + 3;
+      if (x + w > plot.x + plot.width) {
+        x = markers[i] - 3 - w;
+      }
+      x = Math.max(plot.x, Math.min(x, plot.x + plot.width - w));
+      Rectangle box = null;
+      for (int r = 0; r < rows && box == null; r++) {
+        if (placed.size() <= r) {
+          placed.add(new ArrayList<>());
+        }
+        Rectangle candidate = new Rectangle(x, plot.y + 3 + r * LABEL_ROW, w, LABEL_ROW - 1);
+        Rectangle padded =
+            new Rectangle(x - LABEL_GAP, candidate.y, w + 2 * LABEL_GAP, candidate.height);
+        if (placed.get(r).stream().noneMatch(padded::intersects)) {
+          placed.get(r).add(candidate);
+          box = candidate;
+        }
+      }
+      boxes.add(box);
+    }
+    return boxes;
   }
 
   /** The plot rectangle (inside the axes) of a {@code width} x {@code height} chart. */
@@ -134,10 +232,13 @@ public final class TimelinePlot {
       g.setRenderingHint(
           RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
       g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+      downtime();
       grid();
       phases();
       series(SENT_RGB, true);
-      series(DIRTY_RGB, false);
+      if (report.side() == MigrationReport.Side.SENDER) {
+        series(DIRTY_RGB, false);
+      }
       axes();
       title();
       legend();
@@ -159,6 +260,32 @@ public final class TimelinePlot {
     private int y(long v) {
       // a negative count (unknown) sits on the axis
       return plot.y + plot.height - (int) Math.round((double) Math.max(0, v) * plot.height / yMax);
+    }
+
+    /** The downtime window, shaded across the plot's height, at least a few pixels wide. */
+    private void downtime() {
+      Rectangle w = window();
+      if (w != null) {
+        g.setColor(new Color(DOWNTIME_RGB));
+        g.fillRect(w.x, w.y, w.width, w.height);
+      }
+    }
+
+    /** The downtime window in pixels (clipped to the plot), or null when there is none. */
+    Rectangle window() {
+      if (!hasWindow(report)) {
+        return null;
+      }
+      double start = report.downtimeStartMs();
+      int from = xAt(start);
+      int to = Math.max(from + MIN_WINDOW_PX, xAt(start + report.downtimeMs()));
+      from = Math.max(plot.x, from);
+      to = Math.min(plot.x + plot.width, to);
+      return to > from ? new Rectangle(from, plot.y, to - from, plot.height) : null;
+    }
+
+    private int xAt(double ms) {
+      return plot.x + (int) Math.round((ms - t0) * plot.width / Math.max(1, t1 - t0));
     }
 
     private void grid() {
@@ -201,7 +328,8 @@ public final class TimelinePlot {
     private void title() {
       String t =
           "Migration "
-              + report.result()
+              + report.outcome()
+              + (report.side() == MigrationReport.Side.RECEIVER ? " (receiver)" : " (sender)")
               + " - "
               + Units.duration(report.totalMs())
               + ", downtime "
@@ -212,51 +340,65 @@ public final class TimelinePlot {
       g.setFont(f);
     }
 
-    /** Above the plot, right-aligned: a short line of each series' colour and its name. */
+    /**
+     * Above the plot, right-aligned: a short line of each series' colour and its name, and a box of
+     * the downtime shade with the downtime and its limit.
+     */
     private void legend() {
       int yLine = TOP - 18;
-      int xRight = plot.x + plot.width;
-      String[] names = {"bytes sent", "dirty bytes"};
-      int[] colours = {SENT_RGB, DIRTY_RGB};
-      int x = xRight;
-      for (int i = names.length - 1; i >= 0; i--) {
-        int w = textWidth(names[i]);
+      List<String> names = TimelinePlot.legend(report);
+      int x = plot.x + plot.width;
+      for (int i = names.size() - 1; i >= 0; i--) {
+        String name = names.get(i);
+        int w = textWidth(name);
         x -= w;
-        label(names[i], x, yLine, 0.0, 0.5, new Color(AXIS_RGB));
+        label(name, x, yLine, 0.0, 0.5, new Color(AXIS_RGB));
         x -= 6 + 22;
-        g.setColor(new Color(colours[i]));
-        g.fillRect(x, yLine - 1, 22, 3);
+        if (name.startsWith("downtime")) {
+          g.setColor(new Color(DOWNTIME_RGB));
+          g.fillRect(x + 6, yLine - 6, 16, 12);
+        } else {
+          g.setColor(new Color(name.equals("dirty bytes") ? DIRTY_RGB : SENT_RGB));
+          g.fillRect(x, yLine - 1, 22, 3);
+        }
         x -= 18;
       }
     }
 
+    /**
+     * A dashed marker where each phase begins, and its label where {@link #labelBoxes} puts it:
+     * never over another label.
+     */
     private void phases() {
       Stroke dashed =
           new BasicStroke(
               1, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {4, 4}, 0);
       Color c = new Color(PHASE_RGB);
+      List<String> names = new ArrayList<>();
+      List<Integer> xs = new ArrayList<>();
       String current = null;
-      int lastLabelEnd = Integer.MIN_VALUE;
       for (Sample s : samples) {
-        if (s.phase().equals(current)) {
-          continue;
-        }
-        current = s.phase();
-        int px = x(s.tMillis());
-        g.setColor(c);
-        g.setStroke(dashed);
-        g.drawLine(px, plot.y, px, plot.y + plot.height);
-        // labels inside the top of the plot, right of the marker (left of it at the right edge),
-        // shifted down a row when they would overlap the previous one
-        int w = textWidth(s.phase());
-        int lx = px + 3 + w <= plot.x + plot.width ? px + 3 : px - 3 - w;
-        int row = lx < lastLabelEnd ? 1 : 0;
-        label(s.phase(), lx, plot.y + 3 + row * 14, 0.0, 0.0, c);
-        if (row == 0) {
-          lastLabelEnd = lx + w + 6;
+        if (!s.phase().equals(current)) {
+          current = s.phase();
+          names.add(current);
+          xs.add(x(s.tMillis()));
         }
       }
+      int[] markers = xs.stream().mapToInt(Integer::intValue).toArray();
+      int[] widths = names.stream().mapToInt(this::textWidth).toArray();
+      List<Rectangle> boxes = labelBoxes(markers, widths, plot);
+      g.setColor(c);
+      g.setStroke(dashed);
+      for (int px : markers) {
+        g.drawLine(px, plot.y, px, plot.y + plot.height);
+      }
       g.setStroke(new BasicStroke(1));
+      for (int i = 0; i < names.size(); i++) {
+        Rectangle box = boxes.get(i);
+        if (box != null) {
+          label(names.get(i), box.x, box.y, 0.0, 0.0, c);
+        }
+      }
     }
 
     private void series(int rgb, boolean sent) {

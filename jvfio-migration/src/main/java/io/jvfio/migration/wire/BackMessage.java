@@ -25,6 +25,12 @@ public sealed interface BackMessage {
     }
   }
 
+  /**
+   * The receiver checked the session header against its own devices and takes the migration: only
+   * now may the sender touch a device.
+   */
+  record Accept() implements BackMessage {}
+
   /** The receiver is alive and busy (validating, loading); it bounds the sender's wait. */
   record KeepAlive() implements BackMessage {}
 

@@ -53,6 +53,7 @@ public final class BackReader {
     BackMessage m =
         switch (kind) {
           case WireFormat.KIND_HELLO -> hello();
+          case WireFormat.KIND_ACCEPT -> new BackMessage.Accept();
           case WireFormat.KIND_KEEPALIVE -> new BackMessage.KeepAlive();
           case WireFormat.KIND_SWITCHOVER_ACK ->
               new BackMessage.SwitchoverAck(device("a SWITCHOVER_ACK"));
@@ -62,9 +63,11 @@ public final class BackReader {
               throw new WireFormatException(
                   String.format(
                       "unknown back-channel message kind 0x%02x (expected 0x%02x hello, 0x%02x"
-                          + " keep-alive, 0x%02x switchover-ack, 0x%02x result or 0x%02x abort)",
+                          + " accept, 0x%02x keep-alive, 0x%02x switchover-ack, 0x%02x result or"
+                          + " 0x%02x abort)",
                       kind,
                       WireFormat.KIND_HELLO,
+                      WireFormat.KIND_ACCEPT,
                       WireFormat.KIND_KEEPALIVE,
                       WireFormat.KIND_SWITCHOVER_ACK,
                       WireFormat.KIND_RESULT,

@@ -46,6 +46,13 @@ public final class BackWriter {
     send(b);
   }
 
+  /** ACCEPT: the session header matches this receiver's devices; the sender may start. */
+  public synchronized void accept() throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(1 + 4);
+    b.put((byte) WireFormat.KIND_ACCEPT);
+    send(b);
+  }
+
   /** KEEPALIVE: nothing to report yet. */
   public synchronized void keepAlive() throws IOException {
     ByteBuffer b = ByteBuffer.allocate(1 + 4);

@@ -3,7 +3,7 @@ package io.jvfio.migration.wire;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Constants of the jvfio migration stream, version 2; {@code docs/wire-format.md} describes every
+ * Constants of the jvfio migration stream, version 3; {@code docs/wire-format.md} describes every
  * byte. All integers are big-endian.
  */
 public final class WireFormat {
@@ -15,7 +15,7 @@ public final class WireFormat {
   static final byte[] MAGIC_BYTES = MAGIC.getBytes(StandardCharsets.US_ASCII);
 
   /** The version this code writes and the only one it reads. */
-  public static final int VERSION = 2;
+  public static final int VERSION = 3;
 
   /** Bytes of the receiver's session nonce, which the sender's header must echo. */
   public static final int NONCE_BYTES = 16;
@@ -49,6 +49,12 @@ public final class WireFormat {
    * measured and its limit, so both ends report the same numbers.
    */
   public static final int KIND_OUTCOME = 0x16;
+
+  /**
+   * Back-channel kind, the answer to the session header: the header's devices are the receiver's,
+   * so the sender may start touching its own (an ABORT in its place says why not).
+   */
+  public static final int KIND_ACCEPT = 0x17;
 
   /** Record kind: the trailer that ends a stream. */
   public static final int KIND_TRAILER = 0x7f;

@@ -104,6 +104,14 @@ public final class WireWriter {
     section(device, Marker.INIT_DATA_SENT);
   }
 
+  /**
+   * A STOP_COPY_STATE section marker for {@code device}: its DATA_STATE records from here to its
+   * next END_OF_STATE are stop-copy data.
+   */
+  public void stopCopy(int device) throws IOException {
+    section(device, Marker.STOP_COPY_STATE);
+  }
+
   /** A DATA_STATE record carrying all of {@code bytes} (possibly none). */
   public void data(int device, MemorySegment bytes) throws IOException {
     payload(device, Marker.DATA_STATE, bytes);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import io.jvfio.devices.fault.FaultyDevice;
+import io.jvfio.migration.report.MigrationReport;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.vfio.MigrationState;
 import java.util.ArrayList;
@@ -108,6 +109,9 @@ class EngineArcFaultTest {
       }
       Rig.assertSourceRecovered(src, before, o.source());
       Rig.assertDestinationClean(dst, o.destination(), log, specs);
+      // the end whose call failed names the errno in its report
+      MigrationReport failedHere = faulted == src ? o.source() : o.destination();
+      assertThat(failedHere.errno()).as("errno of %s", failedHere.error()).isEqualTo("EIO");
       if (specs.size() > 1) {
         Rig.assertRunsOnlyBesidePeersThatAnswer(log.of("src"), specs.size());
         Rig.assertRunsOnlyBesidePeersThatAnswer(log.of("dst"), specs.size());

@@ -2,6 +2,7 @@ package io.jvfio.migration.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jvfio.migration.report.MigrationReport;
 import io.jvfio.migration.transport.Channel;
 import io.jvfio.migration.wire.WireFormat;
 import io.jvfio.uapi.vfio.MigrationState;
@@ -62,6 +63,13 @@ class EngineMigrationTest {
       assertThat(o.destination().devices().get(0).finalState()).isEqualTo("RUNNING");
       boolean precopy = (flags & 0x4) != 0;
       assertThat(o.source().devices().get(0).iterations() > 0).isEqualTo(precopy);
+      assertSameCountsOnBothEnds(o);
+      MigrationReport.DeviceReport sent = o.source().devices().get(0);
+      assertThat(sent.stopCopyBytes()).as("stop-copy bytes").isPositive();
+      if (!precopy) {
+        assertThat(sent.precopyBytes()).isZero();
+        assertThat(sent.iterations()).isZero();
+      }
       if (model.equals("memdev")) {
         assertThat(src.memdev(0).workloadSteps()).as("the workload ran").isPositive();
         if (precopy) {
@@ -101,6 +109,105 @@ class EngineMigrationTest {
                 Rig.Spec.memdev(0x7, 2L << 20, 2000),
                 Rig.Spec.memdev(0x3, 2L << 20, 2000),
                 Rig.Spec.mtty(0x7))));
+  }
+
+  /**
+   * The destination files every byte under the phase the source sent it in (the STOP_COPY_STATE
+   * marker tells it where stop-copy begins) and counts the same precopy rounds.
+   */
+  static void assertSameCountsOnBothEnds(Rig.Outcome o) {
+    List<MigrationReport.DeviceReport> sent = o.source().devices();
+    List<MigrationReport.DeviceReport> received = o.destination().devices();
+    assertThat(received).hasSameSizeAs(sent);
+    for (int i = 0; i < sent.size(); i++) {
+      assertThat(received.get(i).precopyBytes())
+          .as("precopy bytes of device %d at the destination", i)
+          .isEqualTo(sent.get(i).precopyBytes());
+      assertThat(received.get(i).stopCopyBytes())
+          .as("stop-copy bytes of device %d at the destination", i)
+          .isEqualTo(sent.get(i).stopCopyBytes());
+      assertThat(received.get(i).iterations())
+          .as("precopy rounds of device %d at the destination", i)
+          .isEqualTo(sent.get(i).iterations());
+    }
+  }
+
+  /**
+   * Iterations are passes over a device's data, not chunks read: an 8 MiB memdev with no workload
+   * sends its initial image in one pass (eight 1 MiB reads and more), and the mtty's few bytes of
+   * precopy data are one pass as well; a device without precopy has none.
+   */
+  @Test
+  void iterationsArePassesOverTheDataNotChunks() throws Exception {
+    List<Rig.Spec> specs =
+        List.of(Rig.Spec.memdev(0x7, 8L << 20, 0), Rig.Spec.mtty(0x7), Rig.Spec.memdev(0x3));
+    try (Rig.End src = new Rig.End("src", specs, new RecordingDevice.Log());
+        Rig.End dst = new Rig.End("dst", specs, new RecordingDevice.Log())) {
+      src.fill(23);
+      Rig.Outcome o = Rig.migrate(src, dst, Rig.options());
+
+      assertThat(o.source().completed()).as("source: %s", o.source().error()).isTrue();
+      List<MigrationReport.DeviceReport> d = o.source().devices();
+      assertThat(d.get(0).precopyBytes()).isGreaterThan(8L << 20);
+      assertThat(d.get(0).iterations()).isEqualTo(1);
+      assertThat(d.get(1).precopyBytes()).isPositive().isLessThan(1024);
+      assertThat(d.get(1).iterations()).isEqualTo(1);
+      assertThat(d.get(2).precopyBytes()).isZero();
+      assertThat(d.get(2).iterations()).isZero();
+      assertThat(d.get(2).stopCopyBytes()).isPositive();
+      assertSameCountsOnBothEnds(o);
+    }
+  }
+
+  /** A workload that dirties pages while precopy runs makes more passes: every one is counted. */
+  @Test
+  void aDirtyingWorkloadMakesMorePassesAndBothEndsCountThem() throws Exception {
+    List<Rig.Spec> specs = List.of(Rig.Spec.memdev(0x7, 4L << 20, 0));
+    try (Rig.End src = new Rig.End("src", specs, new RecordingDevice.Log());
+        Rig.End dst = new Rig.End("dst", specs, new RecordingDevice.Log())) {
+      src.fill(25);
+      src.dirtyRate(1_000_000);
+      MigrationOptions options =
+          Rig.options()
+              .withDowntimeLimit(Duration.ofNanos(1))
+              .withMaxPrecopy(Duration.ofMillis(300))
+              .withOnNoConvergence(MigrationOptions.NoConvergence.SWITCHOVER);
+      Rig.Outcome o = Rig.migrate(src, dst, options);
+
+      assertThat(o.source().completed()).as("source: %s", o.source().error()).isTrue();
+      MigrationReport.DeviceReport d = o.source().devices().get(0);
+      assertThat(d.iterations()).isGreaterThan(1);
+      // a pass sends at most what was pending when it began, and a chunk at least: never more
+      // passes than chunks
+      assertThat((long) d.iterations()).isLessThanOrEqualTo(d.precopyBytes() / 4096 + 1);
+      assertSameCountsOnBothEnds(o);
+    }
+  }
+
+  /** Both ends report the limit the source worked to, with the downtime. */
+  @Test
+  void theDowntimeLimitIsReportedByBothEnds() throws Exception {
+    List<Rig.Spec> specs = List.of(Rig.Spec.memdev(0x7, 2L << 20, 0));
+    try (Rig.End src = new Rig.End("src", specs, new RecordingDevice.Log());
+        Rig.End dst = new Rig.End("dst", specs, new RecordingDevice.Log())) {
+      src.fill(27);
+      Rig.Outcome o =
+          Rig.migrate(src, dst, Rig.options().withDowntimeLimit(Duration.ofMillis(275)));
+
+      assertThat(o.source().completed()).as("source: %s", o.source().error()).isTrue();
+      assertThat(o.source().downtimeLimitMs()).isEqualTo(275.0);
+      assertThat(o.destination().downtimeLimitMs()).isEqualTo(275.0);
+      assertThat(o.destination().downtimeMs()).isEqualTo(o.source().downtimeMs()).isPositive();
+      // which end, what the digests are, and where the downtime lies on each end's timeline
+      assertThat(o.source().side()).isEqualTo(MigrationReport.Side.SENDER);
+      assertThat(o.destination().side()).isEqualTo(MigrationReport.Side.RECEIVER);
+      assertThat(o.source().digestAlgorithm()).isEqualTo("SHA-256");
+      assertThat(o.destination().digestAlgorithm()).isEqualTo("SHA-256");
+      for (MigrationReport r : List.of(o.source(), o.destination())) {
+        assertThat(r.downtimeStartMs()).as("%s", r.side()).isBetween(0.0, (double) r.totalMs());
+        assertThat(r.downtimeStartMs() + r.downtimeMs()).isLessThanOrEqualTo(r.totalMs() + 1.0);
+      }
+    }
   }
 
   /** With several devices every one reaches a P2P state before any device stops. */
@@ -229,12 +336,51 @@ class EngineMigrationTest {
         Rig.End dst = new Rig.End("dst", dstSpecs, log)) {
       src.fill(43);
       List<String> before = src.digests();
+      log.clear();
       Rig.Outcome o = Rig.migrate(src, dst, Rig.options());
 
       Rig.assertSourceRecovered(src, before, o.source());
-      assertThat(o.source().error()).contains("does not match").contains("flags 0x7");
+      assertThat(o.source().error())
+          .startsWith("the receiver refused the migration before any device was touched:")
+          .contains("does not match")
+          .contains("flags 0x7");
       assertThat(o.destination().error()).contains("does not match");
+      assertThat(log.of("src")).as("no source device was touched").isEmpty();
+      assertThat(o.source().recovery()).as("nothing to recover").isEmpty();
       Rig.assertDestinationClean(dst, o.destination(), log, dstSpecs);
+    }
+  }
+
+  /**
+   * A sender naming fewer devices than the receiver has (jvfio migrate send --devices one BDF to a
+   * receiver of three) is refused at the handshake: no device stops on either end, and both ends
+   * say in one sentence what each side has.
+   */
+  @Test
+  void aSenderWithFewerDevicesIsRefusedBeforeAnyDeviceIsTouched() throws Exception {
+    RecordingDevice.Log log = new RecordingDevice.Log();
+    List<Rig.Spec> dstSpecs =
+        List.of(Rig.Spec.memdev(0x7), Rig.Spec.memdev(0x7), Rig.Spec.mtty(0x7));
+    try (Rig.End src = new Rig.End("src", List.of(Rig.Spec.memdev(0x7)), log);
+        Rig.End dst = new Rig.End("dst", dstSpecs, log)) {
+      src.fill(47);
+      List<String> before = src.digests();
+      log.clear();
+      Rig.Outcome o = Rig.migrate(src, dst, Rig.options());
+
+      String sentence =
+          "the sender migrates 1 device (0000:00:01.0 memdev) but the receiver expects 3 devices"
+              + " (0000:00:01.0 memdev, 0000:00:02.0 memdev, 0000:00:03.0 mtty): both ends must"
+              + " name the same devices in the same order";
+      assertThat(o.destination().error()).isEqualTo(sentence);
+      assertThat(o.source().error())
+          .isEqualTo(
+              "the receiver refused the migration before any device was touched: " + sentence);
+      assertThat(log.events()).as("no device was touched on either end").isEmpty();
+      Rig.assertSourceRecovered(src, before, o.source());
+      assertThat(o.source().recovery()).isEmpty();
+      assertThat(o.source().downtimeMs()).isZero();
+      assertThat(dst.states()).containsOnly(MigrationState.RUNNING);
     }
   }
 

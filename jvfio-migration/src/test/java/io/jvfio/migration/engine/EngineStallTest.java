@@ -80,6 +80,7 @@ class EngineStallTest {
             src.fill(201);
             List<String> before = src.digests();
             peer.onConnection((ch, back, nonce) -> {
+              back.accept();
               while (true) {
                 back.keepAlive();
                 Thread.sleep(100);
@@ -113,6 +114,7 @@ class EngineStallTest {
             peer.onConnection((ch, back, nonce) -> {
               WireReader in = new WireReader(ch, 64L << 20, nonce);
               in.header();
+              back.accept();
               while (!(in.next() instanceof Record.Trailer)) {
                 // take everything
               }
@@ -143,6 +145,7 @@ class EngineStallTest {
             src.fill(205);
             List<String> before = src.digests();
             peer.onConnection((ch, back, nonce) -> {
+              back.accept();
               ch.setReadTimeout(Duration.ofSeconds(30));
               MemorySegment sink = MemorySegment.ofArray(new byte[1 << 16]);
               while (true) {
@@ -153,6 +156,42 @@ class EngineStallTest {
             MigrationReport r = peer.migrateTo(src, options());
 
             Rig.assertSourceRecovered(src, before, r);
+            assertThat(elapsedMs(t0)).isLessThan(TIMEOUT.toMillis() + SLACK_MS);
+          }
+        });
+  }
+
+  /**
+   * The destination greets, takes the header and never answers it: the source waits for the ACCEPT
+   * no longer than the peer timeout and touches no device meanwhile.
+   */
+  @Test
+  void destinationThatNeverAcceptsTheHeader() {
+    assertTimeoutPreemptively(
+        HARD_LIMIT,
+        () -> {
+          RecordingDevice.Log log = new RecordingDevice.Log();
+          try (Rig.End src = new Rig.End("src", oneMemdev(MEM), log);
+              ScriptedDestination peer = new ScriptedDestination()) {
+            src.fill(215);
+            List<String> before = src.digests();
+            peer.onConnection((ch, back, nonce) -> {
+              new WireReader(ch, 64L << 20, nonce).header();
+              while (true) {
+                back.keepAlive();
+                Thread.sleep(100);
+              }
+            });
+            long t0 = System.nanoTime();
+            MigrationReport r = peer.migrateTo(src, options());
+
+            Rig.assertSourceRecovered(src, before, r);
+            assertThat(r.error())
+                .isEqualTo(
+                    "the receiver did not accept the session header within 1000 ms; no device was"
+                        + " touched");
+            assertThat(log.of("src")).as("source arcs").noneMatch(RecordingDevice.Event::isArc);
+            assertThat(r.recovery()).isEmpty();
             assertThat(elapsedMs(t0)).isLessThan(TIMEOUT.toMillis() + SLACK_MS);
           }
         });
@@ -314,6 +353,38 @@ class EngineStallTest {
             assertThat(ms).isLessThan(TIMEOUT.toMillis() + SLACK_MS);
             flood.join(TimeUnit.SECONDS.toMillis(5));
             assertThat(stopped).as("the flood ended: the receiver closed the connection").isTrue();
+          }
+        });
+  }
+
+  /**
+   * A sender that marks a device's stop-copy twice (its phase would be ambiguous): the receiver
+   * refuses it, resets its devices and tells the sender why.
+   */
+  @Test
+  void sourceThatMarksStopCopyTwiceIsRefused() {
+    assertTimeoutPreemptively(
+        HARD_LIMIT,
+        () -> {
+          RecordingDevice.Log log = new RecordingDevice.Log();
+          try (Rig.End dst = new Rig.End("dst", oneMemdev(MEM), log);
+              Receiver rx = new Receiver(dst, options(), Duration.ofSeconds(3));
+              ScriptedSource s = new ScriptedSource(rx.address())) {
+            s.hello();
+            s.header(dst);
+            s.out.setup(0);
+            s.out.endOfState(0);
+            s.out.stopCopy(0);
+            s.out.stopCopy(0);
+            s.out.flush();
+            MigrationReport r = rx.awaitReport();
+
+            assertDestinationReset(dst, r, log);
+            assertThat(r.error())
+                .isEqualTo(
+                    "device 0 announced STOP_COPY_STATE twice: a confused or hostile sender");
+            assertThat(s.nextBack(Duration.ofSeconds(5)))
+                .isEqualTo(new BackMessage.Abort(r.error()));
           }
         });
   }
@@ -708,10 +779,12 @@ class EngineStallTest {
       return nonce;
     }
 
+    /** Sends the header of {@code dst}'s own devices and takes the receiver's ACCEPT. */
     void header(Rig.End dst) throws IOException {
       out = new WireWriter(ch);
       out.header(nonce, identities(dst));
       out.flush();
+      assertThat(nextBack(Duration.ofSeconds(5))).isEqualTo(new BackMessage.Accept());
     }
 
     BackMessage nextBack(Duration within) throws IOException {

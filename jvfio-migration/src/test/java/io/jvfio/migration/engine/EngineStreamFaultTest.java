@@ -158,7 +158,13 @@ class EngineStreamFaultTest {
 
       Rig.assertSourceRecovered(src, before, o.source());
       Rig.assertDestinationClean(dst, o.destination(), log, specs);
-      assertThat(o.source().error()).startsWith("the destination aborted:");
+      // a damaged header is refused at the handshake, anything later aborts the migration
+      int header = 32 + 2 * (18 + "0000:00:01.0".length() + "memdev".length()) + 4;
+      assertThat(o.source().error())
+          .startsWith(
+              write == null && offset < header
+                  ? "the receiver refused the migration before any device was touched:"
+                  : "the destination aborted:");
     }
   }
 
@@ -276,6 +282,75 @@ class EngineStreamFaultTest {
           .anySatisfy(n -> assertThat(n).startsWith(Rig.bdf(1)).contains("reset"))
           .anySatisfy(n -> assertThat(n).isEqualTo(Rig.bdf(0) + " back to RUNNING"));
       Rig.assertDestinationClean(dst, o.destination(), log, specs);
+    }
+  }
+
+  /**
+   * The receiver dies as stop-copy begins (its connection closes under it): the source runs its
+   * devices again, and its report gives the downtime they had, from the switchover until they ran
+   * again here, and says the destination never ran them; not "downtime 0 ms".
+   */
+  @Test
+  void receiverKilledAtStopCopy() throws Exception {
+    List<Rig.Spec> specs = List.of(Rig.Spec.memdev(0x7, MEM, 0), Rig.Spec.memdev(0x7, MEM, 0));
+    RecordingDevice.Log log = new RecordingDevice.Log();
+    try (Rig.End src = new Rig.End("src", specs, log);
+        Rig.End dst = new Rig.End("dst", specs, log)) {
+      src.fill(87);
+      List<String> before = src.digests();
+      AtomicReference<Channel> receiver = new AtomicReference<>();
+      ProgressListener killer =
+          new ProgressListener() {
+            @Override
+            public void phase(String phase) {
+              if (phase.equals("stop-copy")) {
+                receiver.get().close();
+              }
+            }
+          };
+      Rig.Outcome o =
+          Rig.migrate(
+              src,
+              dst,
+              Rig.options(),
+              killer,
+              c -> c,
+              c -> {
+                receiver.set(c);
+                return c;
+              });
+
+      Rig.assertSourceRecovered(src, before, o.source());
+      Rig.assertDestinationClean(dst, o.destination(), log, specs);
+      // what the devices themselves went through: from the first one leaving a running state to
+      // the last one running again
+      List<RecordingDevice.Event> arcs =
+          log.of("src").stream().filter(RecordingDevice.Event::isArc).toList();
+      long stopped =
+          arcs.stream()
+              .filter(e ->
+                  e.arcInto(
+                      MigrationState.RUNNING_P2P,
+                      MigrationState.PRE_COPY_P2P,
+                      MigrationState.STOP,
+                      MigrationState.STOP_COPY))
+              .mapToLong(RecordingDevice.Event::nanos)
+              .min()
+              .orElseThrow();
+      long running =
+          arcs.stream()
+              .filter(e -> e.arcInto(MigrationState.RUNNING))
+              .mapToLong(RecordingDevice.Event::nanos)
+              .max()
+              .orElseThrow();
+      double devicesStoppedMs = (running - stopped) / 1e6;
+      assertThat(o.source().downtimeMs())
+          .as("downtime against the arcs %s", arcs)
+          .isGreaterThanOrEqualTo(devicesStoppedMs)
+          .isPositive()
+          .isLessThanOrEqualTo(o.source().totalMs() + 1);
+      assertThat(o.source().recovery())
+          .anySatisfy(n -> assertThat(n).contains("the destination never ran them"));
     }
   }
 

@@ -134,8 +134,8 @@ class EngineTwoProcessTest {
       assertThat(dst.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
       assertThat(dst.process().exitValue()).isZero();
 
-      assertThat(result(sourceJson)).as(sourceJson).isEqualTo("completed");
-      assertThat(result(destinationJson)).as(destinationJson).isEqualTo("completed");
+      assertThat(result(sourceJson)).as(sourceJson).isEqualTo("ok");
+      assertThat(result(destinationJson)).as(destinationJson).isEqualTo("ok");
       List<String> sent = digests(sourceJson);
       assertThat(sent).hasSize(3).doesNotContainNull().doesNotContain("");
       assertThat(digests(destinationJson)).isEqualTo(sent);

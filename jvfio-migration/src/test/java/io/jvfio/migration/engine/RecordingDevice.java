@@ -15,9 +15,20 @@ import java.util.List;
  * goes to the wrapped model.
  */
 final class RecordingDevice implements DeviceModel {
-  /** One thing a device did: an arc (ok or refused) or a reset. */
+  /** One thing a device did: an arc (ok or refused) or a reset, and when (System.nanoTime). */
   record Event(
-      String side, int device, String what, MigrationState from, MigrationState to, boolean ok) {
+      String side,
+      int device,
+      String what,
+      MigrationState from,
+      MigrationState to,
+      boolean ok,
+      long nanos) {
+    Event(
+        String side, int device, String what, MigrationState from, MigrationState to, boolean ok) {
+      this(side, device, what, from, to, ok, System.nanoTime());
+    }
+
     boolean isArc() {
       return what.equals("arc");
     }

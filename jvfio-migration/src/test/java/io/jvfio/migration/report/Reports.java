@@ -12,28 +12,42 @@ final class Reports {
 
   private Reports() {}
 
+  /** A sender's report: two devices, downtime 12.5 ms of a 300 ms limit from 1540 ms. */
   static MigrationReport completed() {
     return new MigrationReport(
         MigrationReport.COMPLETED,
+        MigrationReport.Side.SENDER,
         List.of(
             new DeviceReport("0000:05:00.0", "memdev", DIGEST_A, 4L << 20, 12 << 10, 3, "RUNNING"),
             new DeviceReport("0000:05:02.0", "mtty", null, 160, 48, 1, "RUNNING")),
         12.5,
+        1540,
+        300,
         1234,
         3.5 * 1024 * 1024,
-        timeline());
+        timeline(),
+        null,
+        null,
+        List.of(),
+        "SHA-256");
   }
 
+  /** A sender's report of a migration that failed (EIO) before any device stopped. */
   static MigrationReport failed() {
     return new MigrationReport(
         "failed",
+        MigrationReport.Side.SENDER,
         List.of(new DeviceReport("0000:05:00.0", "memdev", null, 1 << 20, 0, 1, "ERROR")),
         0,
+        Double.NaN,
+        300,
         80,
         0,
         List.of(),
         "the destination refused the stream:\nbad checksum",
-        List.of("reset 0000:05:00.0 (it was in ERROR)", "the source is RUNNING again"));
+        "EIO",
+        List.of("reset 0000:05:00.0 (it was in ERROR)", "the source is RUNNING again"),
+        null);
   }
 
   /** 2 s: setup, precopy with the dirty bytes falling, stop-copy, completing. */

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jvfio.migration.report.MigrationReport.DeviceReport;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class SummaryTest {
@@ -12,7 +15,7 @@ class SummaryTest {
   void textOfACompletedMigration() {
     String text = Summary.text(Reports.completed());
     List<String> lines = text.lines().toList();
-    assertThat(lines.getFirst()).isEqualTo("Migration completed");
+    assertThat(lines.getFirst()).isEqualTo("Migration completed (sender; digests are SHA-256)");
     assertThat(lines.get(1))
         .startsWith("  device")
         .contains("model", "precopy", "stop-copy", "iterations", "final state", "digest");
@@ -24,9 +27,60 @@ class SummaryTest {
     assertThat(lines.get(3)).matches(".*RUNNING +-");
     assertThat(lines.get(4))
         .isEqualTo(
-            "Total: 4.01 MiB moved, downtime 12.5 ms, throughput 3.50 MiB/s, total time 1.234 s");
+            "Total: 4.01 MiB moved, downtime 12.5 ms (limit 300 ms), throughput 3.50 MiB/s, total"
+                + " time 1.234 s");
     assertThat(lines).hasSize(5);
     assertThat(text).endsWith("\n").doesNotContain("\r").doesNotContain("Error");
+  }
+
+  @Test
+  void aReceiversTextSaysSo() {
+    MigrationReport r = Reports.completed();
+    MigrationReport received =
+        new MigrationReport(
+            r.outcome(),
+            MigrationReport.Side.RECEIVER,
+            r.devices(),
+            r.downtimeMs(),
+            r.downtimeStartMs(),
+            r.downtimeLimitMs(),
+            r.totalMs(),
+            r.throughputBytesPerSec(),
+            r.timeline(),
+            null,
+            null,
+            List.of(),
+            null);
+    assertThat(Summary.text(received)).startsWith("Migration completed (receiver)\n");
+    assertThat(MiniJson.object(Summary.json(received)))
+        .containsEntry("side", "receiver")
+        .doesNotContainKey("digestAlgorithm");
+  }
+
+  @Test
+  void anOverrunIsFlaggedBesideTheLimit() {
+    MigrationReport over = withDowntime(Reports.completed(), 320.25);
+    assertThat(Summary.text(over))
+        .contains("downtime 320.25 ms (OVER the 300 ms limit by 20.25 ms), throughput");
+    assertThat(MiniJson.object(Summary.json(over)))
+        .containsEntry("downtimeMs", 320.25)
+        .containsEntry("downtimeLimitMs", 300L)
+        .containsEntry("downtimeOverLimit", true)
+        .containsEntry("downtimeOverrunMs", 20.25);
+    // exactly at the limit is within it
+    MigrationReport at = withDowntime(Reports.completed(), 300);
+    assertThat(Summary.text(at)).contains("downtime 300 ms (limit 300 ms)");
+    assertThat(MiniJson.object(Summary.json(at)))
+        .containsEntry("downtimeOverLimit", false)
+        .containsEntry("downtimeOverrunMs", 0L);
+  }
+
+  @Test
+  void anUnknownLimitIsNotShown() {
+    MigrationReport r = Reports.completed().withDowntimeLimitMs(0);
+    assertThat(Summary.text(r)).contains("downtime 12.5 ms, throughput");
+    assertThat(MiniJson.object(Summary.json(r)))
+        .doesNotContainKeys("downtimeLimitMs", "downtimeOverLimit", "downtimeOverrunMs");
   }
 
   @Test
@@ -44,15 +98,15 @@ class SummaryTest {
   }
 
   @Test
-  void textOfAFailureHasTheErrorAndRecovery() {
+  void textOfAFailureHasTheErrorItsErrnoAndTheNotes() {
     String text = Summary.text(Reports.failed());
     assertThat(text)
-        .startsWith("Migration failed\n")
+        .startsWith("Migration failed (sender)\n")
         .contains("ERROR")
-        .contains("downtime 0 ms, throughput 0.00 MiB/s, total time 80 ms")
-        .contains("Error: the destination refused the stream: bad checksum\n")
+        .contains("downtime 0 ms (limit 300 ms), throughput 0.00 MiB/s, total time 80 ms")
+        .contains("Error: the destination refused the stream: bad checksum (EIO)\n")
         .endsWith(
-            "Recovery:\n"
+            "Notes:\n"
                 + "  - reset 0000:05:00.0 (it was in ERROR)\n"
                 + "  - the source is RUNNING again\n");
   }
@@ -63,20 +117,39 @@ class SummaryTest {
         new MigrationReport("cancelled", List.of(), Double.NaN, 0, Double.NaN, List.of());
     assertThat(Summary.text(r))
         .isEqualTo(
-            "Migration cancelled\n"
+            "Migration cancelled (sender)\n"
                 + "  (no devices)\n"
                 + "Total: 0 B moved, downtime ? ms, throughput ? MiB/s, total time 0 ms\n");
   }
 
   @Test
-  void jsonHasTheFieldsAndParses() {
+  void jsonOfACompletedMigrationIsOkInTheProjectsVocabulary() {
     String json = Summary.json(Reports.completed());
-    assertThat(json).doesNotContain("\n").startsWith("{\"result\":\"completed\",");
+    assertThat(json)
+        .doesNotContain("\n")
+        .startsWith("{\"result\":\"ok\",\"outcome\":\"completed\",");
     Map<String, Object> m = MiniJson.object(json);
+    assertThat(m.keySet())
+        .containsExactly(
+            "result",
+            "outcome",
+            "side",
+            "digestAlgorithm",
+            "devices",
+            "downtimeMs",
+            "downtimeLimitMs",
+            "downtimeOverLimit",
+            "downtimeOverrunMs",
+            "throughputBytesPerSec",
+            "totalMs");
     assertThat(m)
-        .containsOnlyKeys("result", "devices", "downtimeMs", "throughputBytesPerSec", "totalMs")
-        .containsEntry("result", "completed")
+        .containsEntry("result", "ok")
+        .containsEntry("outcome", "completed")
+        .containsEntry("side", "sender")
+        .containsEntry("digestAlgorithm", "SHA-256")
         .containsEntry("downtimeMs", 12.5)
+        .containsEntry("downtimeLimitMs", 300L)
+        .containsEntry("downtimeOverLimit", false)
         .containsEntry("throughputBytesPerSec", 3670016L)
         .containsEntry("totalMs", 1234L);
     @SuppressWarnings("unchecked")
@@ -90,31 +163,59 @@ class SummaryTest {
         .containsEntry("stopCopyBytes", 12L << 10)
         .containsEntry("iterations", 3L)
         .containsEntry("finalState", "RUNNING");
+    // CI compares "digest":"<hex>" of both ends: the field is there, null when there is none
+    assertThat(json).contains("\"digest\":\"" + Reports.DIGEST_A + "\"");
     assertThat(devices.get(1)).containsEntry("digest", null).containsEntry("precopyBytes", 160L);
   }
 
   @Test
-  void jsonOfAFailureHasErrorAndRecovery() {
+  void jsonOfAFailureHasErrorErrnoAndNotes() {
     Map<String, Object> m = MiniJson.object(Summary.json(Reports.failed()));
     assertThat(m)
         .containsEntry("result", "failed")
+        .containsEntry("outcome", "failed")
         .containsEntry("error", "the destination refused the stream:\nbad checksum")
+        .containsEntry("errno", "EIO")
         .containsEntry(
             "recovery",
             List.of("reset 0000:05:00.0 (it was in ERROR)", "the source is RUNNING again"));
     assertThat(m.keySet())
         .containsExactly(
             "result",
+            "outcome",
+            "side",
+            "error",
+            "errno",
             "devices",
             "downtimeMs",
+            "downtimeLimitMs",
+            "downtimeOverLimit",
+            "downtimeOverrunMs",
             "throughputBytesPerSec",
             "totalMs",
-            "error",
             "recovery");
   }
 
+  /** Every outcome but "completed" is a failure, with an error sentence even when none was set. */
   @Test
-  void jsonEscapesWhatItMust() {
+  void resultIsOkOnlyForACompletedMigration() {
+    for (String outcome : List.of("completed", "failed", "cancelled", "digest mismatch")) {
+      MigrationReport r =
+          new MigrationReport(outcome, List.of(), 1, 2, 3, List.of(), null, List.of());
+      Map<String, Object> m = MiniJson.object(Summary.json(r));
+      assertThat(m).containsEntry("outcome", outcome);
+      if (outcome.equals("completed")) {
+        assertThat(m).containsEntry("result", "ok").doesNotContainKeys("error", "errno");
+      } else {
+        assertThat(m)
+            .containsEntry("result", "failed")
+            .containsEntry("error", "the migration " + outcome);
+      }
+    }
+  }
+
+  @Test
+  void jsonEscapesWhatItMustAndStaysAscii() {
     String nasty = "quote \" backslash \\ nl \n tab \t nul \u0000 bell \u0007 del \u007f é 😀";
     MigrationReport r =
         new MigrationReport(
@@ -125,13 +226,13 @@ class SummaryTest {
             3,
             List.of(),
             nasty,
-            List.of("line1\r\nline2"));
+            List.of("line1\r\nline2", "lone \ud800 surrogate"));
     String json = Summary.json(r);
-    assertThat(json).doesNotContain("\n").doesNotContain("\u0000").doesNotContain("\u2028");
+    assertThat(json.chars()).allMatch(c -> c >= 0x20 && c < 0x7f);
     Map<String, Object> m = MiniJson.object(json);
-    assertThat(m.get("result")).isEqualTo("failed: \"x\"");
+    assertThat(m.get("outcome")).isEqualTo("failed: \"x\"");
     assertThat(m.get("error")).isEqualTo(nasty);
-    assertThat(m.get("recovery")).isEqualTo(List.of("line1\r\nline2"));
+    assertThat(m.get("recovery")).isEqualTo(List.of("line1\r\nline2", "lone \ud800 surrogate"));
     @SuppressWarnings("unchecked")
     Map<String, Object> d = ((List<Map<String, Object>>) m.get("devices")).getFirst();
     assertThat(d).containsEntry("model", "m\\odel").containsEntry("digest", "d\u2028g");
@@ -149,11 +250,62 @@ class SummaryTest {
         .containsEntry("devices", List.of());
   }
 
+  private static final Pattern NUMBER = Pattern.compile("(?<=[:\\[,])-?[0-9][^,}\\]]*");
+
+  /**
+   * Over seeded random magnitudes (a throughput of 2.019325446559297E8, a downtime of 1.5E-7 ms,
+   * 1E15 bytes/s): every number is a plain integer or a decimal with at most three places, the
+   * throughput an integer, and each is the value rounded.
+   */
+  @Test
+  void jsonNumbersArePlainIntegersOrShortDecimals() {
+    Random random = new Random(2024);
+    for (int i = 0; i < 2000; i++) {
+      double downtime = Math.pow(10, random.nextDouble(-9, 7)) * (random.nextInt(9) + 1);
+      double limit = random.nextBoolean() ? 0 : Math.pow(10, random.nextDouble(-3, 6));
+      double rate = Math.pow(10, random.nextDouble(-3, 16));
+      MigrationReport r =
+          withDowntime(
+              new MigrationReport("completed", List.of(), 0, i, rate, List.of())
+                  .withDowntimeLimitMs(limit),
+              downtime);
+      String json = Summary.json(r);
+      Matcher n = NUMBER.matcher(json);
+      int count = 0;
+      while (n.find()) {
+        count++;
+        assertThat(n.group()).as("in %s", json).matches("-?(0|[1-9][0-9]*)(\\.[0-9]{1,3})?");
+      }
+      assertThat(count).isGreaterThanOrEqualTo(3);
+      Map<String, Object> m = MiniJson.object(json);
+      assertThat(m.get("throughputBytesPerSec")).isEqualTo(Math.round(rate));
+      assertThat(((Number) m.get("downtimeMs")).doubleValue())
+          .isCloseTo(downtime, org.assertj.core.data.Offset.offset(0.0005 + downtime * 1e-15));
+    }
+  }
+
   @Test
   void shortDigests() {
     assertThat(Summary.shortDigest(null)).isEqualTo("-");
     assertThat(Summary.shortDigest("")).isEqualTo("-");
     assertThat(Summary.shortDigest("abc")).isEqualTo("abc");
     assertThat(Summary.shortDigest(Reports.DIGEST_B)).isEqualTo("a0b1c2d3e4f5");
+  }
+
+  private static MigrationReport withDowntime(MigrationReport r, double downtimeMs) {
+    return new MigrationReport(
+        r.outcome(),
+        r.side(),
+        r.devices(),
+        downtimeMs,
+        r.downtimeStartMs(),
+        r.downtimeLimitMs(),
+        r.totalMs(),
+        r.throughputBytesPerSec(),
+        r.timeline(),
+        r.error(),
+        r.errno(),
+        r.recovery(),
+        r.digestAlgorithm());
   }
 }

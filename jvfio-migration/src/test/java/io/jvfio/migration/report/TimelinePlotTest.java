@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -125,10 +126,184 @@ class TimelinePlotTest {
     assertThat(ImageIO.read(png.toFile())).isNotNull();
   }
 
+  /** A report whose downtime window lies in the middle of a 2 s timeline: 1200-1400 ms. */
+  private static MigrationReport withWindow(double startMs, double downtimeMs, double limitMs) {
+    MigrationReport r = Reports.completed();
+    return new MigrationReport(
+        r.outcome(),
+        r.side(),
+        r.devices(),
+        downtimeMs,
+        startMs,
+        limitMs,
+        2000,
+        r.throughputBytesPerSec(),
+        r.timeline(),
+        null,
+        null,
+        List.of(),
+        r.digestAlgorithm());
+  }
+
+  /** Where {@code ms} falls on the plot's x axis (the timeline's 0-2000 ms span it exactly). */
+  private static int xOf(Rectangle plot, double ms) {
+    return plot.x + (int) Math.round(ms * plot.width / 2000);
+  }
+
+  /**
+   * The pixels inside the downtime window are the shade (wherever no grid line, series or label is
+   * drawn over it), and no pixel outside it is.
+   */
   @Test
-  void runsHeadless() throws IOException {
-    TimelinePlot.write(Reports.completed(), dir.resolve("h.png"));
-    assertThat(System.getProperty("java.awt.headless")).isNotNull();
+  void theDowntimeWindowIsShadedAndNothingElseIs() throws IOException {
+    Path png = dir.resolve("window.png");
+    TimelinePlot.write(withWindow(1200, 200, 300), png);
+    BufferedImage img = ImageIO.read(png.toFile());
+    Rectangle plot = TimelinePlot.plotArea(img.getWidth(), img.getHeight());
+    int from = xOf(plot, 1200);
+    int to = xOf(plot, 1400);
+    for (int x = from + 1; x < to - 1; x++) {
+      Rectangle column = new Rectangle(x, plot.y, 1, plot.height);
+      assertThat(count(img, column, TimelinePlot.DOWNTIME_RGB))
+          .as("shaded pixels in column %d", x)
+          .isGreaterThan(plot.height * 3 / 4);
+    }
+    Rectangle left = new Rectangle(plot.x, plot.y, from - 1 - plot.x, plot.height);
+    Rectangle right = new Rectangle(to + 1, plot.y, plot.x + plot.width - to - 1, plot.height);
+    assertThat(count(img, left, TimelinePlot.DOWNTIME_RGB)).isZero();
+    assertThat(count(img, right, TimelinePlot.DOWNTIME_RGB)).isZero();
+    // the legend shows the shade beside the downtime and its limit
+    Rectangle header = new Rectangle(0, 0, img.getWidth(), plot.y);
+    assertThat(count(img, header, TimelinePlot.DOWNTIME_RGB)).isPositive();
+    assertThat(TimelinePlot.legend(withWindow(1200, 200, 300)))
+        .containsExactly("bytes sent", "dirty bytes", "downtime 200 ms, limit 300 ms");
+    assertThat(TimelinePlot.legend(withWindow(1200, 320, 300)))
+        .containsExactly("bytes sent", "dirty bytes", "downtime 320 ms, OVER the 300 ms limit");
+  }
+
+  /**
+   * A short downtime is still drawn a few pixels wide; a report without one has no shade at all.
+   */
+  @Test
+  void aShortWindowStillShowsAndNoWindowShowsNothing() throws IOException {
+    Path png = dir.resolve("short.png");
+    TimelinePlot.write(withWindow(1000, 0.5, 300), png);
+    BufferedImage img = ImageIO.read(png.toFile());
+    Rectangle plot = TimelinePlot.plotArea(img.getWidth(), img.getHeight());
+    assertThat(count(img, plot, TimelinePlot.DOWNTIME_RGB))
+        .isGreaterThanOrEqualTo((TimelinePlot.MIN_WINDOW_PX - 1) * plot.height / 2);
+
+    Path none = dir.resolve("none.png");
+    TimelinePlot.write(withWindow(Double.NaN, 12.5, 300), none);
+    BufferedImage plain = ImageIO.read(none.toFile());
+    Rectangle all = new Rectangle(0, 0, plain.getWidth(), plain.getHeight());
+    assertThat(count(plain, all, TimelinePlot.DOWNTIME_RGB)).isZero();
+    assertThat(TimelinePlot.legend(withWindow(Double.NaN, 12.5, 300)))
+        .containsExactly("bytes sent", "dirty bytes");
+  }
+
+  /** A receiver's report is labelled as bytes received and has no dirty-bytes series. */
+  @Test
+  void aReceiversSeriesIsLabelledReceivedBytes() throws IOException {
+    MigrationReport r = withWindow(1200, 200, 300);
+    MigrationReport received =
+        new MigrationReport(
+            r.outcome(),
+            MigrationReport.Side.RECEIVER,
+            r.devices(),
+            r.downtimeMs(),
+            r.downtimeStartMs(),
+            r.downtimeLimitMs(),
+            r.totalMs(),
+            r.throughputBytesPerSec(),
+            r.timeline(),
+            null,
+            null,
+            List.of(),
+            null);
+    assertThat(TimelinePlot.legend(received))
+        .containsExactly("bytes received", "downtime 200 ms, limit 300 ms");
+    Path png = dir.resolve("receiver.png");
+    TimelinePlot.write(received, png);
+    BufferedImage img = ImageIO.read(png.toFile());
+    Rectangle all = new Rectangle(0, 0, img.getWidth(), img.getHeight());
+    assertThat(count(img, all, TimelinePlot.SENT_RGB)).isGreaterThan(500);
+    assertThat(count(img, all, TimelinePlot.DIRTY_RGB)).isZero();
+  }
+
+  /**
+   * Phase labels never overlap: for seeded random timelines of many short phases (markers a few
+   * pixels apart, labels of any width, some at the plot's right edge), the boxes the layout gives
+   * are pairwise disjoint (a gap between two of a row), inside the plot, and each starts or ends at
+   * its own marker; with as few phases as there are rows, none is left out.
+   */
+  @Test
+  void phaseLabelsNeverOverlap() {
+    Random random = new Random(31);
+    Rectangle plot = TimelinePlot.plotArea(TimelinePlot.WIDTH, TimelinePlot.HEIGHT);
+    int rows = (plot.height - 6) / TimelinePlot.LABEL_ROW;
+    for (int trial = 0; trial < 500; trial++) {
+      int n = 1 + random.nextInt(trial % 10 == 0 ? 60 : 12);
+      int[] markers = new int[n];
+      int[] widths = new int[n];
+      int x = plot.x + random.nextInt(plot.width / 2);
+      for (int i = 0; i < n; i++) {
+        x = Math.min(plot.x + plot.width, x + random.nextInt(random.nextBoolean() ? 4 : 120));
+        markers[i] = x;
+        widths[i] = 20 + random.nextInt(90);
+      }
+      List<Rectangle> boxes = TimelinePlot.labelBoxes(markers, widths, plot);
+      assertThat(boxes).hasSize(n);
+      for (int i = 0; i < n; i++) {
+        Rectangle a = boxes.get(i);
+        if (a == null) {
+          assertThat(n).as("a label is left out only when the rows are full").isGreaterThan(rows);
+          continue;
+        }
+        assertThat(plot.contains(a)).as("box %s inside %s", a, plot).isTrue();
+        assertThat(
+                a.x == markers[i] + 3
+                    || a.x + a.width == markers[i] - 3
+                    || a.x == plot.x
+                    || a.x + a.width == plot.x + plot.width)
+            .as("box %s beside its marker %d", a, markers[i])
+            .isTrue();
+        for (int j = 0; j < i; j++) {
+          Rectangle b = boxes.get(j);
+          if (b != null) {
+            assertThat(a.intersects(b)).as("trial %d: boxes %s and %s", trial, a, b).isFalse();
+            if (a.y == b.y) {
+              assertThat(Math.max(a.x - (b.x + b.width), b.x - (a.x + a.width)))
+                  .isGreaterThanOrEqualTo(TimelinePlot.LABEL_GAP);
+            }
+          }
+        }
+      }
+      if (n <= rows) {
+        assertThat(boxes).doesNotContainNull();
+      }
+    }
+  }
+
+  /** The real report's phases (setup, precopy, stop-copy, completing) get one row when they fit. */
+  @Test
+  void phasesFarApartShareTheTopRow() {
+    Rectangle plot = TimelinePlot.plotArea(TimelinePlot.WIDTH, TimelinePlot.HEIGHT);
+    List<Rectangle> boxes =
+        TimelinePlot.labelBoxes(
+            new int[] {plot.x, plot.x + 300, plot.x + 600}, new int[] {60, 60, 60}, plot);
+    assertThat(boxes).extracting(b -> b.y).containsOnly(plot.y + 3);
+  }
+
+  @Test
+  void aPlotThatCannotBeWrittenSaysWhyInWords() {
+    Path missing = dir.resolve("no-such-dir").resolve("t.png");
+    assertThatThrownBy(() -> TimelinePlot.write(Reports.completed(), missing))
+        .isInstanceOfSatisfying(
+            IOException.class,
+            e ->
+                assertThat(TimelinePlot.reason(e))
+                    .isEqualTo("no such directory " + missing.getParent()));
   }
 
   @Test

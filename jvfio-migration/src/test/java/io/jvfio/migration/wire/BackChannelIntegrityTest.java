@@ -45,6 +45,9 @@ class BackChannelIntegrityTest {
     c = BytesChannel.writing();
     new BackWriter(c, 3).abort("destination: model mismatch \u2013 mtty");
     messages.add(c.written());
+    c = BytesChannel.writing();
+    new BackWriter(c, 3).accept();
+    messages.add(c.written());
     return messages;
   }
 
@@ -92,13 +95,18 @@ class BackChannelIntegrityTest {
     byte[] hello = m.get(0);
     assertThat(hello).hasSize(25);
     assertThat(hello[0]).isEqualTo((byte) 0x14);
-    assertThat(Arrays.copyOfRange(hello, 1, 5)).containsExactly(0, 0, 0, 2);
+    assertThat(Arrays.copyOfRange(hello, 1, 5)).containsExactly(0, 0, 0, 3);
     assertThat(Arrays.copyOfRange(hello, 5, 21)).isEqualTo(NONCE);
     byte[] keepAlive = m.get(1);
     assertThat(keepAlive).hasSize(5);
     assertThat(keepAlive[0]).isEqualTo((byte) 0x15);
     byte[] ack = m.get(2);
     assertThat(Arrays.copyOf(ack, 3)).containsExactly(0x10, 0, 2);
+    byte[] accept = m.getLast();
+    assertThat(accept).hasSize(5);
+    assertThat(accept[0]).isEqualTo((byte) 0x17);
+    assertThat(new BackReader(BytesChannel.reading(accept), 3).next())
+        .isEqualTo(new BackMessage.Accept());
     byte[] result = m.get(3);
     // kind, ok, message (u16 + 23), nanos u64, count u16, 2 x (u16 device, u16 + digest), CRC
     assertThat(result).hasSize(1 + 1 + 2 + 23 + 8 + 2 + (2 + 2 + 9) + (2 + 2 + 1) + 4);

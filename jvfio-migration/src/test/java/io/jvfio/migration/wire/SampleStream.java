@@ -56,6 +56,8 @@ final class SampleStream {
       w.data(1, random(r, 37));
       at.put("config1", c.writtenLength());
       w.config(1, random(r, 10));
+      at.put("stopCopy0", c.writtenLength());
+      w.stopCopy(0);
       at.put("end0", c.writtenLength());
       w.endOfState(0);
       at.put("end1", c.writtenLength());

@@ -46,7 +46,7 @@ class WireMalformationTest {
     // The fixed part of the header as docs/wire-format.md lays it out.
     assertThat(WireFormat.HEADER_FIXED_BYTES).isEqualTo(32).isEqualTo(DEV0);
     assertThat(Arrays.copyOfRange(s, 0, 8)).isEqualTo("JVFIOMIG".getBytes(US_ASCII));
-    assertThat(Arrays.copyOfRange(s, VERSION_AT, NONCE_AT)).containsExactly(0, 0, 0, 2);
+    assertThat(Arrays.copyOfRange(s, VERSION_AT, NONCE_AT)).containsExactly(0, 0, 0, 3);
     assertThat(Arrays.copyOfRange(s, NONCE_AT, COUNT_AT)).isEqualTo(SampleStream.NONCE);
     assertThat(Arrays.copyOfRange(s, COUNT_AT, DEV0)).containsExactly(0, 0, 0, 2);
     assertThat(Arrays.copyOfRange(s, DEV0_BDF, DEV0_BDF + 12))
@@ -57,10 +57,12 @@ class WireMalformationTest {
     assertThat(at("data1empty") - at("data0")).isEqualTo(23 + 100);
     assertThat(at("init0") - at("data1empty")).isEqualTo(23);
     assertThat(WireFormat.TRAILER_BYTES).isEqualTo(21);
+    assertThat(at("end0") - at("stopCopy0")).isEqualTo(11);
     assertThat(SampleStream.parse(s, 100))
-        .hasSize(11)
+        .hasSize(12)
+        .contains(new Record.Section(0, Marker.STOP_COPY_STATE).toString())
         .last()
-        .isEqualTo(new Record.Trailer(9, 147).toString());
+        .isEqualTo(new Record.Trailer(10, 147).toString());
     assertThat(s.length).isEqualTo(at("trailer") + WireFormat.TRAILER_BYTES);
   }
 
@@ -82,18 +84,18 @@ class WireMalformationTest {
 
   @Test
   void olderVersionIsRefusedWithASentenceSayingSo() {
-    putU32(s, VERSION_AT, 1);
+    putU32(s, VERSION_AT, 2);
     failsAt(VERSION_AT)
-        .hasMessageContaining("the sender speaks wire format version 1, this end speaks version 2")
+        .hasMessageContaining("the sender speaks wire format version 2, this end speaks version 3")
         .hasMessageContaining("an older jvfio on the other end")
         .hasMessageContaining("run the same jvfio release on both ends");
   }
 
   @Test
   void newerVersionIsRefusedWithASentenceSayingSo() {
-    putU32(s, VERSION_AT, 3);
+    putU32(s, VERSION_AT, 4);
     failsAt(VERSION_AT)
-        .hasMessageContaining("the sender speaks wire format version 3, this end speaks version 2")
+        .hasMessageContaining("the sender speaks wire format version 4, this end speaks version 3")
         .hasMessageContaining("a newer jvfio on the other end");
     s = sample.copy();
     putU32(s, VERSION_AT, 0xffffffffL);
@@ -218,11 +220,14 @@ class WireMalformationTest {
     s = sample.copy();
     s[at("end0") + 3] = 0x7f;
     failsAt(at("end0") + 3).hasMessageContaining("unknown section marker 0x7fffffffef100001");
+    s = sample.copy();
+    s[at("stopCopy0") + 9] = 0x02; // jvfio's own flags are 0x01xx; 0x0201 is none of them
+    failsAt(at("stopCopy0") + 3).hasMessageContaining("unknown section marker 0xffffffffef100201");
   }
 
   @Test
   void payloadLargerThanTheReadersLimit() throws Exception {
-    assertThat(SampleStream.parse(s, 100)).hasSize(11);
+    assertThat(SampleStream.parse(s, 100)).hasSize(12);
     assertThatThrownBy(() -> SampleStream.parse(s, 99))
         .isInstanceOf(WireFormatException.class)
         .hasMessageContaining(
@@ -260,10 +265,10 @@ class WireMalformationTest {
   @Test
   void trailerCountsMustMatchWhatWasRead() {
     int t = at("trailer");
-    putU64(s, t + 1, 8);
+    putU64(s, t + 1, 9);
     failsAt(t + 1)
         .hasMessageContaining(
-            "trailer record count mismatch: the trailer says 8 section records, 9 were read");
+            "trailer record count mismatch: the trailer says 9 section records, 10 were read");
     s = sample.copy();
     putU64(s, t + 9, 146);
     failsAt(t + 9)
@@ -282,6 +287,9 @@ class WireMalformationTest {
   @Test
   void theStreamCrcCatchesAMarkerTurnedIntoAnotherValidOne() {
     s[at("end1") + 10] = 0x05; // END_OF_STATE -> INIT_DATA_SENT
+    failsAt(at("trailer") + 17).hasMessageContaining("stream CRC32C mismatch");
+    s = sample.copy();
+    s[at("stopCopy0") + 9] = 0x00; // STOP_COPY_STATE -> END_OF_STATE
     failsAt(at("trailer") + 17).hasMessageContaining("stream CRC32C mismatch");
     s = sample.copy();
     s[at("data1") + 10] = 0x02; // DATA_STATE -> CONFIG_STATE, same framing

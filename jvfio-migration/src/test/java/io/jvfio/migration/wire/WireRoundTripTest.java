@@ -60,6 +60,9 @@ class WireRoundTripTest {
       if (i == 20) {
         steps.add(new Step(Marker.INIT_DATA_SENT, 0, null));
       }
+      if (i == 30) {
+        steps.add(new Step(Marker.STOP_COPY_STATE, d, null));
+      }
     }
     for (int d = 0; d < 3; d++) {
       byte[] config = new byte[256 + d];
@@ -94,6 +97,7 @@ class WireRoundTripTest {
                 case SETUP_STATE -> w.setup(s.device());
                 case END_OF_STATE -> w.endOfState(s.device());
                 case INIT_DATA_SENT -> w.initDataSent(s.device());
+                case STOP_COPY_STATE -> w.stopCopy(s.device());
                 case DATA_STATE -> w.data(s.device(), segmentOfKind(s.payload(), k++, arena));
                 case CONFIG_STATE -> w.config(s.device(), MemorySegment.ofArray(s.payload()));
               }

@@ -15,7 +15,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * What version 2 adds around the records: the session nonce a header must echo (no replay, no
+ * What versions 2 and 3 add around the records: the session nonce a header must echo (no replay, no
  * stream for another receiver), the refusal of other versions in words, and the decision and
  * OUTCOME records after the trailer.
  */
@@ -148,17 +148,17 @@ class WireSessionTest {
 
   @Test
   void senderOfAnOlderOrNewerVersionIsRefusedInWords() throws IOException {
-    for (long version : new long[] {1, 3}) {
+    for (long version : new long[] {1, 2, 4}) {
       byte[] s = stream(SampleStream.NONCE);
       SampleStream.putU32(s, VERSION_AT, version);
       SampleStream.fixHeaderCrc(s, WireFormat.HEADER_FIXED_BYTES + headerEntries() + 4);
-      String age = version < 2 ? "an older jvfio" : "a newer jvfio";
+      String age = version < 3 ? "an older jvfio" : "a newer jvfio";
       assertThatThrownBy(() -> readAll(s, SampleStream.NONCE))
           .isInstanceOf(WireFormatException.class)
           .hasMessage(
               "the sender speaks wire format version "
                   + version
-                  + ", this end speaks version 2 ("
+                  + ", this end speaks version 3 ("
                   + age
                   + " on the other end): run the same jvfio release on both ends (at stream"
                   + " offset 8)");
@@ -182,7 +182,7 @@ class WireSessionTest {
   void receiverOfAnOlderOrNewerVersionIsDescribedInWords() throws IOException {
     // A HELLO of another version still parses (its layout is the same), and the sentence the
     // source gives for it names the receiver and which end is older.
-    for (long version : new long[] {1, 3}) {
+    for (long version : new long[] {1, 2, 4}) {
       byte[] hello = new byte[1 + 4 + 16 + 4];
       hello[0] = WireFormat.KIND_HELLO;
       SampleStream.putU32(hello, 1, version);
@@ -194,7 +194,7 @@ class WireSessionTest {
       assertThat(h.version()).isEqualTo(version);
       assertThat(WireReader.versionMismatch("receiver", h.version()))
           .startsWith("the receiver speaks wire format version " + version + ", this end")
-          .contains(version < 2 ? "an older jvfio" : "a newer jvfio");
+          .contains(version < 3 ? "an older jvfio" : "a newer jvfio");
     }
   }
 
