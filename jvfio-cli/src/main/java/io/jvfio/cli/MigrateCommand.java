@@ -128,6 +128,13 @@ final class MigrateCommand implements Runnable {
     /** The progress display of this command, finished before the result is printed. */
     private Progress shown;
 
+    /** Ends the progress line (idempotent); nothing when there is no display. */
+    void endProgress() {
+      if (shown != null) {
+        shown.finish();
+      }
+    }
+
     /**
      * The progress display on {@code err} (standard error), redrawn in place only when standard
      * error itself is a terminal; none with --json.
@@ -148,9 +155,7 @@ final class MigrateCommand implements Runnable {
      * exit code (0 for a completed migration: the devices moved, whatever became of the picture).
      */
     int finish(MigrationReport report, PrintWriter out, PrintWriter err) {
-      if (shown != null) {
-        shown.finish();
-      }
+      endProgress();
       out.println(json ? Summary.json(report) : Summary.text(report));
       out.flush();
       if (plot != null) {
@@ -245,27 +250,35 @@ final class MigrateCommand implements Runnable {
       InetSocketAddress target = resolve(receiver);
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
-      try (Host host = Hosts.build("the source host", input, Models.registry(memdev))) {
-        HostProcess vmm = host.process("vmm");
-        List<MigratingDevice> list =
-            MigrationHosts.open(host, vmm, MigrationHosts.select(host, wanted));
-        MigrationHosts.startWorkloads(host, rate, 1);
-        Channel ch;
-        try {
-          ch = TcpTransport.connect(target, Duration.ofMillis(timeoutMs));
-        } catch (IOException e) {
-          String why = Failures.oneLine(e.getMessage());
-          throw new CommandFailure(
-              "cannot reach the receiver: "
-                  + why
-                  + (why.endsWith("?)") ? "" : "; is jvfio migrate receive listening there?"),
-              Failures.describe(e).errno(),
-              e);
+      // the display starts before the host is built: building and filling memory take a while
+      ProgressListener progress = progressUnlessQuiet(err, spec);
+      try {
+        progress.step("building the source host from " + input.name());
+        try (Host host = Hosts.build("the source host", input, Models.registry(memdev))) {
+          HostProcess vmm = host.process("vmm");
+          List<MigratingDevice> list =
+              MigrationHosts.open(host, vmm, MigrationHosts.select(host, wanted));
+          progress.step("filling the memdev memory with random data");
+          MigrationHosts.startWorkloads(host, rate, 1);
+          progress.step("connecting to " + Addresses.format(target));
+          Channel ch;
+          try {
+            ch = TcpTransport.connect(target, Duration.ofMillis(timeoutMs));
+          } catch (IOException e) {
+            String why = Failures.oneLine(e.getMessage());
+            throw new CommandFailure(
+                "cannot reach the receiver: "
+                    + why
+                    + (why.endsWith("?)") ? "" : "; is jvfio migrate receive listening there?"),
+                Failures.describe(e).errno(),
+                e);
+          }
+          MigrationReport report = new MigrationSource(list, ch, options, progress).run();
+          ch.close();
+          return finish(report, out, err);
         }
-        MigrationReport report =
-            new MigrationSource(list, ch, options, progressUnlessQuiet(err, spec)).run();
-        ch.close();
-        return finish(report, out, err);
+      } finally {
+        endProgress(); // a failure's line must not run into the progress line
       }
     }
 
@@ -337,7 +350,12 @@ final class MigrateCommand implements Runnable {
                 options,
                 progressUnlessQuiet(err, spec),
                 line -> LOG.log(System.Logger.Level.WARNING, line));
-        MigrationReport report = receiver.run(Duration.ofMillis(timeoutMs));
+        MigrationReport report;
+        try {
+          report = receiver.run(Duration.ofMillis(timeoutMs));
+        } finally {
+          endProgress(); // a failure's line must not run into the progress line
+        }
         if (report == null) {
           throw new CommandFailure(
               "no sender started a migration within "

@@ -300,7 +300,7 @@ class BadInputTest {
     long built = Hosts.built();
     CliRun r = CliRun.run(row.args().toArray(String[]::new));
     assertThat(r.code()).as(r.both()).isEqualTo(row.code());
-    List<String> lines = r.err().lines().toList();
+    List<String> lines = r.errLines();
     assertThat(lines).as(r.both()).hasSize(1);
     String line = lines.getFirst();
     assertThat(line).startsWith(row.command() + ": ");
@@ -328,7 +328,7 @@ class BadInputTest {
     args.add("--json");
     CliRun r = CliRun.run(args.toArray(String[]::new));
     assertThat(r.code()).as(r.both()).isEqualTo(row.code());
-    List<String> lines = r.err().lines().toList();
+    List<String> lines = r.errLines();
     assertThat(lines).as(r.both()).hasSize(1);
     noStackTrace(r);
     sameSentenceAsJson(row, r, lines.getFirst());

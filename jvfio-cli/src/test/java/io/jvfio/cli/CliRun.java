@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 import java.util.Set;
 
 /** Runs the {@code jvfio} command line in this JVM, as {@link Main#main} does, capturing output. */
@@ -37,5 +38,26 @@ record CliRun(int code, String out, String err) {
   /** Both streams, for assertion messages. */
   String both() {
     return "exit " + code + "\nstdout:\n" + out + "\nstderr:\n" + err;
+  }
+
+  /** A line of the progress display in its log form: "[ 1.2 s] ..." (stderr is no terminal). */
+  static boolean isProgress(String line) {
+    return line.matches("\\[\\s*\\d+\\.\\d s\\] .*");
+  }
+
+  /**
+   * The lines of stderr that are not progress; progress lines may only come before them (the
+   * display is finished before anything else is said).
+   */
+  List<String> errLines() {
+    List<String> all = err.lines().toList();
+    List<String> said = all.stream().filter(l -> !isProgress(l)).toList();
+    if (!said.isEmpty()) {
+      int first = all.indexOf(said.getFirst());
+      if (all.subList(first, all.size()).stream().anyMatch(CliRun::isProgress)) {
+        throw new AssertionError("a progress line after the message:\n" + err);
+      }
+    }
+    return said;
   }
 }

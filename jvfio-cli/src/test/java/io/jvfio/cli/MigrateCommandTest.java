@@ -84,8 +84,8 @@ class MigrateCommandTest {
             "--timeout-ms",
             "500");
     assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err().lines()).hasSize(1);
-    assertThat(r.err())
+    assertThat(r.errLines()).hasSize(1);
+    assertThat(r.errLines().getFirst())
         .startsWith("jvfio migrate send: cannot reach the receiver:")
         .contains("refused");
   }
