@@ -87,6 +87,15 @@ final class MigrateCommand implements Runnable {
                 + " the source; 1 to 86400000 (default: ${DEFAULT-VALUE})")
     long deadlineMs;
 
+    @Option(
+        names = "--devices",
+        split = ",",
+        paramLabel = "BDF,...",
+        description =
+            "which devices (default: every migratable one); sender and receiver must name the same"
+                + " devices in the same order")
+    List<String> devices;
+
     /**
      * The host's topology, read and checked with the options: the devices to migrate ({@code
      * devices}, null: all; {@code typed}: as given) are there and the memdev memory fits the
@@ -178,13 +187,6 @@ final class MigrateCommand implements Runnable {
   static final class Send extends Common implements Callable<Integer> {
     @Option(names = "--to", required = true, paramLabel = "HOST:PORT", description = "the receiver")
     String to;
-
-    @Option(
-        names = "--devices",
-        split = ",",
-        paramLabel = "BDF,...",
-        description = "which devices (default: every migratable one)")
-    List<String> devices;
 
     @Option(
         names = "--downtime-ms",
@@ -329,8 +331,9 @@ final class MigrateCommand implements Runnable {
     public Integer call() throws IOException {
       MigrationOptions options = options();
       InetSocketAddress address = Checks.address("--listen", listen);
+      List<String> wanted = devices == null ? null : Checks.bdfs("--devices", devices);
       MemDevice.Config memdev = memdev(0);
-      TopologyInput input = host(null, null);
+      TopologyInput input = host(wanted, devices == null ? null : String.join(",", devices));
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       // listening comes first: a port in use fails before seconds of building a host
@@ -338,7 +341,7 @@ final class MigrateCommand implements Runnable {
           Host host = Hosts.build("the destination host", input, Models.registry(memdev))) {
         HostProcess vmm = host.process("vmm");
         List<MigratingDevice> list =
-            MigrationHosts.open(host, vmm, MigrationHosts.select(host, null));
+            MigrationHosts.open(host, vmm, MigrationHosts.select(host, wanted));
         // also with --json: a script learns the port from it (stdout keeps the one object)
         String where = Addresses.format(Addresses.listening(address, listener.localAddress()));
         err.println("jvfio migrate receive: listening on " + where);

@@ -1,0 +1,84 @@
+package io.jvfio.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** {@code --devices} on both ends: a subset moves when both name it, and a mismatch is refused. */
+class MigrateDevicesTest {
+  private static final String ONE = "0000:05:01.0";
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** A receiver with {@code receiveArgs} and a sender with {@code sendArgs}, both with --json. */
+  private static CliRun[] pair(List<String> receiveArgs, List<String> sendArgs) throws Exception {
+    String addr = "127.0.0.1:" + freePort();
+    List<String> rx =
+        new ArrayList<>(
+            List.of("migrate", "receive", "--listen", addr, "--json", "--memdev-mib", "4"));
+    rx.addAll(receiveArgs);
+    CompletableFuture<CliRun> receiver =
+        CompletableFuture.supplyAsync(() -> CliRun.run(rx.toArray(String[]::new)));
+    List<String> tx =
+        new ArrayList<>(
+            List.of(
+                "migrate",
+                "send",
+                "--to",
+                addr,
+                "--json",
+                "--memdev-mib",
+                "4",
+                "--timeout-ms",
+                "5000"));
+    tx.addAll(sendArgs);
+    CliRun sent = null;
+    for (int attempt = 0; attempt < 100; attempt++) {
+      sent = CliRun.run(tx.toArray(String[]::new));
+      if (!sent.err().contains("refused")) {
+        break;
+      }
+      Thread.sleep(100); // the receiver is not listening yet
+    }
+    return new CliRun[] {sent, receiver.get()};
+  }
+
+  @Test
+  void aSubsetNamedOnBothEndsMovesAlone() throws Exception {
+    CliRun[] ends = pair(List.of("--devices", ONE), List.of("--devices", ONE));
+    for (CliRun end : ends) {
+      assertThat(end.code()).as(end.both()).isZero();
+      JsonNode devices = end.json().get("devices");
+      assertThat(devices.size()).isEqualTo(1);
+      assertThat(devices.get(0).get("bdf").asText()).isEqualTo(ONE);
+    }
+    assertThat(ends[0].json().get("devices").get(0).get("digest"))
+        .isEqualTo(ends[1].json().get("devices").get(0).get("digest"));
+  }
+
+  @Test
+  void aSubsetSentToAReceiverOfEveryDeviceIsRefusedBeforeAnyDeviceStops() throws Exception {
+    CliRun[] ends = pair(List.of(), List.of("--devices", ONE));
+    CliRun sent = ends[0];
+    CliRun received = ends[1];
+    assertThat(sent.code()).as(sent.both()).isEqualTo(1);
+    assertThat(received.code()).as(received.both()).isEqualTo(1);
+    JsonNode s = sent.json();
+    assertThat(s.get("result").asText()).isEqualTo("failed");
+    assertThat(s.get("error").asText()).contains("1").contains("3");
+    // the sender's device never left RUNNING
+    for (JsonNode d : s.get("devices")) {
+      assertThat(d.get("finalState").asText()).isEqualTo("RUNNING");
+      assertThat(d.get("precopyBytes").asLong() + d.get("stopCopyBytes").asLong()).isZero();
+    }
+  }
+}
