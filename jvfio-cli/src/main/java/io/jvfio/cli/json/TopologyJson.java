@@ -1,5 +1,6 @@
 package io.jvfio.cli.json;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /**
@@ -18,6 +19,8 @@ public record TopologyJson(
    * functionReset}) are null when no vfio-pci driver is bound, {@code iommuGroup} when the function
    * has none.
    */
+  // every field is written, null included: a function without vfio-pci shows its vfio fields empty
+  @JsonInclude(JsonInclude.Include.ALWAYS)
   public record Device(
       String bdf,
       String vendor,
