@@ -22,6 +22,14 @@ record CliRun(int code, String out, String err) {
     return new CliRun(code, out.toString(), err.toString());
   }
 
+  /** Standard output and error into one stream, as a terminal shows them (both fields hold it). */
+  static CliRun runOnOneTerminal(String... args) {
+    StringWriter both = new StringWriter();
+    PrintWriter w = new PrintWriter(both);
+    int code = Main.run(w, w, args);
+    return new CliRun(code, both.toString(), both.toString());
+  }
+
   /** Stdout as the one line of JSON it must be. */
   JsonNode json() {
     String s = out.strip();

@@ -2,12 +2,10 @@ package io.jvfio.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -18,10 +16,8 @@ class MigrateCommandTest {
     return CliRun.run(args);
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+  private static int freePort() {
+    return Loopback.freePort();
   }
 
   private static List<String> digests(String json) {
@@ -35,31 +31,13 @@ class MigrateCommandTest {
 
   @Test
   void aReceiveAndSendPairOnLoopbackMovesEveryDeviceIntact(@TempDir Path dir) throws Exception {
-    String addr = "127.0.0.1:" + freePort();
-    CompletableFuture<CliRun> receiver =
-        CompletableFuture.supplyAsync(
-            () -> run("migrate", "receive", "--listen", addr, "--json", "--memdev-mib", "8"));
-    CliRun sent = null;
-    for (int attempt = 0; attempt < 50; attempt++) {
-      sent =
-          run(
-              "migrate",
-              "send",
-              "--to",
-              addr,
-              "--json",
-              "--memdev-mib",
-              "8",
-              "--plot",
-              dir.resolve("t.png").toString(),
-              "--timeout-ms",
-              "5000");
-      if (!sent.err().contains("Connection refused")) {
-        break;
-      }
-      Thread.sleep(100); // the receiver is not listening yet
-    }
-    CliRun received = receiver.get();
+    Loopback ends =
+        Loopback.migrate(
+            List.of("--memdev-mib", "8"),
+            List.of("--json", "--memdev-mib", "8", "--plot", dir.resolve("t.png").toString()));
+    String addr = ends.address();
+    CliRun sent = ends.sent();
+    CliRun received = ends.received();
     assertThat(sent.code()).as(sent.out() + sent.err()).isZero();
     assertThat(received.code()).as(received.out() + received.err()).isZero();
     assertThat(sent.json().get("result").asText()).isIn(CliRun.MIGRATED);

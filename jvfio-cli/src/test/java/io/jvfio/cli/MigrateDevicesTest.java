@@ -3,53 +3,22 @@ package io.jvfio.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /** {@code --devices} on both ends: a subset moves when both name it, and a mismatch is refused. */
 class MigrateDevicesTest {
   private static final String ONE = "0000:05:01.0";
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   /** A receiver with {@code receiveArgs} and a sender with {@code sendArgs}, both with --json. */
-  private static CliRun[] pair(List<String> receiveArgs, List<String> sendArgs) throws Exception {
-    String addr = "127.0.0.1:" + freePort();
-    List<String> rx =
-        new ArrayList<>(
-            List.of("migrate", "receive", "--listen", addr, "--json", "--memdev-mib", "4"));
+  private static CliRun[] pair(List<String> receiveArgs, List<String> sendArgs) {
+    List<String> rx = new ArrayList<>(List.of("--memdev-mib", "4"));
     rx.addAll(receiveArgs);
-    CompletableFuture<CliRun> receiver =
-        CompletableFuture.supplyAsync(() -> CliRun.run(rx.toArray(String[]::new)));
-    List<String> tx =
-        new ArrayList<>(
-            List.of(
-                "migrate",
-                "send",
-                "--to",
-                addr,
-                "--json",
-                "--memdev-mib",
-                "4",
-                "--timeout-ms",
-                "5000"));
+    List<String> tx = new ArrayList<>(List.of("--json", "--memdev-mib", "4"));
     tx.addAll(sendArgs);
-    CliRun sent = null;
-    for (int attempt = 0; attempt < 100; attempt++) {
-      sent = CliRun.run(tx.toArray(String[]::new));
-      if (!sent.err().contains("refused")) {
-        break;
-      }
-      Thread.sleep(100); // the receiver is not listening yet
-    }
-    return new CliRun[] {sent, receiver.get()};
+    Loopback ends = Loopback.migrate(rx, tx);
+    return new CliRun[] {ends.sent(), ends.received()};
   }
 
   @Test

@@ -3,18 +3,13 @@ package io.jvfio.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.migration.report.Terminal;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * What a command prints after a migration, in order: the progress line ended, then the result
@@ -22,64 +17,26 @@ import picocli.CommandLine;
  * nothing else.
  */
 class ResultFirstTest {
-  private record Result(int code, String out, String err) {}
-
   @AfterEach
   void detectAgain() {
     System.clearProperty(Terminal.PROPERTY);
   }
 
-  private static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = new CommandLine(new Main());
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int code = cli.execute(args);
-    return new Result(code, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.run(args);
   }
 
-  /** Standard output and error into one stream, as a terminal shows them. */
-  private static Result runOnOneTerminal(String... args) {
-    StringWriter both = new StringWriter();
-    PrintWriter w = new PrintWriter(both);
-    CommandLine cli = new CommandLine(new Main());
-    cli.setOut(w);
-    cli.setErr(w);
-    int code = cli.execute(args);
-    return new Result(code, both.toString(), both.toString());
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  /**
-   * Runs {@code send} against a {@code receive --json} on loopback; returns the sender's result.
-   */
-  private static Result sendToAReceiver(boolean oneTerminal, String... sendArgs) throws Exception {
-    String addr = "127.0.0.1:" + freePort();
-    CompletableFuture<Result> receiver =
-        CompletableFuture.supplyAsync(
-            () -> run("migrate", "receive", "--listen", addr, "--json", "--memdev-mib", "8"));
-    List<String> args =
-        new ArrayList<>(
-            List.of("migrate", "send", "--to", addr, "--memdev-mib", "8", "--timeout-ms", "5000"));
+  /** Runs {@code send} against a {@code receive --json} on loopback; returns the sender's run. */
+  private static CliRun sendToAReceiver(boolean oneTerminal, String... sendArgs) {
+    List<String> args = new ArrayList<>(List.of("--memdev-mib", "8"));
     args.addAll(List.of(sendArgs));
-    String[] all = args.toArray(String[]::new);
-    Result sent = null;
-    for (int attempt = 0; attempt < 50; attempt++) {
-      sent = oneTerminal ? runOnOneTerminal(all) : run(all);
-      if (!sent.err().contains("Connection refused")) {
-        break;
-      }
-      Thread.sleep(100); // the receiver is not listening yet
-    }
-    Result received = receiver.get();
-    assertThat(received.code()).as(received.out() + received.err()).isZero();
-    return sent;
+    Loopback ends =
+        Loopback.migrate(
+            List.of("--memdev-mib", "8"),
+            args,
+            oneTerminal ? CliRun::runOnOneTerminal : CliRun::run);
+    assertThat(ends.received().code()).as(ends.received().both()).isZero();
+    return ends.sent();
   }
 
   /** The line of {@code text} that contains {@code what}, and what comes right before it. */
@@ -94,7 +51,7 @@ class ResultFirstTest {
   @Test
   void onATerminalTheDemosSummaryStartsOnALineOfItsOwn() {
     System.setProperty(Terminal.PROPERTY, "tty");
-    Result r = runOnOneTerminal("demo", "--memdev-mib", "8");
+    CliRun r = CliRun.runOnOneTerminal("demo", "--memdev-mib", "8");
     assertThat(r.code()).as(r.out()).isZero();
     String text = r.out();
     assertThat(text).as("the progress was drawn in place").contains("\rprecopy");
@@ -108,7 +65,7 @@ class ResultFirstTest {
   @Test
   void onATerminalTheSendersSummaryStartsOnALineOfItsOwn() throws Exception {
     System.setProperty(Terminal.PROPERTY, "tty");
-    Result sent = sendToAReceiver(true);
+    CliRun sent = sendToAReceiver(true);
     assertThat(sent.code()).as(sent.out()).isZero();
     assertThat(sent.out()).contains("\r");
     assertStartsALine(sent.out(), "Migration completed (sender; digests are SHA-256)");
@@ -118,7 +75,7 @@ class ResultFirstTest {
   @Test
   void inALogTheProgressIsPlainLines() throws Exception {
     System.setProperty(Terminal.PROPERTY, "log");
-    Result sent = sendToAReceiver(false);
+    CliRun sent = sendToAReceiver(false);
     assertThat(sent.code()).as(sent.out() + sent.err()).isZero();
     assertThat(sent.err()).doesNotContain("\r").contains("] precopy  ").contains("] done: ");
     assertThat(sent.out()).startsWith("Migration completed (sender; digests are SHA-256)\n");
@@ -137,7 +94,7 @@ class ResultFirstTest {
   @Test
   void aPlotThatCannotBeWrittenLeavesACompletedSendAtExitCode0() throws Exception {
     Path plot = fullDevice();
-    Result sent = sendToAReceiver(false, "--json", "--plot", plot.toString());
+    CliRun sent = sendToAReceiver(false, "--json", "--plot", plot.toString());
     assertThat(sent.code()).as(sent.err()).isZero();
     assertThat(sent.out()).startsWith("{\"result\":\"ok\",\"outcome\":\"completed\"");
     assertThat(sent.err().strip())
@@ -149,7 +106,7 @@ class ResultFirstTest {
   @Test
   void aPlotThatCannotBeWrittenLeavesTheDemosResult() {
     Path plot = fullDevice();
-    Result r = run("demo", "--json", "--memdev-mib", "8", "--plot", plot.toString());
+    CliRun r = run("demo", "--json", "--memdev-mib", "8", "--plot", plot.toString());
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).startsWith("{\"result\":\"ok\"");
     assertThat(r.err().strip())
