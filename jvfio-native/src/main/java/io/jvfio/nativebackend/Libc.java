@@ -19,8 +19,8 @@ import java.lang.invoke.VarHandle;
  * errno is captured into a per-thread segment and read with {@link #errno()} right after the call,
  * on the same thread, before anything else can overwrite it.
  *
- * <p>Only loaded once {@link Platform#requireLinux} has passed: the symbols and their signatures
- * are glibc's (and musl's) on Linux.
+ * <p>Only loaded once {@link Platform#requireSupported} has passed: the symbols and their
+ * signatures are glibc's (and musl's) on Linux.
  */
 final class Libc {
   private Libc() {}

@@ -51,7 +51,7 @@ public final class NativeMemory {
    * @throws NativeCallException with the kernel's errno (EINVAL for a length of 0, ENOMEM)
    */
   public static MemorySegment mmap(long length, int prot, Sharing sharing) {
-    Platform.requireLinux("NativeMemory.mmap");
+    Platform.requireSupported("NativeMemory.mmap");
     MemorySegment raw;
     int errno;
     try {

@@ -32,9 +32,9 @@ public final class NativeSyscalls implements Syscalls {
   // owner's only, never world-writable with whatever the caller's varargs slot held
   private static final int CREATE_MODE = 0600;
 
-  /** Fails with a sentence when this is not Linux. */
+  /** Fails with a sentence off Linux, or on an architecture with other syscall numbers. */
   public NativeSyscalls() {
-    Platform.requireLinux("the native syscall backend");
+    Platform.requireSupported("the native syscall backend");
   }
 
   @Override

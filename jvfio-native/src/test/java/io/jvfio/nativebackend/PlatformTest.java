@@ -25,4 +25,24 @@ class PlatformTest {
     }
     assertThat(Platform.isLinux()).isEqualTo(real.toLowerCase().startsWith("linux"));
   }
+
+  @Test
+  void linuxOnAnArchitectureWithOtherNumbersIsRefusedByName() {
+    String os = System.getProperty("os.name");
+    String arch = System.getProperty("os.arch");
+    System.setProperty("os.name", "Linux");
+    System.setProperty("os.arch", "ppc64le");
+    try {
+      assertThat(Platform.isSupported()).isFalse();
+      assertThatThrownBy(NativeSyscalls::new)
+          .isInstanceOf(UnsupportedOperationException.class)
+          .hasMessageContaining("ppc64le")
+          .hasMessageContaining("x86-64, arm64 or riscv64");
+      System.setProperty("os.arch", "aarch64");
+      assertThat(Platform.isSupported()).isTrue();
+    } finally {
+      System.setProperty("os.name", os);
+      System.setProperty("os.arch", arch);
+    }
+  }
 }
