@@ -37,8 +37,9 @@ import picocli.CommandLine.Option;
     description =
         "Check vfio devices against the VFIO uAPI's rules: VFIO_DEVICE_FEATURE's header and"
             + " errno order, every migration state pair (answer, state read back, data fd), the"
-            + " data fd rules, PRECOPY_INFO, MIG_DATA_SIZE, reset to RUNNING, and the cdev's"
-            + " BIND and ATTACH rules. Each check names its source. Exit 0 when no check fails.")
+            + " data fd rules, PRECOPY_INFO, MIG_DATA_SIZE, reset to RUNNING, hot-reset INFO in"
+            + " its cdev and group forms and HOT_RESET's ownership refusals, and the cdev's BIND"
+            + " and ATTACH rules. Each check names its source. Exit 0 when no check fails.")
 final class ConformanceCommand implements Callable<Integer> {
   enum Backend {
     emulated
@@ -63,7 +64,7 @@ final class ConformanceCommand implements Callable<Integer> {
       names = "--destructive",
       description =
           "also run the checks that change the device's migration state (state pairs, data fds,"
-              + " reset); without it they are reported as skipped")
+              + " reset) or call HOT_RESET (refusals); without it they are reported as skipped")
   boolean destructive;
 
   @Option(
@@ -114,7 +115,10 @@ final class ConformanceCommand implements Callable<Integer> {
     for (VfioDevice d : chosen) {
       try (HostProcess p = host.process("conformance")) {
         reports.add(
-            ConformanceKit.run(syscalls.apply(p), new Target(d.name(), d.cdevPath()), destructive));
+            ConformanceKit.run(
+                syscalls.apply(p),
+                new Target(d.name(), d.cdevPath(), d.group().path()),
+                destructive));
       }
     }
     long fail = count(reports, Status.FAIL);

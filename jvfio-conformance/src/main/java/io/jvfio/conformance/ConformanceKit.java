@@ -20,9 +20,13 @@ public final class ConformanceKit {
   public static DeviceReport run(Syscalls sys, Target target, boolean destructive) {
     Recorder r = new Recorder();
     BindChecks.run(sys, target, r);
+    int scope = 0;
     try (RawDevice d = RawDevice.open(sys, target)) {
       long flags = d.migrationFlags();
       FeatureChecks.run(d, flags, r);
+      if (HotResetChecks.cdev(d, target.device(), destructive, r)) {
+        scope = HotResetChecks.scopeCount(d);
+      }
       if (flags < 0) {
         r.skip(
             "fsm",
@@ -37,6 +41,10 @@ public final class ConformanceKit {
       }
     } catch (KitException e) {
       r.broken("open", "linux-cdev-hot-reset.md §3.2, §3.4", "the device opens and binds", e);
+    }
+    if (scope > 0) {
+      // after the cdev is closed: a group and a bound cdev of one device exclude each other
+      HotResetChecks.group(sys, target, scope, destructive, r);
     }
     return new DeviceReport(target.device(), r.results());
   }

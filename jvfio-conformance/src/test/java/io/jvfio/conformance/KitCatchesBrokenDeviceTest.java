@@ -55,4 +55,13 @@ class KitCatchesBrokenDeviceTest {
     DeviceReport r = runLying(VfioIoctls.VFIO_MIG_GET_PRECOPY_INFO, h -> false, 0);
     assertThat(KitOnDemoHostTest.failures(r)).isEmpty();
   }
+
+  @Test
+  void aHotResetInfoThatAcceptsAShortArgszFailsThatCheck() {
+    DeviceReport r =
+        runLying(VfioIoctls.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, h -> (h & 0xffff_ffffL) == 8, 0);
+    assertThat(KitOnDemoHostTest.failures(r))
+        .extracting(CheckResult::name)
+        .containsExactly("hot-reset.info.argsz-short");
+  }
 }

@@ -17,7 +17,8 @@ class KitOnDemoHostTest {
   static DeviceReport run(Host host, String bdf, boolean destructive) {
     VfioDevice device = host.device(bdf).orElseThrow();
     try (HostProcess p = host.process("conformance")) {
-      return ConformanceKit.run(p, new Target(bdf, device.cdevPath()), destructive);
+      return ConformanceKit.run(
+          p, new Target(bdf, device.cdevPath(), device.group().path()), destructive);
     }
   }
 
@@ -57,10 +58,42 @@ class KitOnDemoHostTest {
     assertThat(r.checks())
         .filteredOn(c -> c.status() == Status.SKIP)
         .extracting(CheckResult::name)
-        .containsExactly("fsm", "datafd", "reset");
+        .containsExactly(
+            "hot-reset.cdev-refusals", "fsm", "datafd", "reset", "hot-reset.group-refusals");
     assertThat(r.checks())
         .filteredOn(c -> c.status() == Status.SKIP)
         .allSatisfy(c -> assertThat(c.expected()).contains("--destructive"));
     assertThat(r.checks()).noneMatch(c -> c.name().startsWith("fsm."));
+  }
+
+  @Test
+  void aDeviceWithAHotResetScopeGetsBothInfoFormsAndTheRefusals() {
+    DeviceReport r = run(DemoHost.build(), DefaultHost.BUS_DEVICE_B, true);
+    assertThat(r.checks())
+        .filteredOn(c -> c.name().startsWith("hot-reset."))
+        .extracting(CheckResult::name)
+        .containsExactly(
+            "hot-reset.info.argsz-short",
+            "hot-reset.info.enospc-gives-count",
+            "hot-reset.info.cdev-form",
+            "hot-reset.info.owned-flag",
+            "hot-reset.cdev.fds-refused",
+            "hot-reset.info.group-form",
+            "hot-reset.group.empty-array",
+            "hot-reset.group.closed-fd",
+            "hot-reset.group.container-fd",
+            "hot-reset.group.more-fds-than-scope");
+    assertThat(failures(r)).isEmpty();
+  }
+
+  @Test
+  void aRootBusDeviceSkipsHotResetWithTheReason() {
+    DeviceReport r = run(DemoHost.build(), DefaultHost.ROOT_BUS_DEVICE, true);
+    assertThat(r.checks())
+        .filteredOn(c -> c.name().startsWith("hot-reset"))
+        .extracting(CheckResult::name, CheckResult::status)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("hot-reset.info.argsz-short", Status.PASS),
+            org.assertj.core.groups.Tuple.tuple("hot-reset", Status.SKIP));
   }
 }
