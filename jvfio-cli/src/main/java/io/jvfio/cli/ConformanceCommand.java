@@ -37,7 +37,8 @@ import picocli.CommandLine.Option;
     description =
         "Check vfio devices against the VFIO uAPI's rules: VFIO_DEVICE_FEATURE's header and"
             + " errno order, every migration state pair (answer, state read back, data fd), the"
-            + " data fd rules, PRECOPY_INFO, MIG_DATA_SIZE, reset to RUNNING, hot-reset INFO in"
+            + " data fd rules, PRECOPY_INFO, MIG_DATA_SIZE, DMA-logging limits, reset to RUNNING,"
+            + " hot-reset INFO in"
             + " its cdev and group forms and HOT_RESET's ownership refusals, and the cdev's BIND"
             + " and ATTACH rules. Each check names its source. Exit 0 when no check fails.")
 final class ConformanceCommand implements Callable<Integer> {

@@ -24,6 +24,7 @@ public final class ConformanceKit {
     try (RawDevice d = RawDevice.open(sys, target)) {
       long flags = d.migrationFlags();
       FeatureChecks.run(d, flags, r);
+      DmaLoggingChecks.run(d, r);
       if (HotResetChecks.cdev(d, target.device(), destructive, r)) {
         scope = HotResetChecks.scopeCount(d);
       }

@@ -96,4 +96,26 @@ class KitOnDemoHostTest {
             org.assertj.core.groups.Tuple.tuple("hot-reset.info.argsz-short", Status.PASS),
             org.assertj.core.groups.Tuple.tuple("hot-reset", Status.SKIP));
   }
+
+  @Test
+  void dmaLoggingLimitsAreCheckedWhereTheDeviceLogsAndItsAbsenceElsewhere() {
+    Host host = DemoHost.build();
+    DeviceReport memdev = run(host, DemoHost.MEMDEV_A, false);
+    assertThat(memdev.checks())
+        .filteredOn(c -> c.name().startsWith("dma-logging."))
+        .extracting(CheckResult::name)
+        .containsExactly(
+            "dma-logging.start-get-refused",
+            "dma-logging.start-payload-short",
+            "dma-logging.start-no-ranges",
+            "dma-logging.start-too-many-ranges",
+            "dma-logging.report-page-size");
+    DeviceReport plain = run(host, DefaultHost.SLOT_DEVICE, false);
+    assertThat(plain.checks())
+        .filteredOn(c -> c.name().startsWith("dma-logging."))
+        .extracting(CheckResult::name)
+        .containsExactly("dma-logging.absent", "dma-logging.absent-report");
+    assertThat(failures(memdev)).isEmpty();
+    assertThat(failures(plain)).isEmpty();
+  }
 }
