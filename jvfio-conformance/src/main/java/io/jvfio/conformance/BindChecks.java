@@ -104,6 +104,9 @@ final class BindChecks {
           "EINVAL",
           Outcome.of(attach(sys, fd, devid, 12)));
       r.check("attach.argsz-short", ATTACH, "EINVAL", Outcome.of(attach(sys, fd, devid, 8)));
+      // the working case after the refusals: an IOAS of this iommufd is attachable
+      int ioas = RawDevice.allocIoas(sys, iommufd);
+      r.check("attach.ioas", ATTACH, Outcome.OK, Outcome.of(attach(sys, fd, ioas, 12)));
     } catch (KitException e) {
       r.broken("bind", BIND, "the device opens on its cdev", e);
     } finally {

@@ -66,8 +66,8 @@ final class RawDevice implements AutoCloseable {
     return b;
   }
 
-  /** IOMMU_IOAS_ALLOC on this device's iommufd: the new IOAS's id. */
-  int allocIoas() {
+  /** IOMMU_IOAS_ALLOC on {@code iommufd}: the new IOAS's id. */
+  static int allocIoas(Syscalls sys, int iommufd) {
     MemorySegment a = MemorySegment.ofArray(new byte[(int) IommuIoasAlloc.SIZEOF]);
     IommuIoasAlloc.SIZE.set(a, (int) IommuIoasAlloc.SIZEOF);
     int r = sys.ioctl(iommufd, IommufdIoctls.IOMMU_IOAS_ALLOC, a);
