@@ -21,6 +21,7 @@ import picocli.CommandLine.ScopeType;
       TopologyCommand.class,
       FsmCommand.class,
       ResetCommand.class,
+      ConformanceCommand.class,
       MigrateCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class

@@ -36,6 +36,7 @@ class BadInputTest {
           "topology",
           "fsm",
           "reset",
+          "conformance",
           "migrate",
           "send",
           "receive",
@@ -132,7 +133,8 @@ class BadInputTest {
     String send = "migrate send --to 127.0.0.1:1 ";
     return List.of(
         // no subcommand, unknown words
-        usageAlone("", "a subcommand is needed: demo, topology, fsm, reset, migrate, bench"),
+        usageAlone(
+            "", "a subcommand is needed: demo, topology, fsm, reset, conformance, migrate, bench"),
         usageAlone("migrate", "a subcommand is needed: send, receive"),
         usageAlone("bench", "a subcommand is needed: datafd, migration, scale"),
         usageAlone("--bogus", "unknown option --bogus", "(see jvfio --help)"),
@@ -265,6 +267,20 @@ class BadInputTest {
         usage(
             "reset --device 0000:02:01.0 --topology {dir}/a-directory",
             "--topology {dir}/a-directory: is a directory"),
+        // conformance
+        usage(
+            "conformance --device 0000:00:1c.0",
+            "--device 0000:00:1c.0: bound to host:pcieport, not vfio-pci"),
+        usage("conformance --device 0000:09:00.0", "--device 0000:09:00.0: no such function"),
+        usage("conformance --device zz", "--device zz: 'zz' is not a PCI address"),
+        usage("conformance --backend native", "--backend native: must be one of emulated"),
+        // a cdev path is looked up on the built host
+        new Row(
+            "conformance --device /dev/vfio/devices/vfio999",
+            2,
+            true,
+            true,
+            List.of("--device /dev/vfio/devices/vfio999: no vfio device has this cdev")),
         // fsm
         usage("fsm --flags 2", "--flags 2: must be 1, 3, 5 or 7"),
         usage("fsm --flags x", "--flags x: must be 1, 3, 5 or 7"),

@@ -1,0 +1,238 @@
+package io.jvfio.cli;
+
+import io.jvfio.cli.json.CliJson;
+import io.jvfio.cli.json.ConformanceJson;
+import io.jvfio.conformance.CheckResult;
+import io.jvfio.conformance.ConformanceKit;
+import io.jvfio.conformance.DeviceReport;
+import io.jvfio.conformance.Status;
+import io.jvfio.conformance.Target;
+import io.jvfio.devices.Models;
+import io.jvfio.host.Host;
+import io.jvfio.host.HostProcess;
+import io.jvfio.host.pci.Driver;
+import io.jvfio.host.vfio.VfioDevice;
+import io.jvfio.uapi.Syscalls;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code jvfio conformance}: runs the jvfio-conformance kit on vfio devices and prints every check
+ * with its verdict, what the rule expects and what the device answered. Each device is checked in a
+ * process of its own, so one device's leftovers cannot change another's answers.
+ */
+@Command(
+    name = "conformance",
+    mixinStandardHelpOptions = true,
+    description =
+        "Check vfio devices against the VFIO uAPI's rules: VFIO_DEVICE_FEATURE's header and"
+            + " errno order, every migration state pair (answer, state read back, data fd), the"
+            + " data fd rules, PRECOPY_INFO, MIG_DATA_SIZE, DMA-logging limits, reset to RUNNING,"
+            + " hot-reset INFO in"
+            + " its cdev and group forms and HOT_RESET's ownership refusals, and the cdev's BIND"
+            + " and ATTACH rules. Each check names its source. Exit 0 when no check fails.")
+final class ConformanceCommand implements Callable<Integer> {
+  enum Backend {
+    emulated
+  }
+
+  @Option(
+      names = "--backend",
+      paramLabel = "emulated",
+      description = "where the devices are: the emulated host (default: ${DEFAULT-VALUE})",
+      defaultValue = "emulated")
+  Backend backend;
+
+  @Option(
+      names = "--device",
+      paramLabel = "PATH|BDF",
+      description =
+          "a device to check, by BDF or cdev path (/dev/vfio/devices/vfioN); repeatable"
+              + " (default: every vfio-pci device of the host)")
+  List<String> devices = new ArrayList<>();
+
+  @Option(
+      names = "--destructive",
+      description =
+          "also run the checks that change the device's migration state (state pairs, data fds,"
+              + " reset) or call HOT_RESET (refusals); without it they are reported as skipped")
+  boolean destructive;
+
+  @Option(
+      names = "--topology",
+      paramLabel = "FILE",
+      description = "a topology file (default: the demo host)")
+  Path topologyFile;
+
+  @Option(names = "--json", description = "print one JSON object")
+  boolean json;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** How the kit's Syscalls are made from a host process; tests wrap it to break one rule. */
+  private final UnaryOperator<Syscalls> syscalls;
+
+  ConformanceCommand() {
+    this(UnaryOperator.identity());
+  }
+
+  ConformanceCommand(UnaryOperator<Syscalls> syscalls) {
+    this.syscalls = syscalls;
+  }
+
+  @Override
+  public Integer call() {
+    TopologyInput input = TopologyInput.read("--topology", topologyFile);
+    for (String d : devices) {
+      // what can be judged without the host is judged before it is built
+      if (!d.startsWith("/")) {
+        String bdf = Checks.bdf("--device", d);
+        var f =
+            input
+                .function(bdf)
+                .orElseThrow(
+                    () -> UsageException.of("--device", d, "no such function on " + input.name()));
+        if (!(f.driver() instanceof Driver.VfioPci)) {
+          throw UsageException.of(
+              "--device",
+              d,
+              "bound to " + f.driver() + ", not vfio-pci; only vfio devices can be checked");
+        }
+      }
+    }
+    Host host = Hosts.build("the host", input, Models.registry());
+    List<VfioDevice> chosen = chosen(host, input);
+    List<DeviceReport> reports = new ArrayList<>();
+    for (VfioDevice d : chosen) {
+      try (HostProcess p = host.process("conformance")) {
+        reports.add(
+            ConformanceKit.run(
+                syscalls.apply(p),
+                new Target(d.name(), d.cdevPath(), d.group().path()),
+                destructive));
+      }
+    }
+    long fail = count(reports, Status.FAIL);
+    PrintWriter out = spec.commandLine().getOut();
+    out.print(json ? CliJson.line(json(chosen, reports, fail)) + "\n" : text(chosen, reports));
+    out.flush();
+    return fail == 0 ? 0 : 1;
+  }
+
+  /** The devices asked for, in the order given and each once, or every vfio device of the host. */
+  private List<VfioDevice> chosen(Host host, TopologyInput input) {
+    if (devices.isEmpty()) {
+      List<VfioDevice> all = host.vfio().devices();
+      if (all.isEmpty()) {
+        throw UsageException.of("--topology", input.name(), "has no vfio-pci device to check");
+      }
+      return all;
+    }
+    Set<VfioDevice> out = new LinkedHashSet<>();
+    for (String d : devices) {
+      out.add(find(host, input, d));
+    }
+    return List.copyOf(out);
+  }
+
+  private static VfioDevice find(Host host, TopologyInput input, String d) {
+    if (d.startsWith("/")) {
+      return host.vfio().devices().stream()
+          .filter(v -> v.cdevPath().equals(d))
+          .findFirst()
+          .orElseThrow(() ->
+              UsageException.of(
+                  "--device",
+                  d,
+                  "no vfio device has this cdev on "
+                      + input.name()
+                      + " (jvfio topology lists them)"));
+    }
+    String bdf = Checks.bdf("--device", d);
+    return host.device(bdf)
+        .orElseThrow(() -> UsageException.of("--device", d, "no vfio device on " + input.name()));
+  }
+
+  private static long count(List<DeviceReport> reports, Status s) {
+    return reports.stream().mapToLong(r -> r.count(s)).sum();
+  }
+
+  private String text(List<VfioDevice> chosen, List<DeviceReport> reports) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < reports.size(); i++) {
+      DeviceReport r = reports.get(i);
+      sb.append(
+          String.format(
+              "%s (%s): %s, %d pass, %d fail, %d skip%n",
+              r.device(),
+              chosen.get(i).cdevPath(),
+              Plural.of(r.checks().size(), "check"),
+              r.count(Status.PASS),
+              r.count(Status.FAIL),
+              r.count(Status.SKIP)));
+      for (CheckResult c : r.checks()) {
+        switch (c.status()) {
+          case PASS ->
+              sb.append(String.format("  pass  %s: %s  [%s]%n", c.name(), c.actual(), c.source()));
+          case FAIL ->
+              sb.append(
+                  String.format(
+                      "  FAIL  %s: expected %s, actual %s  [%s]%n",
+                      c.name(), c.expected(), c.actual(), c.source()));
+          case SKIP ->
+              sb.append(
+                  String.format("  skip  %s: %s  [%s]%n", c.name(), c.expected(), c.source()));
+        }
+      }
+    }
+    long fail = count(reports, Status.FAIL);
+    sb.append(
+        fail == 0
+            ? String.format(
+                "result: ok, %s passed on %s, %d skipped%n",
+                Plural.of(count(reports, Status.PASS), "check"),
+                Plural.of(reports.size(), "device"),
+                count(reports, Status.SKIP))
+            : String.format(
+                "result: failed, %s of %s failed (marked FAIL above)%n",
+                Plural.of(fail, "check"),
+                count(reports, Status.PASS) + fail + count(reports, Status.SKIP)));
+    return sb.toString();
+  }
+
+  private ConformanceJson json(List<VfioDevice> chosen, List<DeviceReport> reports, long fail) {
+    List<ConformanceJson.Device> ds = new ArrayList<>();
+    for (int i = 0; i < reports.size(); i++) {
+      DeviceReport r = reports.get(i);
+      List<ConformanceJson.Check> checks = new ArrayList<>();
+      for (CheckResult c : r.checks()) {
+        checks.add(
+            new ConformanceJson.Check(
+                c.name(),
+                c.source(),
+                c.status().name().toLowerCase(Locale.ROOT),
+                c.expected(),
+                c.actual()));
+      }
+      ds.add(new ConformanceJson.Device(r.device(), chosen.get(i).cdevPath(), checks));
+    }
+    long pass = count(reports, Status.PASS);
+    long skip = count(reports, Status.SKIP);
+    return new ConformanceJson(
+        fail == 0 ? CliJson.OK : CliJson.FAILED,
+        backend.name(),
+        ds,
+        new ConformanceJson.Counts(pass + fail + skip, pass, fail, skip),
+        fail == 0 ? null : Plural.of(fail, "check") + " failed: the device answered otherwise");
+  }
+}
