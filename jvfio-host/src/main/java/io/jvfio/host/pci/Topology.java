@@ -176,7 +176,7 @@ public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots, List<
 
   private static void parseLine(Builder b, String[] t) {
     Map<String, String> opts = new HashMap<>();
-    int positional = t[0].equals("function") || t[0].equals("bridge") ? 3 : 2;
+    int positional = t[0].equals("slot") || t[0].equals("mdev") ? 2 : 3;
     if (t.length < positional) {
       throw new IllegalArgumentException("too few fields for " + t[0]);
     }
