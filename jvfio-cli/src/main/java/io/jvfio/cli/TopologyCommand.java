@@ -123,15 +123,47 @@ final class TopologyCommand implements Callable<Integer> {
               v == null ? null : v.group().path(),
               v == null ? null : PciTree.functionResetWorks(d)));
     }
+    // mdevs after the functions, in creation order; their driver is the parent's type
+    for (VfioDevice v : mdevs(host)) {
+      list.add(
+          new TopologyJson.Device(
+              v.name(),
+              String.format("%04x", v.vendor()),
+              String.format("%04x", v.deviceId()),
+              false,
+              v.group().id(),
+              mdevDriver(v),
+              null,
+              v.cdevPath(),
+              v.group().path(),
+              true));
+    }
     return list;
   }
 
   static List<TopologyJson.Group> groups(Host host) {
     List<TopologyJson.Group> list = new ArrayList<>();
     for (IommuGroup g : host.iommuGroups().values()) {
-      list.add(new TopologyJson.Group(g.id(), g.members().stream().map(PciDev::name).toList()));
+      list.add(new TopologyJson.Group(g.id(), groupMembers(host, g)));
     }
     return list;
+  }
+
+  private static List<VfioDevice> mdevs(Host host) {
+    return host.vfio().devices().stream().filter(VfioDevice::isMdev).toList();
+  }
+
+  private static String mdevDriver(VfioDevice v) {
+    return "mdev:" + v.mdev().type().parent() + "/" + v.mdev().type().name();
+  }
+
+  /** A group's PCI functions, or the mdev alone in its group of its own. */
+  private static List<String> groupMembers(Host host, IommuGroup g) {
+    if (!g.members().isEmpty()) {
+      return g.members().stream().map(PciDev::name).toList();
+    }
+    var vg = host.vfio().group(g.id());
+    return vg == null ? List.of() : vg.devices().stream().map(VfioDevice::name).toList();
   }
 
   static List<TopologyJson.DeviceSet> deviceSets(Host host) {
@@ -151,7 +183,17 @@ final class TopologyCommand implements Callable<Integer> {
     }
     sb.append("IOMMU groups\n");
     for (IommuGroup g : host.iommuGroups().values()) {
-      sb.append(String.format("  %-3d %s%n", g.id(), g.members()));
+      sb.append(String.format("  %-3d %s%n", g.id(), groupMembers(host, g)));
+    }
+    List<VfioDevice> mdevs = mdevs(host);
+    if (!mdevs.isEmpty()) {
+      sb.append("Mediated devices\n");
+      for (VfioDevice v : mdevs) {
+        sb.append(
+            String.format(
+                "  %s %04x:%04x %-16s group %d  %s%n",
+                v.name(), v.vendor(), v.deviceId(), mdevDriver(v), v.group().id(), v.cdevPath()));
+      }
     }
     sb.append("Device sets (vfio-pci)\n");
     for (DeviceSet s : host.vfio().deviceSets()) {

@@ -118,6 +118,28 @@ class CliTest {
   }
 
   @Test
+  void topologyShowsTheLabMirrorsMdevs(@TempDir Path dir) throws Exception {
+    Path lab = dir.resolve("lab-vm.topology");
+    Files.writeString(lab, io.jvfio.host.DefaultHost.text("lab-vm.topology"));
+    CliRun text = run("topology", lab.toString());
+    assertThat(text.code()).as(text.both()).isZero();
+    assertThat(text.out())
+        .contains("Mediated devices")
+        .contains(
+            "83b8f4f2-509f-382f-3c1e-e6bfe0fa1003 4348:3253 mdev:mtty/mtty-2 group 6 "
+                + " /dev/vfio/devices/vfio4")
+        .contains("4   [83b8f4f2-509f-382f-3c1e-e6bfe0fa1001]");
+    CliRun json = run("topology", lab.toString(), "--json");
+    assertThat(json.code()).as(json.both()).isZero();
+    var devices = json.json().get("devices");
+    assertThat(devices).hasSize(6); // a bridge, two edu, three mdevs
+    assertThat(devices.get(3).get("bdf").asText())
+        .isEqualTo("83b8f4f2-509f-382f-3c1e-e6bfe0fa1001");
+    assertThat(devices.get(3).get("cdev").asText()).isEqualTo("/dev/vfio/devices/vfio2");
+    assertThat(devices.get(3).get("driver").asText()).isEqualTo("mdev:mtty/mtty-2");
+  }
+
+  @Test
   void topologyFromAFileAndAClearErrorForABadOne(@TempDir Path dir) throws Exception {
     Path good = dir.resolve("t.topology");
     Files.writeString(good, "function 0000:00:03.0 1234:11e8 driver=vfio-pci:edu group=4\n");

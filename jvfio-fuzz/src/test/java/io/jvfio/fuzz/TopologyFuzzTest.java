@@ -35,7 +35,8 @@ class TopologyFuzzTest {
       return false;
     }
     int lines = text.split("\n", -1).length;
-    assertThat(t.functions().size() + t.slots().size()).isLessThanOrEqualTo(lines);
+    assertThat(t.functions().size() + t.slots().size() + t.mdevs().size())
+        .isLessThanOrEqualTo(lines);
     assertThat(Topology.parse(t.format())).as("parse(format())").isEqualTo(t);
     Host host;
     try {

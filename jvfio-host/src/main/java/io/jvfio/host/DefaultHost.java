@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * The host used by {@code jvfio demo} and the tests, described in {@code default.topology}: a
@@ -41,6 +42,27 @@ public final class DefaultHost {
    */
   public static Topology withNestedBridge() {
     return Topology.parse(text("default-nested-bridge.topology"));
+  }
+
+  /** The first edu function of the lab VM mirror ({@code /dev/vfio/devices/vfio0}). */
+  public static final String LAB_EDU_A = "0000:01:01.0";
+
+  public static final String LAB_EDU_B = "0000:01:02.0";
+
+  /** The lab VM's mtty mdevs, in creation order ({@code vfio2} to {@code vfio4}). */
+  public static final List<String> LAB_MTTY =
+      List.of(
+          "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001",
+          "83b8f4f2-509f-382f-3c1e-e6bfe0fa1002",
+          "83b8f4f2-509f-382f-3c1e-e6bfe0fa1003");
+
+  /**
+   * The lab VM of {@code ../shared/lab} as VFIO sees it: two edu functions on vfio-pci in group 3,
+   * three mtty-2 mdevs in groups 4 to 6. Its models ({@code edu}, {@code mtty2}) are
+   * jvfio-devices'.
+   */
+  public static Topology labVm() {
+    return Topology.parse(text("lab-vm.topology"));
   }
 
   /** The text of a bundled topology file. */

@@ -6,6 +6,7 @@ import io.jvfio.host.kernel.KernelError;
 import io.jvfio.host.kernel.NullFile;
 import io.jvfio.host.kernel.OpenFile;
 import io.jvfio.host.pci.Driver;
+import io.jvfio.host.pci.MdevSpec;
 import io.jvfio.host.pci.PciAddress;
 import io.jvfio.host.pci.PciDev;
 import io.jvfio.host.pci.PciTree;
@@ -61,7 +62,11 @@ public final class Host implements AutoCloseable {
         iommuGroups.get(d.spec().iommuGroup().getAsInt()).hostDriverBound(h);
       }
     }
-    this.vfio = new VfioHost(tree, iommuGroups, models);
+    // vfio_register_emulated_iommu_dev: each mdev gets a group of its own, with no PCI member
+    for (MdevSpec m : topology.mdevs()) {
+      iommuGroups.put(m.iommuGroup(), new IommuGroup(m.iommuGroup()));
+    }
+    this.vfio = new VfioHost(tree, topology.mdevs(), iommuGroups, models);
     nodes.put("/dev/null", NullFile::new);
     nodes.put("/dev/iommu", () -> new IommufdContext("/dev/iommu"));
     nodes.put("/dev/vfio/vfio", ContainerFile::new);
@@ -95,6 +100,11 @@ public final class Host implements AutoCloseable {
         .map(PciDev::driverData)
         .filter(VfioDevice.class::isInstance)
         .map(VfioDevice.class::cast);
+  }
+
+  /** The vfio device of the mdev named {@code uuid}. */
+  public Optional<VfioDevice> mdev(String uuid) {
+    return vfio.devices().stream().filter(d -> d.isMdev() && d.name().equals(uuid)).findFirst();
   }
 
   /** Every device node, sorted. */

@@ -652,6 +652,53 @@ public final class IommufdContext extends OpenFile {
     put();
   }
 
+  // ---- accesses of emulated-IOMMU devices (iommufd_access_create / attach / destroy) ----
+
+  /**
+   * An access for a device without an IOMMU of its own: an id, and a file reference, but no DMA
+   * ownership claimed.
+   */
+  public IommufdAccess createAccess(Object owner) {
+    IommufdAccess a = new IommufdAccess(this, owner);
+    a.users = 1;
+    allocId(a);
+    get();
+    return a;
+  }
+
+  /**
+   * Points the access at IOAS {@code ioasId} (attach, or replace when already attached). Only an
+   * IOAS will do: an access has no HWPT to attach to, and any other id finds no IOAS (ENOENT).
+   */
+  public void attachAccess(IommufdAccess a, long ioasId) {
+    Ioas target =
+        object(ioasId)
+            .filter(Ioas.class::isInstance)
+            .map(Ioas.class::cast)
+            .orElseThrow(() -> new KernelError(Errno.ENOENT, "no IOAS " + ioasId));
+    if (a.ioas == target) {
+      return;
+    }
+    detachAccess(a);
+    target.users++;
+    a.ioas = target;
+  }
+
+  /** Detaches; a no-op when not attached. */
+  public void detachAccess(IommufdAccess a) {
+    if (a.ioas != null) {
+      a.ioas.users--;
+      a.ioas = null;
+    }
+  }
+
+  /** The driver's unbind: detach, free the id and drop the file reference. */
+  public void destroyAccess(IommufdAccess a) {
+    detachAccess(a);
+    freeId(a);
+    put();
+  }
+
   @Override
   protected void release() {
     // bound devices hold a file reference, so only unreferenced objects remain: drop them all

@@ -23,14 +23,24 @@ import java.util.function.IntConsumer;
  * function 0000:00:02.0 1b36:0010 driver=vfio-pci group=1 flr=yes
  * bridge   0000:00:1c.0 8086:a110 secondary=01 bus-reset=yes group=2
  * slot     0000:01:00 reset=yes
+ * mdev     83b8f4f2-509f-382f-3c1e-e6bfe0fa1001 parent=mtty type=mtty-2 group=4
  * </pre>
+ *
+ * <p>Mediated devices keep the order they are written in: it is the order they were created, which
+ * numbers their cdevs after every vfio-pci function's.
  */
-public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
+public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots, List<MdevSpec> mdevs) {
 
   public Topology {
     functions = functions.stream().sorted(Comparator.comparing(FunctionSpec::address)).toList();
     slots = List.copyOf(slots);
-    validate(functions, slots);
+    mdevs = List.copyOf(mdevs);
+    validate(functions, slots, mdevs);
+  }
+
+  /** A topology without mediated devices. */
+  public Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
+    this(functions, slots, List.of());
   }
 
   public static Builder builder() {
@@ -42,6 +52,7 @@ public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
     Builder b = new Builder();
     List<Integer> functionLines = new ArrayList<>();
     List<Integer> slotLines = new ArrayList<>();
+    List<Integer> mdevLines = new ArrayList<>();
     String[] lines = text.split("\n", -1);
     for (int i = 0; i < lines.length; i++) {
       String line = lines[i];
@@ -58,7 +69,13 @@ public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
       } catch (IllegalArgumentException e) {
         throw atLine(i + 1, e);
       }
-      (b.functions.size() > functionLines.size() ? functionLines : slotLines).add(i + 1);
+      if (b.functions.size() > functionLines.size()) {
+        functionLines.add(i + 1);
+      } else if (b.slots.size() > slotLines.size()) {
+        slotLines.add(i + 1);
+      } else {
+        mdevLines.add(i + 1);
+      }
     }
     try {
       return b.build();
@@ -68,15 +85,28 @@ public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
     // checks across lines, blamed on the first line that breaks them: once a prefix of the lines
     // breaks one it stays broken, so the first such line is found by bisection
     int bad =
-        firstFailingPrefix(b.functions.size(), j -> validate(b.functions.subList(0, j), List.of()));
+        firstFailingPrefix(
+            b.functions.size(), j -> validate(b.functions.subList(0, j), List.of(), List.of()));
     if (bad > 0) {
-      rethrowAt(functionLines.get(bad - 1), () -> validate(b.functions.subList(0, bad), List.of()));
+      rethrowAt(
+          functionLines.get(bad - 1),
+          () -> validate(b.functions.subList(0, bad), List.of(), List.of()));
     }
     int badSlot =
-        firstFailingPrefix(b.slots.size(), j -> validate(b.functions, b.slots.subList(0, j)));
+        firstFailingPrefix(
+            b.slots.size(), j -> validate(b.functions, b.slots.subList(0, j), List.of()));
     if (badSlot > 0) {
       rethrowAt(
-          slotLines.get(badSlot - 1), () -> validate(b.functions, b.slots.subList(0, badSlot)));
+          slotLines.get(badSlot - 1),
+          () -> validate(b.functions, b.slots.subList(0, badSlot), List.of()));
+    }
+    int badMdev =
+        firstFailingPrefix(
+            b.mdevs.size(), j -> validate(b.functions, b.slots, b.mdevs.subList(0, j)));
+    if (badMdev > 0) {
+      rethrowAt(
+          mdevLines.get(badMdev - 1),
+          () -> validate(b.functions, b.slots, b.mdevs.subList(0, badMdev)));
     }
     throw new IllegalStateException("a topology failed its checks but no prefix of it does");
   }
@@ -142,10 +172,11 @@ public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
   private static final Set<String> FUNCTION_OPTIONS = Set.of("driver", "group", "flr");
   private static final Set<String> BRIDGE_OPTIONS =
       Set.of("driver", "group", "flr", "secondary", "bus-reset");
+  private static final Set<String> MDEV_OPTIONS = Set.of("parent", "type", "group");
 
   private static void parseLine(Builder b, String[] t) {
     Map<String, String> opts = new HashMap<>();
-    int positional = t[0].equals("slot") ? 2 : 3;
+    int positional = t[0].equals("slot") || t[0].equals("mdev") ? 2 : 3;
     if (t.length < positional) {
       throw new IllegalArgumentException("too few fields for " + t[0]);
     }
@@ -201,6 +232,25 @@ public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
                 hex(p[1], 2, "slot bus"),
                 hex(p[2], 2, "slot number"),
                 yesNo(opts.getOrDefault("reset", "yes"), "reset")));
+      }
+      case "mdev" -> {
+        for (String k : opts.keySet()) {
+          if (!MDEV_OPTIONS.contains(k)) {
+            throw new IllegalArgumentException("unknown option " + k + " for mdev");
+          }
+        }
+        for (String k : List.of("parent", "type", "group")) {
+          if (!opts.containsKey(k)) {
+            throw new IllegalArgumentException("mdev needs " + k + "=");
+          }
+        }
+        OptionalInt group = parseGroup(opts.get("group"));
+        if (group.isEmpty()) {
+          throw new IllegalArgumentException("an mdev always has an IOMMU group of its own");
+        }
+        b.mdevs.add(
+            new MdevSpec(
+                t[1], MdevType.require(opts.get("parent"), opts.get("type")), group.getAsInt()));
       }
       default -> throw new IllegalArgumentException("unknown item " + t[0]);
     }
@@ -273,10 +323,22 @@ public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
     for (SlotSpec s : slots) {
       sb.append(String.format("slot     %s reset=%s%n", s, s.resetWorks() ? "yes" : "no"));
     }
+    for (MdevSpec m : mdevs) {
+      sb.append("mdev     ")
+          .append(m.uuid())
+          .append(" parent=")
+          .append(m.type().parent())
+          .append(" type=")
+          .append(m.type().name())
+          .append(" group=")
+          .append(m.iommuGroup())
+          .append('\n');
+    }
     return sb.toString();
   }
 
-  private static void validate(List<FunctionSpec> functions, List<SlotSpec> slots) {
+  private static void validate(
+      List<FunctionSpec> functions, List<SlotSpec> slots, List<MdevSpec> mdevs) {
     Set<PciAddress> seen = HashSet.newHashSet(functions.size());
     Map<Long, FunctionSpec> bridgeOf = new HashMap<>();
     Set<Long> buses = new HashSet<>();
@@ -324,6 +386,29 @@ public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
         throw new IllegalArgumentException("duplicate slot " + s);
       }
     }
+    if (mdevs.isEmpty()) {
+      return; // a host of thousands of functions and no mdevs pays nothing below
+    }
+    Set<Integer> pciGroups = new HashSet<>();
+    for (FunctionSpec f : functions) {
+      f.iommuGroup().ifPresent(pciGroups::add);
+    }
+    Set<String> names = new HashSet<>();
+    Set<Integer> mdevGroups = new HashSet<>();
+    for (MdevSpec m : mdevs) {
+      if (!names.add(m.uuid())) {
+        throw new IllegalArgumentException("duplicate mdev " + m.uuid());
+      }
+      // vfio gives each emulated IOMMU device a new group; no other device can be in it
+      if (pciGroups.contains(m.iommuGroup())) {
+        throw new IllegalArgumentException(
+            "mdev " + m.uuid() + " is in group " + m.iommuGroup() + ", which PCI functions use");
+      }
+      if (!mdevGroups.add(m.iommuGroup())) {
+        throw new IllegalArgumentException(
+            "mdev " + m.uuid() + " is in group " + m.iommuGroup() + ", which another mdev uses");
+      }
+    }
   }
 
   static long busKey(int domain, int bus) {
@@ -334,6 +419,7 @@ public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
   public static final class Builder {
     private final List<FunctionSpec> functions = new ArrayList<>();
     private final List<SlotSpec> slots = new ArrayList<>();
+    private final List<MdevSpec> mdevs = new ArrayList<>();
 
     /** An endpoint function. */
     public Builder function(String bdf, int vendor, int device, String driver, int group) {
@@ -383,8 +469,14 @@ public record Topology(List<FunctionSpec> functions, List<SlotSpec> slots) {
       return this;
     }
 
+    /** A mediated device of {@code parent}'s {@code type}, created after those added before it. */
+    public Builder mdev(String uuid, String parent, String type, int group) {
+      mdevs.add(new MdevSpec(uuid, MdevType.require(parent, type), group));
+      return this;
+    }
+
     public Topology build() {
-      return new Topology(functions, slots);
+      return new Topology(functions, slots, mdevs);
     }
   }
 }

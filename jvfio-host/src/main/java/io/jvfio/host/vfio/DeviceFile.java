@@ -69,12 +69,30 @@ public final class DeviceFile extends OpenFile {
     if (request == VfioIoctls.VFIO_DEVICE_FEATURE) {
       return DeviceFeatureIoctl.ioctl(device, arg);
     }
+    if (device.isMdev()) {
+      return mdevIoctl(request, arg);
+    }
     if (request == VfioIoctls.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO) {
       return HotReset.info(device, arg);
     }
     if (request == VfioIoctls.VFIO_DEVICE_PCI_HOT_RESET) {
       return HotReset.reset(device, arg);
     }
+    if (request == VfioIoctls.VFIO_DEVICE_GET_INFO) {
+      return getInfo(arg);
+    }
+    if (request == VfioIoctls.VFIO_DEVICE_RESET) {
+      device.reset();
+      return 0;
+    }
+    throw new KernelError(Errno.ENOTTY);
+  }
+
+  /**
+   * What an mdev's parent driver answers (mtty's ioctl handler): GET_INFO with its own flags, and
+   * RESET; the PCI hot-reset ioctls are vfio-pci's, unknown here.
+   */
+  private int mdevIoctl(long request, UserArg arg) {
     if (request == VfioIoctls.VFIO_DEVICE_GET_INFO) {
       return getInfo(arg);
     }
@@ -118,7 +136,7 @@ public final class DeviceFile extends OpenFile {
       }
       device.openForCdev(ictx);
       try {
-        arg.writeU32(VfioDeviceBindIommufd.OUT_DEVID.offset(), device.iommufd.id());
+        arg.writeU32(VfioDeviceBindIommufd.OUT_DEVID.offset(), device.boundId());
       } catch (KernelError e) {
         device.close();
         throw e;
@@ -144,6 +162,11 @@ public final class DeviceFile extends OpenFile {
     // vfio-pci physical devices have no PASID attach op
     KernelError.check(flags == 0, Errno.EOPNOTSUPP);
     long ptId = VfioDeviceAttachIommufdPt.PT_ID.getUnsigned(k);
+    if (device.isMdev()) {
+      // vfio_iommufd_emulated_attach_ioas: the access follows the IOAS; pt_id is left as given
+      iommufd.attachAccess(device.access, ptId);
+      return 0;
+    }
     int hwpt = iommufd.attach(device.iommufd, ptId);
     try {
       arg.writeU32(VfioDeviceAttachIommufdPt.PT_ID.offset(), hwpt);
@@ -162,6 +185,10 @@ public final class DeviceFile extends OpenFile {
     int flags = VfioDeviceDetachIommufdPt.FLAGS.get(k);
     KernelError.check((flags & ~VFIO_DEVICE_DETACH_PASID) == 0, Errno.EINVAL);
     KernelError.check(flags == 0, Errno.EOPNOTSUPP);
+    if (device.isMdev()) {
+      iommufd.detachAccess(device.access);
+      return 0;
+    }
     iommufd.detach(device.iommufd);
     return 0;
   }
@@ -172,9 +199,14 @@ public final class DeviceFile extends OpenFile {
     MemorySegment.copy(arg.copyIn(minsz), 0, k, 0, minsz);
     long argsz = VfioDeviceInfo.ARGSZ.getUnsigned(k);
     KernelError.check(argsz >= minsz, Errno.EINVAL);
-    int flags = VFIO_DEVICE_FLAGS_PCI;
-    if (device.resetWorks()) {
-      flags |= VFIO_DEVICE_FLAGS_RESET;
+    int flags;
+    if (device.isMdev()) {
+      flags = device.mdev().type().infoFlags(); // the parent's driver decides
+    } else {
+      flags = VFIO_DEVICE_FLAGS_PCI;
+      if (device.resetWorks()) {
+        flags |= VFIO_DEVICE_FLAGS_RESET;
+      }
     }
     VfioDeviceInfo.FLAGS.set(k, flags);
     VfioDeviceInfo.NUM_REGIONS.set(k, VFIO_PCI_NUM_REGIONS);

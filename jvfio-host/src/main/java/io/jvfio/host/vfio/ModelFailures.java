@@ -1,7 +1,6 @@
 package io.jvfio.host.vfio;
 
 import io.jvfio.host.kernel.KernelError;
-import io.jvfio.host.pci.PciDev;
 import io.jvfio.host.sdk.DeviceFailure;
 import io.jvfio.host.sdk.MigrationException;
 import io.jvfio.uapi.Errno;
@@ -29,11 +28,11 @@ public final class ModelFailures {
   private static final System.Logger LOG = System.getLogger("io.jvfio.host.model");
   private static final int KEPT = 32;
 
-  private final PciDev device; // named in messages, by pci_name()
+  private final VfioDevice device; // named in messages, by its name (made only when one is needed)
   private ArrayDeque<Failure> recent; // made on the first failure: most devices never see one
   private long count;
 
-  ModelFailures(PciDev device) {
+  ModelFailures(VfioDevice device) {
     this.device = device;
   }
 

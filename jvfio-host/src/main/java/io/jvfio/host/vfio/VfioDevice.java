@@ -2,9 +2,11 @@ package io.jvfio.host.vfio;
 
 import io.jvfio.host.iommu.IommuGroup;
 import io.jvfio.host.iommufd.Ioas;
+import io.jvfio.host.iommufd.IommufdAccess;
 import io.jvfio.host.iommufd.IommufdContext;
 import io.jvfio.host.iommufd.IommufdDevice;
 import io.jvfio.host.kernel.KernelError;
+import io.jvfio.host.pci.MdevSpec;
 import io.jvfio.host.pci.PciDev;
 import io.jvfio.host.pci.PciTree;
 import io.jvfio.host.sdk.DeviceContext;
@@ -16,9 +18,15 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * A function bound to vfio-pci: the vfio core's device (open count, cdev state, iommufd binding)
  * and vfio-pci's own state (reset_works, needs_reset). The model behind it sees only open, close
  * and reset.
+ *
+ * <p>Or a mediated device ({@link #mdev()} not null, {@link #pci()} null): registered as an
+ * emulated IOMMU device, it binds to iommufd through an access instead of a device object, its
+ * parent's driver answers GET_INFO and RESET, and nothing of vfio-pci (function resets at open and
+ * close, device sets, hot reset) applies to it.
  */
 public final class VfioDevice {
   private final PciDev pci;
+  private final MdevSpec mdev;
   private final DeviceModel model;
   private final int index;
   private final IommuGroup iommuGroup;
@@ -27,6 +35,7 @@ public final class VfioDevice {
   private int openCount;
   boolean cdevOpened;
   IommufdDevice iommufd;
+  IommufdAccess access;
   private boolean resetWorks;
   boolean needsReset;
   private int resets;
@@ -36,11 +45,21 @@ public final class VfioDevice {
   private volatile ReentrantReadWriteLock memoryLock;
 
   VfioDevice(PciDev pci, DeviceModel model, int index, IommuGroup iommuGroup) {
+    this(pci, null, model, index, iommuGroup);
+  }
+
+  VfioDevice(MdevSpec mdev, DeviceModel model, int index, IommuGroup iommuGroup) {
+    this(null, mdev, model, index, iommuGroup);
+  }
+
+  private VfioDevice(
+      PciDev pci, MdevSpec mdev, DeviceModel model, int index, IommuGroup iommuGroup) {
     this.pci = pci;
+    this.mdev = mdev;
     this.model = model;
     this.index = index;
     this.iommuGroup = iommuGroup;
-    this.failures = new ModelFailures(pci);
+    this.failures = new ModelFailures(this);
     this.migration =
         model.migration() == null ? null : new DeviceMigration(this, model.migration());
   }
@@ -73,16 +92,37 @@ public final class VfioDevice {
     return migration;
   }
 
+  /** The PCI function bound to vfio-pci, or null for an mdev. */
   public PciDev pci() {
     return pci;
+  }
+
+  /** The mediated device, or null for a PCI function. */
+  public MdevSpec mdev() {
+    return mdev;
+  }
+
+  public boolean isMdev() {
+    return mdev != null;
+  }
+
+  /** The vendor id the device's config space shows. */
+  public int vendor() {
+    return mdev != null ? mdev.type().vendor() : pci.spec().vendor();
+  }
+
+  /** The device id the device's config space shows. */
+  public int deviceId() {
+    return mdev != null ? mdev.type().device() : pci.spec().device();
   }
 
   public DeviceModel model() {
     return model;
   }
 
+  /** {@code dev_name()}: the PCI address, or an mdev's UUID. */
   public String name() {
-    return pci.name();
+    return mdev != null ? mdev.uuid() : pci.name();
   }
 
   /** The N of {@code /dev/vfio/devices/vfioN}. */
@@ -118,6 +158,16 @@ public final class VfioDevice {
   /** The iommufd binding (cdev BIND, or the group path with an iommufd), or null. */
   public IommufdDevice iommufdBinding() {
     return iommufd;
+  }
+
+  /** An mdev's iommufd access (cdev BIND, or the group path with an iommufd), or null. */
+  public IommufdAccess iommufdAccess() {
+    return access;
+  }
+
+  /** The id BIND reports: the device object's, or an mdev's access's. */
+  int boundId() {
+    return mdev != null ? access.id() : iommufd.id();
   }
 
   public boolean resetWorks() {
@@ -161,6 +211,19 @@ public final class VfioDevice {
   /** {@code vfio_df_open} through cdev BIND: one bind per device. */
   void openForCdev(IommufdContext ictx) {
     KernelError.check(openCount == 0, Errno.EINVAL);
+    if (mdev != null) {
+      // vfio_iommufd_emulated_bind: an access, no DMA ownership claimed
+      IommufdAccess a = ictx.createAccess(this);
+      try {
+        enable();
+      } catch (RuntimeException e) {
+        ictx.destroyAccess(a);
+        throw e;
+      }
+      access = a;
+      openCount = 1;
+      return;
+    }
     IommufdDevice binding = ictx.bind(iommuGroup, this);
     try {
       enable();
@@ -176,7 +239,26 @@ public final class VfioDevice {
   void openForGroup() {
     if (openCount == 0) {
       VfioGroup g = group;
-      if (g.iommufd != null) {
+      if (g.iommufd != null && mdev != null) {
+        IommufdAccess a = g.iommufd.createAccess(this);
+        try {
+          enable();
+        } catch (RuntimeException e) {
+          g.iommufd.destroyAccess(a);
+          throw e;
+        }
+        access = a;
+        openCount = 1;
+        try {
+          Ioas compat = g.iommufd.vfioIoas();
+          KernelError.check(compat != null, Errno.ENODEV);
+          g.iommufd.attachAccess(a, compat.id());
+        } catch (RuntimeException e) {
+          close();
+          throw e;
+        }
+        return;
+      } else if (g.iommufd != null) {
         IommufdDevice binding = g.iommufd.bind(iommuGroup, this);
         try {
           enable();
@@ -213,7 +295,11 @@ public final class VfioDevice {
   void close() {
     if (openCount == 1) {
       disable();
-      if (iommufd != null) {
+      if (access != null) {
+        IommufdAccess a = access;
+        access = null;
+        a.context().destroyAccess(a);
+      } else if (iommufd != null) {
         IommufdDevice binding = iommufd;
         iommufd = null;
         binding.context().unbind(binding);
@@ -225,15 +311,16 @@ public final class VfioDevice {
   }
 
   private void enable() {
-    resetWorks = PciTree.functionResetWorks(pci);
-    if (resetWorks) {
+    // an mdev's parent resets nothing at open; its own RESET ioctl always works
+    resetWorks = mdev != null || PciTree.functionResetWorks(pci);
+    if (resetWorks && mdev == null) {
       hardwareReset(resetsMigrationAtOpenAndClose());
     }
     if (migration != null) {
       migration.opened();
     }
     try {
-      model.open(new DeviceContext(name(), pci.spec().vendor(), pci.spec().device(), memoryLock()));
+      model.open(new DeviceContext(name(), vendor(), deviceId(), memoryLock()));
     } catch (Throwable t) {
       throw failures.answer("open", t);
     }
@@ -260,6 +347,9 @@ public final class VfioDevice {
       model.close();
     } catch (Throwable t) {
       failures.record("close", t);
+    }
+    if (mdev != null) {
+      return; // no function reset and no device set: the parent driver's close is all
     }
     needsReset = true;
     if (resetWorks) {

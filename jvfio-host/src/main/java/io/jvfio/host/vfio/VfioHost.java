@@ -2,6 +2,7 @@ package io.jvfio.host.vfio;
 
 import io.jvfio.host.iommu.IommuGroup;
 import io.jvfio.host.pci.Driver;
+import io.jvfio.host.pci.MdevSpec;
 import io.jvfio.host.pci.PciDev;
 import io.jvfio.host.pci.PciTree;
 import io.jvfio.host.pci.SlotSpec;
@@ -12,6 +13,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The vfio and vfio-pci registrations of a host: one vfio device per function bound to vfio-pci
@@ -24,6 +26,19 @@ public final class VfioHost {
   private final Map<Object, DeviceSet> devSets = new LinkedHashMap<>();
 
   public VfioHost(PciTree tree, Map<Integer, IommuGroup> iommuGroups, ModelRegistry models) {
+    this(tree, List.of(), iommuGroups, models);
+  }
+
+  /**
+   * The vfio-pci functions first, then the mdevs in creation order (the lab VM binds vfio-pci
+   * before it creates mdevs, so they take the cdev numbers after the functions'). Each mdev's group
+   * is in {@code iommuGroups} and holds no PCI function.
+   */
+  public VfioHost(
+      PciTree tree,
+      List<MdevSpec> mdevs,
+      Map<Integer, IommuGroup> iommuGroups,
+      ModelRegistry models) {
     for (PciDev pci : tree.devices()) {
       if (!(pci.driver() instanceof Driver.VfioPci v)) {
         continue;
@@ -60,6 +75,20 @@ public final class VfioHost {
       set.add(d);
       d.devSet = set;
     }
+    for (MdevSpec m : mdevs) {
+      IommuGroup ig = iommuGroups.get(m.iommuGroup());
+      VfioDevice d = new VfioDevice(m, models.create(m.type().model()), devices.size(), ig);
+      devices.add(d);
+      VfioGroup g = new VfioGroup(ig);
+      groups.put(ig.id(), g);
+      g.devices.add(d);
+      d.group = g;
+    }
+  }
+
+  /** The device named {@code name} (an mdev's UUID or a function's address), if any. */
+  public Optional<VfioDevice> device(String name) {
+    return devices.stream().filter(d -> d.name().equals(name)).findFirst();
   }
 
   public List<VfioDevice> devices() {

@@ -14,9 +14,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Seeded random topologies full of cross-line mistakes (duplicate functions, two bridges to a bus,
- * bridge loops, misplaced or duplicate slots): {@link Topology#parse} must name the same line and
- * message as the straightforward check it replaced, which re-validates every prefix of the
- * functions, then every prefix of the slots, walking each function's bridges up to the root.
+ * bridge loops, misplaced or duplicate slots, duplicate mdevs or mdevs in a used group): {@link
+ * Topology#parse} must name the same line and message as the straightforward check it replaced,
+ * which re-validates every prefix of the functions, then every prefix of the slots, walking each
+ * function's bridges up to the root, then checks the mdevs one by one in their order.
  */
 class TopologyErrorModelTest {
   private record Line(int number, String text) {}
@@ -83,7 +84,8 @@ class TopologyErrorModelTest {
   }
 
   /** The message the old parse gave for these lines, or null when they were accepted. */
-  private static String oldError(List<Line> functionLines, List<Line> slotLines) {
+  private static String oldError(
+      List<Line> functionLines, List<Line> slotLines, List<Line> mdevLines) {
     List<FunctionSpec> functions = new ArrayList<>();
     for (Line l : functionLines) {
       functions.add(spec(l.text()));
@@ -106,6 +108,26 @@ class TopologyErrorModelTest {
         oldValidate(functions, slots);
       } catch (IllegalArgumentException e) {
         return "line " + l.number() + ": " + e.getMessage();
+      }
+    }
+    Set<Integer> pciGroups = new HashSet<>();
+    functions.forEach(f -> f.iommuGroup().ifPresent(pciGroups::add));
+    Set<String> names = new HashSet<>();
+    Set<Integer> mdevGroups = new HashSet<>();
+    for (Line l : mdevLines) {
+      String[] t = l.text().split("\\s+");
+      String uuid = t[1];
+      int group = Integer.parseInt(t[4].substring("group=".length()));
+      String error = null;
+      if (!names.add(uuid)) {
+        error = "duplicate mdev " + uuid;
+      } else if (pciGroups.contains(group)) {
+        error = "mdev " + uuid + " is in group " + group + ", which PCI functions use";
+      } else if (!mdevGroups.add(group)) {
+        error = "mdev " + uuid + " is in group " + group + ", which another mdev uses";
+      }
+      if (error != null) {
+        return "line " + l.number() + ": " + error;
       }
     }
     return null;
@@ -138,10 +160,20 @@ class TopologyErrorModelTest {
                 "slot 0000:%02x:%02x reset=%s",
                 rnd.nextInt(buses), rnd.nextInt(8), rnd.nextBoolean() ? "yes" : "no"));
       }
+      for (int i = rnd.nextInt(4); i > 0; i--) {
+        texts.add(
+            String.format(
+                "mdev 83b8f4f2-509f-382f-3c1e-e6bfe0fa1%03x parent=mtty type=mtty-%d group=%d",
+                rnd.nextInt(24),
+                1 + rnd.nextInt(2),
+                // now and then a group the functions (groups 0 to 8) use
+                rnd.nextInt(8) == 0 ? rnd.nextInt(9) : 9 + rnd.nextInt(16)));
+      }
       java.util.Collections.shuffle(texts, rnd);
       StringBuilder text = new StringBuilder();
       List<Line> functionLines = new ArrayList<>();
       List<Line> slotLines = new ArrayList<>();
+      List<Line> mdevLines = new ArrayList<>();
       int number = 0;
       for (String t : texts) {
         if (rnd.nextInt(5) == 0) {
@@ -150,9 +182,10 @@ class TopologyErrorModelTest {
         }
         text.append(t).append('\n');
         number++;
-        (t.startsWith("slot") ? slotLines : functionLines).add(new Line(number, t));
+        (t.startsWith("slot") ? slotLines : t.startsWith("mdev") ? mdevLines : functionLines)
+            .add(new Line(number, t));
       }
-      String want = oldError(functionLines, slotLines);
+      String want = oldError(functionLines, slotLines, mdevLines);
       String got;
       try {
         Topology.parse(text.toString());

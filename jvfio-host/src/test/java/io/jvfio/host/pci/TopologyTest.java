@@ -20,7 +20,10 @@ class TopologyTest {
 
   @Test
   void formatThenParseGivesAnEqualTopology() {
-    for (Topology t : new Topology[] {DefaultHost.topology(), DefaultHost.withHostDriver()}) {
+    for (Topology t :
+        new Topology[] {
+          DefaultHost.topology(), DefaultHost.withHostDriver(), DefaultHost.labVm()
+        }) {
       String text = t.format();
       Topology again = Topology.parse(text);
       assertThat(again).isEqualTo(t);
@@ -141,6 +144,14 @@ class TopologyTest {
           slot on a root bus    | slot 0000:00:1c reset=yes                        | on a root bus
           slot on an empty bus  | slot 0000:05:00                                  | bus with no functions
           duplicate slot        | slot 0000:01:00                                  | duplicate slot
+          mdev w/o group        | mdev 83b8f4f2-509f-382f-3c1e-e6bfe0fa1001 parent=mtty type=mtty-2 | mdev needs group=
+          mdev group none       | mdev 83b8f4f2-509f-382f-3c1e-e6bfe0fa1001 parent=mtty type=mtty-2 group=none | an IOMMU group of its own
+          mdev unknown parent   | mdev 83b8f4f2-509f-382f-3c1e-e6bfe0fa1001 parent=i915 type=x group=4 | unknown mdev parent i915
+          mdev unknown type     | mdev 83b8f4f2-509f-382f-3c1e-e6bfe0fa1001 parent=mtty type=mtty-3 group=4 | has no type mtty-3 (it offers mtty-1, mtty-2)
+          mdev upper-case uuid  | mdev 83B8F4F2-509f-382f-3c1e-e6bfe0fa1001 parent=mtty type=mtty-2 group=4 | lower-case UUID
+          mdev short uuid       | mdev 83b8f4f2-509f parent=mtty type=mtty-2 group=4 | lower-case UUID
+          mdev option           | mdev 83b8f4f2-509f-382f-3c1e-e6bfe0fa1001 parent=mtty type=mtty-2 group=4 flr=yes | unknown option flr for mdev
+          mdev in a PCI group   | mdev 83b8f4f2-509f-382f-3c1e-e6bfe0fa1001 parent=mtty type=mtty-2 group=2 | which PCI functions use
           """)
   void parseErrorsNameTheLine(String what, String line, String message) {
     // the offending line is line 4: two lines of HEAD, a comment, then it
@@ -228,8 +239,18 @@ class TopologyTest {
               rnd.nextBoolean());
         }
       }
+      // mdevs in a random creation order, each in a group above the functions' (which stop at 19)
+      int mdevs = rnd.nextInt(4);
+      for (int m = 0; m < mdevs; m++) {
+        b.mdev(
+            String.format("%08x-0000-4000-8000-%012x", rnd.nextInt(1 << 30), m),
+            "mtty",
+            rnd.nextBoolean() ? "mtty-1" : "mtty-2",
+            200 + m * 7 % 5);
+      }
       Topology t = b.build();
       assertThat(Topology.parse(t.format())).as("seed %d", seed).isEqualTo(t);
+      assertThat(t.mdevs()).hasSize(mdevs);
     }
   }
 }
