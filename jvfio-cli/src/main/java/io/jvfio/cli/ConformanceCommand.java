@@ -118,7 +118,11 @@ final class ConformanceCommand implements Callable<Integer> {
         reports.add(
             ConformanceKit.run(
                 syscalls.apply(p),
-                new Target(d.name(), d.cdevPath(), d.group().path()),
+                new Target(
+                    d.name(),
+                    d.cdevPath(),
+                    d.group().path(),
+                    d.isMdev() ? Target.Kind.MDEV : Target.Kind.PCI),
                 destructive));
       }
     }

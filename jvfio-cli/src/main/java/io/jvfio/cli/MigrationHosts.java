@@ -90,12 +90,7 @@ final class MigrationHosts {
       VfioDevice dev = VfioDevice.openCdev(p, d.cdevPath(), iommufd);
       list.add(
           new MigratingDevice(
-              dev,
-              bdf,
-              d.model().name(),
-              d.pci().spec().vendor(),
-              d.pci().spec().device(),
-              Digests.of(d.model())));
+              dev, bdf, d.model().name(), d.vendor(), d.deviceId(), Digests.of(d.model())));
     }
     return list;
   }

@@ -23,6 +23,10 @@ final class BindChecks {
   private static final String ATTACH =
       "linux-cdev-hot-reset.md §3.5; device_cdev.c vfio_df_ioctl_attach_pt";
 
+  private static final String ACCESS =
+      "linux-cdev-hot-reset.md §3.5; vfio/iommufd.c vfio_iommufd_emulated_attach_ioas;"
+          + " iommufd/device.c iommufd_access_attach";
+
   /** An object id no iommufd of the kit's has handed out. */
   private static final int MISSING_ID = 0x7fff_fff0;
 
@@ -97,16 +101,41 @@ final class BindChecks {
                     second, VfioIoctls.VFIO_DEVICE_BIND_IOMMUFD, RawDevice.bindArg(iommufd))));
         sys.close(second);
       }
-      r.check("attach.missing-id", ATTACH, "ENOENT", Outcome.of(attach(sys, fd, MISSING_ID, 12)));
       r.check(
-          "attach.device-id",
-          ATTACH + " (the object is neither an IOAS nor a HWPT)",
-          "EINVAL",
-          Outcome.of(attach(sys, fd, devid, 12)));
-      r.check("attach.argsz-short", ATTACH, "EINVAL", Outcome.of(attach(sys, fd, devid, 8)));
+          "attach.missing-id", ATTACH, "ENOENT", Outcome.of(attach(sys, fd, MISSING_ID, 12).ret()));
+      if (t.isMdev()) {
+        r.check(
+            "attach.device-id",
+            ACCESS + " (an access takes only an IOAS; any other object is not found)",
+            "ENOENT",
+            Outcome.of(attach(sys, fd, devid, 12).ret()));
+      } else {
+        r.check(
+            "attach.device-id",
+            ATTACH + " (the object is neither an IOAS nor a HWPT)",
+            "EINVAL",
+            Outcome.of(attach(sys, fd, devid, 12).ret()));
+      }
+      r.check("attach.argsz-short", ATTACH, "EINVAL", Outcome.of(attach(sys, fd, devid, 8).ret()));
       // the working case after the refusals: an IOAS of this iommufd is attachable
       int ioas = RawDevice.allocIoas(sys, iommufd);
-      r.check("attach.ioas", ATTACH, Outcome.OK, Outcome.of(attach(sys, fd, ioas, 12)));
+      Attached a = attach(sys, fd, ioas, 12);
+      r.check("attach.ioas", ATTACH, Outcome.OK, Outcome.of(a.ret()));
+      if (a.ret() >= 0 && t.isMdev()) {
+        r.check(
+            "attach.pt-id",
+            ACCESS + " (no HWPT is made: pt_id stays the IOAS id)",
+            "pt_id " + ioas,
+            "pt_id " + a.ptId());
+      } else if (a.ret() >= 0) {
+        r.check(
+            "attach.pt-id",
+            ATTACH + "; iommufd/device.c iommufd_device_auto_get_domain (an IOAS gets a HWPT)",
+            "pt_id a new HWPT, not the IOAS " + ioas,
+            a.ptId() == ioas
+                ? "pt_id " + a.ptId() + " (the IOAS itself)"
+                : "pt_id a new HWPT, not the IOAS " + ioas);
+      }
     } catch (KitException e) {
       r.broken("bind", BIND, "the device opens on its cdev", e);
     } finally {
@@ -119,10 +148,14 @@ final class BindChecks {
     }
   }
 
-  private static int attach(Syscalls sys, int fd, int ptId, int argsz) {
+  /** An ATTACH's answer and the pt_id the kernel wrote back. */
+  private record Attached(int ret, int ptId) {}
+
+  private static Attached attach(Syscalls sys, int fd, int ptId, int argsz) {
     MemorySegment a = MemorySegment.ofArray(new byte[(int) VfioDeviceAttachIommufdPt.SIZEOF]);
     VfioDeviceAttachIommufdPt.ARGSZ.set(a, argsz);
     VfioDeviceAttachIommufdPt.PT_ID.set(a, ptId);
-    return sys.ioctl(fd, VfioIoctls.VFIO_DEVICE_ATTACH_IOMMUFD_PT, a);
+    int ret = sys.ioctl(fd, VfioIoctls.VFIO_DEVICE_ATTACH_IOMMUFD_PT, a);
+    return new Attached(ret, VfioDeviceAttachIommufdPt.PT_ID.get(a));
   }
 }

@@ -25,7 +25,9 @@ public final class ConformanceKit {
       long flags = d.migrationFlags();
       FeatureChecks.run(d, flags, r);
       DmaLoggingChecks.run(d, r);
-      if (HotResetChecks.cdev(d, target.device(), destructive, r)) {
+      if (target.isMdev()) {
+        HotResetChecks.mdev(d, destructive, r);
+      } else if (HotResetChecks.cdev(d, target.device(), destructive, r)) {
         scope = HotResetChecks.scopeCount(d);
       }
       if (flags < 0) {
@@ -43,8 +45,9 @@ public final class ConformanceKit {
     } catch (KitException e) {
       r.broken("open", "linux-cdev-hot-reset.md §3.2, §3.4", "the device opens and binds", e);
     }
+    // after the cdev is closed: a group and a bound cdev of one device exclude each other
+    GroupChecks.run(sys, target, r);
     if (scope > 0) {
-      // after the cdev is closed: a group and a bound cdev of one device exclude each other
       HotResetChecks.group(sys, target, scope, destructive, r);
     }
     return new DeviceReport(target.device(), r.results());

@@ -26,6 +26,9 @@ final class HotResetChecks {
   private static final String RESET =
       "linux-cdev-hot-reset.md §8.1, §8.2; vfio_pci_core.c vfio_pci_ioctl_pci_hot_reset";
 
+  private static final String MDEV =
+      "docs/mdev.md; vfio_pci_core.c (vfio-pci-core drivers only); mtty.c mtty_ioctl";
+
   /** A number far above any fd the kit opens. */
   private static final int CLOSED_FD = 1 << 20;
 
@@ -33,6 +36,24 @@ final class HotResetChecks {
 
   /** The device's INFO answer: the return, the header, and the device's own entry's id. */
   private record Info(int ret, int count, int flags, Long ownId, int notOwned) {}
+
+  /**
+   * An mdev has no PCI hot reset: the two ioctls belong to vfio-pci-core, and the mdev's parent
+   * driver answers any ioctl it does not know with ENOTTY.
+   */
+  static void mdev(RawDevice d, boolean destructive, Recorder r) {
+    String source = MDEV + " (the parent driver has no PCI hot reset)";
+    r.check(
+        "hot-reset.info.mdev",
+        source,
+        "ENOTTY",
+        Outcome.of(infoHeader(d.sys, d.fd, (int) VfioPciHotResetInfo.MINSZ)));
+    if (!destructive) {
+      r.skip("hot-reset.mdev", source, ConformanceKit.DESTRUCTIVE);
+      return;
+    }
+    r.check("hot-reset.mdev", source, "ENOTTY", Outcome.of(hotReset(d.sys, d.fd, new int[0])));
+  }
 
   /** The cdev form, on a bound device; false when the device has no hot-reset scope. */
   static boolean cdev(RawDevice d, String bdf, boolean destructive, Recorder r) {
