@@ -2,6 +2,7 @@ package io.jvfio.cli;
 
 import io.jvfio.cli.json.CliJson;
 import io.jvfio.cli.json.ConformanceJson;
+import io.jvfio.client.DeviceNode;
 import io.jvfio.conformance.CheckResult;
 import io.jvfio.conformance.ConformanceKit;
 import io.jvfio.conformance.DeviceReport;
@@ -122,7 +123,7 @@ final class ConformanceCommand implements Callable<Integer> {
                     d.name(),
                     d.cdevPath(),
                     d.group().path(),
-                    d.isMdev() ? Target.Kind.MDEV : Target.Kind.PCI),
+                    d.isMdev() ? DeviceNode.Kind.MDEV : DeviceNode.Kind.PCI),
                 destructive));
       }
     }

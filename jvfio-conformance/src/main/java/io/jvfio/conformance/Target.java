@@ -1,5 +1,8 @@
 package io.jvfio.conformance;
 
+import io.jvfio.client.DeviceNode;
+import io.jvfio.client.DeviceNode.Kind;
+
 /**
  * A device to check, as user space reaches it: {@code device} names it in the report and is the
  * name VFIO_GROUP_GET_DEVICE_FD takes (a BDF, or an mdev UUID); {@code cdevPath} is its {@code
@@ -10,17 +13,6 @@ package io.jvfio.conformance;
  * checked.
  */
 public record Target(String device, String cdevPath, String groupPath, Kind kind) {
-
-  /** Which driver core the device sits on. */
-  public enum Kind {
-    /** A PCI function bound to vfio-pci: a physical IOMMU, an automatic HWPT, PCI hot reset. */
-    PCI,
-    /**
-     * A mediated device: its IOAS is reached through an iommufd access, its parent driver answers
-     * every device ioctl, and no PCI hot reset exists.
-     */
-    MDEV
-  }
 
   public Target {
     if (device == null || device.isBlank() || cdevPath == null || cdevPath.isBlank()) {
@@ -39,6 +31,11 @@ public record Target(String device, String cdevPath, String groupPath, Kind kind
   /** A vfio-pci function checked through its cdev only. */
   public Target(String device, String cdevPath) {
     this(device, cdevPath, null, Kind.PCI);
+  }
+
+  /** The target for a device node, with its group path when it has one. */
+  public static Target of(DeviceNode node) {
+    return new Target(node.name(), node.cdevPath(), node.groupPath(), node.kind());
   }
 
   public boolean isMdev() {
