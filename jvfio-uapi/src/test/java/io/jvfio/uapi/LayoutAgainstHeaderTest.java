@@ -44,6 +44,11 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The include directory defaults to {@code /usr/include}; the system property {@code
  * jvfio.uapi.include} points the test at another tree (for example a copy of mainline uapi
  * headers).
+ *
+ * <p>Strict mode ({@code -Djvfio.uapi.strict=true}, used by {@code scripts/lab-check} with Linux
+ * 6.12's headers) does not skip: both headers must exist, and every struct, struct member and
+ * constant jvfio has must be in them, except the items listed in the file named by {@code
+ * jvfio.uapi.newer} (see {@link NewerThanHeaderList}); a listed item the header has fails too.
  */
 class LayoutAgainstHeaderTest {
 
@@ -52,6 +57,8 @@ class LayoutAgainstHeaderTest {
 
   private static final Path INCLUDE_DIR =
       Path.of(System.getProperty("jvfio.uapi.include", "/usr/include"));
+  private static final boolean STRICT = Boolean.getBoolean("jvfio.uapi.strict");
+  private static final String NEWER_LIST = System.getProperty("jvfio.uapi.newer", "");
 
   private static final List<Class<?>> CONSTANT_CLASSES =
       List.of(VfioIoctls.class, VfioConstants.class, IommufdIoctls.class, IommufdConstants.class);
@@ -76,15 +83,23 @@ class LayoutAgainstHeaderTest {
   void javaLayoutsAndConstantsMatchTheKernelHeader(@TempDir Path tmp)
       throws IOException, InterruptedException {
     Path vfioH = INCLUDE_DIR.resolve("linux/vfio.h");
+    Path iommufdH = INCLUDE_DIR.resolve("linux/iommufd.h");
+    if (STRICT) {
+      // strict mode is asked for on purpose: a missing header or compiler is a failure, not a skip
+      assertThat(vfioH).as("strict mode needs the header").isRegularFile();
+      assertThat(iommufdH).as("strict mode needs the header").isRegularFile();
+      assertThat(gccWorks()).as("strict mode needs gcc on the PATH").isTrue();
+    }
     Assumptions.assumeTrue(
         Files.isRegularFile(vfioH),
         "skipped: " + vfioH + " is missing (install linux-libc-dev to compare with the kernel)");
     Assumptions.assumeTrue(
         gccWorks(), "skipped: gcc is not on the PATH (install gcc to compare with the kernel)");
+    NewerThanHeaderList newer =
+        NEWER_LIST.isEmpty() ? NewerThanHeaderList.empty() : NewerThanHeaderList.read(newerList());
 
     List<Path> headers = new ArrayList<>();
     headers.add(vfioH);
-    Path iommufdH = INCLUDE_DIR.resolve("linux/iommufd.h");
     if (Files.isRegularFile(iommufdH)) {
       headers.add(iommufdH);
     }
@@ -109,16 +124,22 @@ class LayoutAgainstHeaderTest {
     Map<String, Long> sizeNotCompared = new TreeMap<>();
     Map<String, Set<String>> headerOnlyMembers = new TreeMap<>();
     List<String> absentStructs = new ArrayList<>();
+    // item names as NewerThanHeaderList writes them: "struct NAME", "NAME.MEMBER", constant names
+    Set<String> missingItems = new TreeSet<>();
     int structsCompared = 0;
     for (StructLayout layout : UapiStructs.ALL) {
       String tag = layout.name().orElseThrow();
       Set<String> cMembers = cStructs.get(tag);
+      Set<String> javaMembers = namedMembers(layout);
       if (cMembers == null) {
         absentStructs.add(tag);
+        missingItems.add("struct " + tag);
         continue;
       }
       structsCompared++;
-      Set<String> javaMembers = namedMembers(layout);
+      javaMembers.stream()
+          .filter(m -> !cMembers.contains(m))
+          .forEach(m -> missingItems.add(tag + "." + m));
       if (cMembers.containsAll(javaMembers)) {
         expectedSizes.put(tag, layout.byteSize());
         c.append("  printf(\"S %s %zu\\n\", \"")
@@ -154,6 +175,9 @@ class LayoutAgainstHeaderTest {
     Map<String, Boolean> javaIsInt = javaConstantIsInt();
     int constantsCompared = 0;
     for (String name : javaConstants.keySet()) {
+      if (!cConstants.contains(name)) {
+        missingItems.add(name);
+      }
       if (cConstants.contains(name)) {
         constantsCompared++;
         c.append("  printf(\"C %s %lld\\n\", \"")
@@ -247,7 +271,44 @@ class LayoutAgainstHeaderTest {
         absentStructs,
         javaConstants.size() - constantsCompared,
         headerOnlyMembers);
+    if (STRICT) {
+      for (String problem : newer.problems(missingItems, jvfioItems())) {
+        softly.fail("strict (%s, list %s): %s", INCLUDE_DIR, NEWER_LIST, problem);
+      }
+      System.out.printf(
+          "LayoutAgainstHeaderTest strict: structs=%d sizeof=%d offsets=%d constants=%d"
+              + " listed-newer=%d missing=%s%n",
+          structsCompared,
+          expectedSizes.size(),
+          expectedOffsets.size(),
+          constantsCompared,
+          newer.reasons().size(),
+          missingItems);
+    }
     softly.assertAll();
+  }
+
+  /**
+   * The list file; a relative path that is not found from the module directory (where surefire
+   * runs) is taken from the project root, as {@code scripts/lab-check} writes it.
+   */
+  private static Path newerList() {
+    Path p = Path.of(NEWER_LIST);
+    if (!p.isAbsolute() && !Files.exists(p) && Files.exists(Path.of("..").resolve(p))) {
+      return Path.of("..").resolve(p);
+    }
+    return p;
+  }
+
+  /** Every uAPI item jvfio has, named as {@link NewerThanHeaderList} names them. */
+  static Set<String> jvfioItems() {
+    Set<String> items = new TreeSet<>(javaConstants().keySet());
+    for (StructLayout layout : UapiStructs.ALL) {
+      String tag = layout.name().orElseThrow();
+      items.add("struct " + tag);
+      namedMembers(layout).forEach(m -> items.add(tag + "." + m));
+    }
+    return items;
   }
 
   /** Named members of a layout, including those inside anonymous unions and structs. */
