@@ -22,6 +22,7 @@ import picocli.CommandLine.ScopeType;
       FsmCommand.class,
       ResetCommand.class,
       ConformanceCommand.class,
+      CompareCommand.class,
       MigrateCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
