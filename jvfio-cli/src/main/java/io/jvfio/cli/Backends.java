@@ -33,6 +33,39 @@ final class Backends {
     return new EmulatedBackend(host, input);
   }
 
+  /**
+   * What to throw when {@code backend} has no vfio device for a command to {@code what} ("check"):
+   * on the emulator the topology is the user's input (a usage error), on this machine it is not (a
+   * failure that says why sysfs shows none).
+   */
+  static RuntimeException noDevice(Backend backend, String what) {
+    return switch (backend) {
+      case EmulatedBackend e ->
+          UsageException.of("--topology", e.describe(), "has no vfio device to " + what);
+      case NativeBackend n ->
+          new CommandFailure(
+              n.describe() + " has no vfio device to " + what + ": " + NativeBackend.whyEmpty(),
+              "ENODEV");
+    };
+  }
+
+  /**
+   * The device's cdev, or a failure saying the kernel has none for it, for commands that open
+   * devices the iommufd way.
+   */
+  static String cdevOf(io.jvfio.client.DeviceNode d, String what) {
+    if (d.cdevPath() == null) {
+      throw new CommandFailure(
+          d.name()
+              + " has no vfio cdev (/dev/vfio/devices/vfioN needs Linux 6.6 or later with"
+              + " CONFIG_VFIO_DEVICE_CDEV), and "
+              + what
+              + " opens devices through their cdev",
+          "ENODEV");
+    }
+    return d.cdevPath();
+  }
+
   /** A usage error unless the command line asked for the emulated backend. */
   static void requireEmulated(CommandLine.Model.CommandSpec spec, String why) {
     if (Main.backend(spec) != BackendKind.emulated) {

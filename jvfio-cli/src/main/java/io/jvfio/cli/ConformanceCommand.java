@@ -103,6 +103,7 @@ final class ConformanceCommand implements Callable<Integer> {
       backend = Backends.open(spec, topologyFile);
     }
     List<DeviceNode> chosen = chosen(backend);
+    chosen.forEach(d -> Backends.cdevOf(d, "the conformance kit"));
     List<DeviceReport> reports = new ArrayList<>();
     for (DeviceNode d : chosen) {
       try (Backend.Session p = backend.session("conformance")) {
@@ -122,9 +123,7 @@ final class ConformanceCommand implements Callable<Integer> {
     if (devices.isEmpty()) {
       List<DeviceNode> all = backend.devices();
       if (all.isEmpty()) {
-        throw backend.kind() == BackendKind.emulated
-            ? UsageException.of("--topology", backend.describe(), "has no vfio device to check")
-            : new CommandFailure(backend.describe() + " has no vfio device to check", "ENODEV");
+        throw Backends.noDevice(backend, "check");
       }
       return all;
     }

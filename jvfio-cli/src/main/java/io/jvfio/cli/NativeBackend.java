@@ -2,6 +2,7 @@ package io.jvfio.cli;
 
 import io.jvfio.client.DeviceNode;
 import io.jvfio.nativebackend.NativeSyscalls;
+import io.jvfio.nativebackend.SysfsDevices;
 import io.jvfio.uapi.Syscalls;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -22,10 +23,55 @@ record NativeBackend(NativeSyscalls sys, List<DeviceNode> devices, String descri
     implements Backend {
 
   private static final Path FDS = Path.of("/proc/self/fd");
+  private static final System.Logger LOG = System.getLogger(NativeBackend.class.getName());
 
-  /** This machine's kernel; the devices come from sysfs. */
+  /** Where sysfs is read ({@code /sys}); a test points it at a copy of a machine's tree. */
+  static final String SYSFS_PROPERTY = "jvfio.sysfs";
+
+  /**
+   * Where {@code vfio/} is looked for ({@code /dev}); set together with {@link #SYSFS_PROPERTY}.
+   */
+  static final String DEVFS_PROPERTY = "jvfio.devfs";
+
+  /**
+   * This machine's kernel; the devices come from sysfs. A runtime failure with a sentence when the
+   * JVM runs where the native backend cannot (another OS or architecture), or when the machine has
+   * no {@code /dev/vfio} (no vfio driver loaded).
+   */
   static NativeBackend open() {
-    throw new UnsupportedOperationException("device discovery from sysfs is not written yet");
+    NativeSyscalls sys;
+    try {
+      sys = new NativeSyscalls();
+    } catch (UnsupportedOperationException e) {
+      throw new CommandFailure(e.getMessage(), null, e);
+    }
+    Path sysRoot = Path.of(System.getProperty(SYSFS_PROPERTY, "/sys"));
+    Path vfioDir = Path.of(System.getProperty(DEVFS_PROPERTY, "/dev")).resolve("vfio");
+    SysfsDevices.Scan scan = SysfsDevices.scanWithProblems(sysRoot);
+    scan.problems()
+        .forEach(p ->
+            LOG.log(
+                System.Logger.Level.WARNING,
+                "left out a device sysfs shows but cannot describe: " + p));
+    if (!Files.isDirectory(vfioDir)) {
+      throw new CommandFailure(
+          "this machine has no "
+              + vfioDir
+              + ", so the native backend has no vfio device to open: "
+              + (scan.devices().isEmpty()
+                  ? SysfsDevices.whyEmpty(sysRoot)
+                  : "sysfs shows "
+                      + Plural.of(scan.devices().size(), "vfio device")
+                      + ", so is /dev a devtmpfs?"),
+          "ENOENT");
+    }
+    String where = System.getProperty(SYSFS_PROPERTY) == null ? "" : " (sysfs at " + sysRoot + ")";
+    return new NativeBackend(sys, scan.devices(), "this machine" + where);
+  }
+
+  /** Why {@link #devices()} is empty, as a sentence (sysfs is read again). */
+  static String whyEmpty() {
+    return SysfsDevices.whyEmpty(Path.of(System.getProperty(SYSFS_PROPERTY, "/sys")));
   }
 
   @Override

@@ -273,14 +273,18 @@ class BadInputTest {
             "--device 0000:00:1c.0: bound to host:pcieport, not vfio-pci"),
         usage("conformance --device 0000:09:00.0", "--device 0000:09:00.0: no such function"),
         usage("conformance --device zz", "--device zz: 'zz' is not a PCI address"),
-        usage("conformance --backend native", "--backend native: must be one of emulated"),
+        usage("conformance --backend nativ", "--backend nativ: must be one of emulated, native"),
+        usage(
+            "conformance --backend native --topology {dir}/edu-only.topology",
+            "--topology {dir}/edu-only.topology: only with --backend emulated"),
         // a cdev path is looked up on the built host
         new Row(
             "conformance --device /dev/vfio/devices/vfio999",
             2,
             true,
             true,
-            List.of("--device /dev/vfio/devices/vfio999: no vfio device has this cdev")),
+            List.of(
+                "--device /dev/vfio/devices/vfio999: no such vfio device; the vfio devices of")),
         // fsm
         usage("fsm --flags 2", "--flags 2: must be 1, 3, 5 or 7"),
         usage("fsm --flags x", "--flags x: must be 1, 3, 5 or 7"),
