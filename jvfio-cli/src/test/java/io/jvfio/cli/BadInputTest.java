@@ -277,6 +277,17 @@ class BadInputTest {
         usage(
             "conformance --backend native --topology {dir}/edu-only.topology",
             "--topology {dir}/edu-only.topology: only with --backend emulated"),
+        // the native backend: what it cannot do is said before anything is opened
+        usage(
+            "topology --backend native {dir}/edu-only.topology",
+            "FILE {dir}/edu-only.topology: only with --backend emulated"),
+        usage(
+            "topology --backend native --variant host-driver",
+            "--variant host-driver: only with --backend emulated"),
+        usage("demo --backend native", "--backend native: the demo builds its two hosts"),
+        usage("bench datafd --backend native", "--backend native: bench times calls"),
+        usage("bench migration --backend native", "--backend native: bench times calls"),
+        usage("bench scale --backend native", "--backend native: bench times calls"),
         // a cdev path is looked up on the built host
         new Row(
             "conformance --device /dev/vfio/devices/vfio999",

@@ -101,6 +101,51 @@ class NativeBackendTest {
   }
 
   @Test
+  void topologyListsTheVfioDevicesSysfsShows() {
+    Path sys = SysfsMirror.write(tmp, labVmDevices());
+    Path dev = SysfsMirror.withDevVfio(tmp);
+    CliRun text = SysfsMirror.with(sys, dev, () -> CliRun.run("topology", "--backend", "native"));
+    assertThat(text.code()).as(text.both()).isZero();
+    assertThat(text.out().lines().toList())
+        .hasSize(6)
+        .first()
+        .isEqualTo("vfio devices of this machine (sysfs at " + sys + ")");
+    assertThat(text.out())
+        .containsPattern(
+            "0000:01:01.0 +1234:11e8 +vfio-pci +group /dev/vfio/3 +/dev/vfio/devices/vfio0")
+        .containsPattern(
+            MTTY1 + " +mdev +mdev:mtty/mtty-2 +group /dev/vfio/4 +/dev/vfio/devices/vfio2");
+    CliRun json =
+        SysfsMirror.with(sys, dev, () -> CliRun.run("topology", "--backend", "native", "--json"));
+    assertThat(json.code()).as(json.both()).isZero();
+    var j = json.json();
+    assertThat(j.get("result").asText()).isEqualTo("ok");
+    assertThat(j.get("devices")).hasSize(5);
+    assertThat(j.get("devices").get(0).get("vendor").asText()).isEqualTo("1234");
+    assertThat(j.get("devices").get(2).get("vendor").isNull()).isTrue();
+    assertThat(j.get("devices").get(2).get("cdev").asText()).isEqualTo("/dev/vfio/devices/vfio2");
+    assertThat(j.get("iommuGroups").get(0).get("id").asInt()).isEqualTo(3);
+    assertThat(j.get("iommuGroups").get(0).get("members")).hasSize(2);
+    CliRun array =
+        SysfsMirror.with(
+            sys, dev, () -> CliRun.run("topology", "--backend", "native", "--json-array"));
+    assertThat(array.json()).hasSize(5);
+  }
+
+  @Test
+  void topologyOfAMachineWithoutVfioDevicesSaysWhy() throws Exception {
+    Files.createDirectories(tmp.resolve("sys/bus/pci/drivers/vfio-pci"));
+    Files.createDirectories(tmp.resolve("sys/bus/pci/devices"));
+    CliRun r =
+        SysfsMirror.with(
+            tmp.resolve("sys"),
+            SysfsMirror.withDevVfio(tmp),
+            () -> CliRun.run("topology", "--backend", "native"));
+    assertThat(r.code()).as(r.both()).isZero();
+    assertThat(r.out()).contains("has no vfio device: no PCI function is bound to vfio-pci");
+  }
+
+  @Test
   void onThisMachineWithoutDevVfioConformanceFailsWithOneLine() {
     assumeFalse(Files.exists(Path.of("/dev/vfio")), "this machine has /dev/vfio");
     CliRun r = CliRun.run("conformance", "--backend", "native", "--json");
