@@ -2,6 +2,7 @@ package io.jvfio.cli;
 
 import io.jvfio.devices.Models;
 import io.jvfio.host.Host;
+import io.jvfio.host.pci.Driver;
 import java.nio.file.Path;
 import picocli.CommandLine;
 
@@ -26,6 +27,49 @@ final class Backends {
     }
     TopologyInput input = TopologyInput.read("--topology", topologyFile);
     return emulated(input);
+  }
+
+  /**
+   * {@link #open}, with the devices named on the command line checked first on the emulator, where
+   * the topology file can tell a wrong PCI address or mdev UUID before a host is built ({@code
+   * notVfio} ends the message for a function bound to another driver). Cdev paths, and every name
+   * on the native backend, are looked up on the opened backend.
+   */
+  static Backend open(
+      CommandLine.Model.CommandSpec spec,
+      Path topologyFile,
+      String option,
+      java.util.List<String> devices,
+      String notVfio) {
+    if (Main.backend(spec) == BackendKind.native_) {
+      return open(spec, topologyFile);
+    }
+    TopologyInput input = TopologyInput.read("--topology", topologyFile);
+    for (String d : devices) {
+      checkDevice(input, option, d, notVfio);
+    }
+    return emulated(input);
+  }
+
+  private static void checkDevice(TopologyInput input, String option, String d, String notVfio) {
+    if (d.startsWith("/")) {
+      return; // a cdev path: only the built host numbers its cdevs
+    }
+    if (Checks.isUuid(d)) {
+      boolean there = input.topology().mdevs().stream().anyMatch(m -> m.uuid().equalsIgnoreCase(d));
+      if (!there) {
+        throw UsageException.of(option, d, "no such mdev on " + input.name());
+      }
+      return;
+    }
+    String bdf = Checks.bdf(option, d);
+    var f =
+        input
+            .function(bdf)
+            .orElseThrow(() -> UsageException.of(option, d, "no such function on " + input.name()));
+    if (!(f.driver() instanceof Driver.VfioPci)) {
+      throw UsageException.of(option, d, "bound to " + f.driver() + ", not vfio-pci; " + notVfio);
+    }
   }
 
   static EmulatedBackend emulated(TopologyInput input) {

@@ -8,7 +8,6 @@ import io.jvfio.conformance.ConformanceKit;
 import io.jvfio.conformance.DeviceReport;
 import io.jvfio.conformance.Status;
 import io.jvfio.conformance.Target;
-import io.jvfio.host.pci.Driver;
 import io.jvfio.uapi.Syscalls;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -78,30 +77,8 @@ final class ConformanceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Backend backend;
-    if (Main.backend(spec) == BackendKind.emulated) {
-      TopologyInput input = TopologyInput.read("--topology", topologyFile);
-      for (String d : devices) {
-        // what can be judged without the host is judged before it is built
-        if (!d.startsWith("/") && !Checks.isUuid(d)) {
-          String bdf = Checks.bdf("--device", d);
-          var f =
-              input
-                  .function(bdf)
-                  .orElseThrow(() ->
-                      UsageException.of("--device", d, "no such function on " + input.name()));
-          if (!(f.driver() instanceof Driver.VfioPci)) {
-            throw UsageException.of(
-                "--device",
-                d,
-                "bound to " + f.driver() + ", not vfio-pci; only vfio devices can be checked");
-          }
-        }
-      }
-      backend = Backends.emulated(input);
-    } else {
-      backend = Backends.open(spec, topologyFile);
-    }
+    Backend backend =
+        Backends.open(spec, topologyFile, "--device", devices, "only vfio devices can be checked");
     List<DeviceNode> chosen = chosen(backend);
     chosen.forEach(d -> Backends.cdevOf(d, "the conformance kit"));
     List<DeviceReport> reports = new ArrayList<>();

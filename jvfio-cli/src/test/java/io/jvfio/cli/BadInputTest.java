@@ -301,6 +301,16 @@ class BadInputTest {
         usage("fsm --flags x", "--flags x: must be 1, 3, 5 or 7"),
         usageAlone("fsm --dot --json --flags 1", "--json and --dot: choose one"),
         usage("fsm", "missing --flags F"),
+        usageAlone("fsm --device 0000:01:00.0 --dot", "--dot with --device: only for the probe"),
+        usage(
+            "fsm --flags 7 --topology {dir}/edu-only.topology",
+            "--topology {dir}/edu-only.topology: only with --device"),
+        usage("fsm --flags 7 --backend native", "--backend native: needs --device"),
+        usage("fsm --device 0000:09:00.0", "--device 0000:09:00.0: no such function"),
+        usage(
+            "fsm --device 83b8f4f2-509f-382f-3c1e-e6bfe0fa1009",
+            "--device 83b8f4f2-509f-382f-3c1e-e6bfe0fa1009: no such mdev on the demo host"),
+        usage("fsm --device 0000:00:1c.0", "--device 0000:00:1c.0: bound to host:pcieport"),
         // bench settings
         usage("bench datafd --iterations 0", "--iterations 0: must be 1 to 1000000"),
         usage("bench scale --time-ms -1", "--time-ms -1: must be 1 to 1000000"),
