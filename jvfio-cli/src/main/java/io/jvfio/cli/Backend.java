@@ -37,6 +37,20 @@ sealed interface Backend permits EmulatedBackend, NativeBackend {
    * for {@code option} that lists the devices there are.
    */
   default DeviceNode device(String option, String text) {
+    String name = text;
+    if (!text.startsWith("/") && !Checks.isUuid(text)) {
+      // a short PCI address (02:01.0) names the function its long form does
+      try {
+        name = io.jvfio.host.pci.PciAddress.parse(text).toString();
+      } catch (IllegalArgumentException e) {
+        name = text;
+      }
+    }
+    for (DeviceNode d : devices()) {
+      if (d.isNamedBy(name)) {
+        return d;
+      }
+    }
     for (DeviceNode d : devices()) {
       if (d.isNamedBy(text) || text.equals(d.groupPath()) && sameGroupAlone(d)) {
         return d;

@@ -69,6 +69,11 @@ record NativeBackend(NativeSyscalls sys, List<DeviceNode> devices, String descri
     return new NativeBackend(sys, scan.devices(), "this machine" + where);
   }
 
+  /** The driver sysfs shows for a PCI function ("none", "absent" when there is no such). */
+  static String driverOf(String bdf) {
+    return SysfsDevices.pciDriver(Path.of(System.getProperty(SYSFS_PROPERTY, "/sys")), bdf);
+  }
+
   /** Why {@link #devices()} is empty, as a sentence (sysfs is read again). */
   static String whyEmpty() {
     return SysfsDevices.whyEmpty(Path.of(System.getProperty(SYSFS_PROPERTY, "/sys")));

@@ -93,6 +93,19 @@ public final class SysfsDevices {
         + "/bus/pci/drivers_probe)";
   }
 
+  /**
+   * The driver of PCI function {@code bdf} as sysfs names it: "none" when nothing is bound,
+   * "absent" when sysfs has no such function.
+   */
+  public static String pciDriver(Path sysRoot, String bdf) {
+    Path dir = sysRoot.resolve("bus/pci/devices").resolve(bdf);
+    if (!Files.exists(dir)) {
+      return "absent";
+    }
+    String driver = linkName(dir.resolve("driver"));
+    return driver == null ? "none" : driver;
+  }
+
   private static Optional<DeviceNode> pci(Path sysRoot, Path dir, List<String> problems) {
     String name = dir.getFileName().toString();
     String driver = linkName(dir.resolve("driver"));
