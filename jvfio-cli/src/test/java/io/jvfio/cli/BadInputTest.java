@@ -284,6 +284,12 @@ class BadInputTest {
         usage(
             "topology --backend native --variant host-driver",
             "--variant host-driver: only with --backend emulated"),
+        usage(
+            "reset --backend native --device 0000:02:01.0 --topology {dir}/edu-only.topology",
+            "--topology {dir}/edu-only.topology: only with --backend emulated"),
+        usage(
+            "fsm --backend native --device 0000:02:01.0 --topology {dir}/edu-only.topology",
+            "--topology {dir}/edu-only.topology: only with --backend emulated"),
         usage("demo --backend native", "--backend native: the demo builds its two hosts"),
         usage("bench datafd --backend native", "--backend native: bench times calls"),
         usage("bench migration --backend native", "--backend native: bench times calls"),

@@ -71,6 +71,48 @@ class NativeBackendTest {
     assertThat(r.json().get("errno").asText()).isEqualTo("ENOENT");
   }
 
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {
+        "topology",
+        "fsm --device 0000:01:01.0",
+        "reset --device 0000:01:01.0",
+        "reset --device 0000:01:01.0 --as group"
+      })
+  void withoutDevVfioEachCommandFailsWithOneLine(String line) {
+    Path sys = SysfsMirror.write(tmp, labVmDevices());
+    String[] args = (line + " --backend native --json").split(" ");
+    CliRun r = SysfsMirror.with(sys, tmp.resolve("emptydev"), () -> CliRun.run(args));
+    assertThat(r.code()).as(r.both()).isEqualTo(1);
+    assertThat(r.err().lines().toList()).hasSize(1);
+    assertThat(r.err()).contains("this machine has no " + tmp.resolve("emptydev/vfio"));
+    assertThat(r.json().get("result").asText()).isEqualTo("failed");
+  }
+
+  @Test
+  void aDeviceWithoutCdevCannotBeCheckedAndSaysWhy() {
+    List<DeviceNode> noCdev =
+        labVmDevices().stream()
+            .map(d ->
+                new DeviceNode(
+                    d.name(), null, d.groupPath(), d.kind(), d.vendor(), d.deviceId(), d.driver()))
+            .toList();
+    Path sys = SysfsMirror.write(tmp, noCdev);
+    CliRun r =
+        SysfsMirror.with(
+            sys,
+            SysfsMirror.withDevVfio(tmp),
+            () -> CliRun.run("conformance", "--backend", "native", "--device", MTTY1));
+    assertThat(r.code()).as(r.both()).isEqualTo(1);
+    assertThat(r.err().strip())
+        .isEqualTo(
+            "jvfio conformance: "
+                + MTTY1
+                + " has no vfio cdev (/dev/vfio/devices/vfioN needs Linux 6.6 or later with"
+                + " CONFIG_VFIO_DEVICE_CDEV), and the conformance kit opens devices through their"
+                + " cdev (ENODEV)");
+  }
+
   @Test
   void noDeviceInSysfsSaysWhy() throws Exception {
     Path sys = Files.createDirectories(tmp.resolve("sys/bus/pci/devices"));
