@@ -1,16 +1,20 @@
 package io.jvfio.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 
 import io.jvfio.cli.DeviceOpener.As;
 import io.jvfio.client.DeviceNode;
 import io.jvfio.devices.DemoHost;
 import io.jvfio.host.DefaultHost;
 import io.jvfio.host.pci.Topology;
+import io.jvfio.nativebackend.SysfsDevices;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -76,6 +80,41 @@ class NativePathsOnEmulatorTest {
       assertThat(o.reason())
           .startsWith(NativeBackendTest.MTTY1 + " is a mediated device (mdev:mtty/mtty-2)");
     }
+  }
+
+  /**
+   * The devices the native backend finds in a sysfs that shows the lab VM open on the emulated host
+   * both ways, and the fsm run on its mtty through the group (as on a kernel without cdevs) gives
+   * what it gives through the cdev.
+   */
+  @Test
+  void devicesFoundInSysfsOpenAndMigrateOnTheEmulator(@TempDir Path tmp) {
+    EmulatedBackend b = backend(DefaultHost::labVm);
+    List<DeviceNode> found = SysfsDevices.scan(SysfsMirror.write(tmp, b.devices()));
+    assertThat(found).hasSize(5);
+    for (DeviceNode d : found) {
+      for (As as : As.values()) {
+        try (Backend.Session s = b.session("vmm")) {
+          DeviceOpener o = new DeviceOpener(s.sys(), as);
+          assertThatCode(() -> o.add(d, true))
+              .as("%s as %s", d.name(), as)
+              .doesNotThrowAnyException();
+        }
+      }
+    }
+    DeviceNode mtty = found.get(2);
+    DeviceNode groupOnly =
+        new DeviceNode(mtty.name(), null, mtty.groupPath(), mtty.kind(), 0, 0, mtty.driver());
+    DeviceFsm.Result viaCdev;
+    DeviceFsm.Result viaGroup;
+    try (Backend.Session s = b.session("fsm")) {
+      viaCdev = FsmCommand.onDevice(s.sys(), mtty, 7L);
+    }
+    try (Backend.Session s = b.session("fsm")) {
+      viaGroup = FsmCommand.onDevice(s.sys(), groupOnly, 7L);
+    }
+    assertThat(viaGroup).isEqualTo(viaCdev);
+    assertThat(viaCdev.pairs()).filteredOn(p -> p.skipped() == null).hasSize(56);
   }
 
   /**
