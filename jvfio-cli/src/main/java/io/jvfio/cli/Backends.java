@@ -33,7 +33,8 @@ final class Backends {
    * {@link #open}, with the devices named on the command line checked first on the emulator, where
    * the topology file can tell a wrong PCI address or mdev UUID before a host is built ({@code
    * notVfio} ends the message for a function bound to another driver). Cdev paths, and every name
-   * on the native backend, are looked up on the opened backend.
+   * on the native backend, are looked up on the opened backend; there a name that is no path, UUID
+   * or PCI address is still refused first.
    */
   static Backend open(
       CommandLine.Model.CommandSpec spec,
@@ -42,6 +43,12 @@ final class Backends {
       java.util.List<String> devices,
       String notVfio) {
     if (Main.backend(spec) == BackendKind.native_) {
+      for (String d : devices) {
+        // only sysfs knows the names, but a name of no kind at all is wrong everywhere
+        if (!d.startsWith("/") && !Checks.isUuid(d)) {
+          Checks.bdf(option, d);
+        }
+      }
       return open(spec, topologyFile);
     }
     TopologyInput input = TopologyInput.read("--topology", topologyFile);

@@ -96,7 +96,7 @@ final class ResetCommand implements Callable<Integer> {
               List.of(bdf),
               "a VMM resets only vfio-pci devices (jvfio topology shows the drivers)");
     } else {
-      backend = Backends.open(spec, topologyFile);
+      backend = Backends.open(spec, topologyFile, "--device", List.of(bdf), "not a vfio device");
     }
     DeviceNode device = backend.device("--device", bdf);
     Outcome o;

@@ -290,6 +290,9 @@ class BadInputTest {
         usage(
             "fsm --backend native --device 0000:02:01.0 --topology {dir}/edu-only.topology",
             "--topology {dir}/edu-only.topology: only with --backend emulated"),
+        usage("reset --backend native --device zz", "--device zz: 'zz' is not a PCI address"),
+        usage("fsm --backend native --device zz", "--device zz: 'zz' is not a PCI address"),
+        usage("conformance --backend native --device zz", "--device zz: 'zz' is not a PCI address"),
         usage("demo --backend native", "--backend native: the demo builds its two hosts"),
         usage("bench datafd --backend native", "--backend native: bench times calls"),
         usage("bench migration --backend native", "--backend native: bench times calls"),
