@@ -81,7 +81,8 @@ final class FsmCommand implements Callable<Integer> {
         throw UsageException.of(
             "--backend",
             "native",
-            "needs --device; the probe with --flags alone is an emulated device");
+            "needs --device BDF|UUID|PATH (jvfio topology --backend native lists this machine's"
+                + " vfio devices); --flags alone drives an emulated probe device");
       }
       return probe(flags);
     }

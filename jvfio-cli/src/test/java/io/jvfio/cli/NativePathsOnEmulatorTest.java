@@ -9,6 +9,7 @@ import io.jvfio.devices.DemoHost;
 import io.jvfio.host.DefaultHost;
 import io.jvfio.host.pci.Topology;
 import io.jvfio.nativebackend.SysfsDevices;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -115,6 +116,38 @@ class NativePathsOnEmulatorTest {
     }
     assertThat(viaGroup).isEqualTo(viaCdev);
     assertThat(viaCdev.pairs()).filteredOn(p -> p.skipped() == null).hasSize(56);
+  }
+
+  /**
+   * A native backend's view (devices and drivers from sysfs) over the emulated host's syscalls: a
+   * host-driver function in the scope blocks the reset, named with the driver sysfs shows.
+   */
+  @Test
+  void aBlockingFunctionIsNamedWithItsSysfsDriver(@TempDir Path tmp) throws Exception {
+    EmulatedBackend emulated = backend(DefaultHost::withHostDriver);
+    Path sys = SysfsMirror.write(tmp, emulated.devices());
+    Path igb = Files.createDirectories(sys.resolve("devices/pci0000:00/0000:02:02.0"));
+    Files.createDirectories(sys.resolve("bus/pci/drivers/igb"));
+    Files.createSymbolicLink(
+        sys.resolve("bus/pci/devices/0000:02:02.0"),
+        Path.of("../../../devices/pci0000:00/0000:02:02.0"));
+    Files.createSymbolicLink(igb.resolve("driver"), Path.of("../../../bus/pci/drivers/igb"));
+    ResetCommand.Outcome o =
+        SysfsMirror.with(
+            sys,
+            SysfsMirror.withDevVfio(tmp),
+            () -> {
+              NativeBackend nb = NativeBackend.open();
+              DeviceNode d = nb.device("--device", "0000:02:01.0");
+              try (Backend.Session s = emulated.session("vmm")) {
+                return ResetCommand.run(nb, s.sys(), d, List.of(d), As.cdev);
+              }
+            });
+    assertThat(o.errno()).isEqualTo("EPERM");
+    assertThat(o.blocking()).containsExactly("0000:02:02.0");
+    assertThat(o.reason())
+        .startsWith("the reset would also reset 0000:02:02.0 (igb), which is not bound")
+        .contains("bind it to vfio-pci");
   }
 
   /**

@@ -158,6 +158,15 @@ class SysfsDevicesTest {
   }
 
   @Test
+  void pciDriverNamesTheBoundDriverOrSaysNoneOrAbsent() {
+    labVm();
+    assertThat(SysfsDevices.pciDriver(tmp, "0000:00:1f.2")).isEqualTo("ahci");
+    assertThat(SysfsDevices.pciDriver(tmp, "0000:01:01.0")).isEqualTo("vfio-pci");
+    assertThat(SysfsDevices.pciDriver(tmp, "0000:00:03.0")).isEqualTo("none");
+    assertThat(SysfsDevices.pciDriver(tmp, "0000:09:00.0")).isEqualTo("absent");
+  }
+
+  @Test
   void whyEmptyNamesTheFirstMissingPiece() {
     assertThat(SysfsDevices.whyEmpty(tmp.resolve("nothing")))
         .isEqualTo(tmp.resolve("nothing") + " has no bus directory: sysfs is not mounted there");
