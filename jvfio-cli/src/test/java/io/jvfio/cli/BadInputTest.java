@@ -273,19 +273,53 @@ class BadInputTest {
             "--device 0000:00:1c.0: bound to host:pcieport, not vfio-pci"),
         usage("conformance --device 0000:09:00.0", "--device 0000:09:00.0: no such function"),
         usage("conformance --device zz", "--device zz: 'zz' is not a PCI address"),
-        usage("conformance --backend native", "--backend native: must be one of emulated"),
+        usage("conformance --backend nativ", "--backend nativ: must be one of emulated, native"),
+        usage(
+            "conformance --backend native --topology {dir}/edu-only.topology",
+            "--topology {dir}/edu-only.topology: only with --backend emulated"),
+        // the native backend: what it cannot do is said before anything is opened
+        usage(
+            "topology --backend native {dir}/edu-only.topology",
+            "FILE {dir}/edu-only.topology: only with --backend emulated"),
+        usage(
+            "topology --backend native --variant host-driver",
+            "--variant host-driver: only with --backend emulated"),
+        usage(
+            "reset --backend native --device 0000:02:01.0 --topology {dir}/edu-only.topology",
+            "--topology {dir}/edu-only.topology: only with --backend emulated"),
+        usage(
+            "fsm --backend native --device 0000:02:01.0 --topology {dir}/edu-only.topology",
+            "--topology {dir}/edu-only.topology: only with --backend emulated"),
+        usage("reset --backend native --device zz", "--device zz: 'zz' is not a PCI address"),
+        usage("fsm --backend native --device zz", "--device zz: 'zz' is not a PCI address"),
+        usage("conformance --backend native --device zz", "--device zz: 'zz' is not a PCI address"),
+        usage("demo --backend native", "--backend native: the demo builds its two hosts"),
+        usage("bench datafd --backend native", "--backend native: bench times calls"),
+        usage("bench migration --backend native", "--backend native: bench times calls"),
+        usage("bench scale --backend native", "--backend native: bench times calls"),
         // a cdev path is looked up on the built host
         new Row(
             "conformance --device /dev/vfio/devices/vfio999",
             2,
             true,
             true,
-            List.of("--device /dev/vfio/devices/vfio999: no vfio device has this cdev")),
+            List.of(
+                "--device /dev/vfio/devices/vfio999: no such vfio device; the vfio devices of")),
         // fsm
         usage("fsm --flags 2", "--flags 2: must be 1, 3, 5 or 7"),
         usage("fsm --flags x", "--flags x: must be 1, 3, 5 or 7"),
         usageAlone("fsm --dot --json --flags 1", "--json and --dot: choose one"),
         usage("fsm", "missing --flags F"),
+        usageAlone("fsm --device 0000:01:00.0 --dot", "--dot with --device: only for the probe"),
+        usage(
+            "fsm --flags 7 --topology {dir}/edu-only.topology",
+            "--topology {dir}/edu-only.topology: only with --device"),
+        usage("fsm --flags 7 --backend native", "--backend native: needs --device"),
+        usage("fsm --device 0000:09:00.0", "--device 0000:09:00.0: no such function"),
+        usage(
+            "fsm --device 83b8f4f2-509f-382f-3c1e-e6bfe0fa1009",
+            "--device 83b8f4f2-509f-382f-3c1e-e6bfe0fa1009: no such mdev on the demo host"),
+        usage("fsm --device 0000:00:1c.0", "--device 0000:00:1c.0: bound to host:pcieport"),
         // bench settings
         usage("bench datafd --iterations 0", "--iterations 0: must be 1 to 1000000"),
         usage("bench scale --time-ms -1", "--time-ms -1: must be 1 to 1000000"),
