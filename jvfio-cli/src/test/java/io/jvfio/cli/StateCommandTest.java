@@ -407,4 +407,28 @@ class StateCommandTest {
     assertThat(state(b, A)).isEqualTo(MigrationState.RUNNING);
     assertThat(device(b, A).migration().arcsTaken()).isZero();
   }
+
+  @Test
+  void aDeviceWithoutACdevIsSavedThroughItsGroupAsThroughItsCdev() throws Exception {
+    EmulatedBackend b = lab();
+    type(b, M1, "group");
+    Path viaCdev = dir.resolve("cdev.state");
+    assertThat(run(b, "state", "save", "--device", M1, "--out", viaCdev.toString()).code())
+        .isZero();
+    DeviceNode n = b.device("--device", M1);
+    DeviceNode groupOnly =
+        new DeviceNode(
+            n.name(), null, n.groupPath(), n.kind(), n.vendor(), n.deviceId(), n.driver());
+    Path viaGroup = dir.resolve("group.state");
+
+    try (Backend.Session s = b.session("vmm");
+        OpenedDevice d = OpenedDevice.open(s.sys(), groupOnly)) {
+      assertThat(d.migration().flags()).isEqualTo(MttyDevice.MTTY_FLAGS);
+      StateCommand.save(
+          d, viaGroup, false, 1 << 20, StateStream.Deadline.after(60_000, "the test's minute"));
+      assertThat(d.migration().state()).isEqualTo(MigrationState.RUNNING);
+    }
+
+    assertThat(Files.readAllBytes(viaGroup)).isEqualTo(Files.readAllBytes(viaCdev));
+  }
 }
