@@ -62,6 +62,11 @@ final class OpenedDevice implements AutoCloseable {
     return node.name();
   }
 
+  /** The client's device, for the migration engine. */
+  VfioDevice device() {
+    return device;
+  }
+
   /** The device's migration, or null when it has none (FEATURE MIGRATION is ENOTTY). */
   Migration migrationOrNull() {
     return device.migration();

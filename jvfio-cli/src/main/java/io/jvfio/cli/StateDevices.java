@@ -30,15 +30,8 @@ final class StateDevices {
   /** The device {@code text} names for {@code option}, or a usage error saying why it cannot be. */
   static Chosen migratable(Backend backend, String option, String text) {
     DeviceNode node = backend.device(option, text);
-    Long flags =
-        switch (backend) {
-          case EmulatedBackend e -> {
-            DeviceMigration m = e.deviceOf(node).migration();
-            yield m == null ? null : m.flags();
-          }
-          case NativeBackend n -> probe(n, node);
-        };
-    if (flags == null) {
+    Chosen c = ifMigratable(backend, node);
+    if (c == null) {
       throw UsageException.of(
           option,
           text,
@@ -48,7 +41,20 @@ final class StateDevices {
               + ") cannot migrate: VFIO_DEVICE_FEATURE MIGRATION is ENOTTY, the driver has no"
               + " migration support");
     }
-    return new Chosen(node, flags);
+    return c;
+  }
+
+  /** {@code node} and its flags when it can migrate, else null (nothing is changed). */
+  static Chosen ifMigratable(Backend backend, DeviceNode node) {
+    Long flags =
+        switch (backend) {
+          case EmulatedBackend e -> {
+            DeviceMigration m = e.deviceOf(node).migration();
+            yield m == null ? null : m.flags();
+          }
+          case NativeBackend n -> probe(n, node);
+        };
+    return flags == null ? null : new Chosen(node, flags);
   }
 
   private static Long probe(Backend backend, DeviceNode node) {

@@ -210,6 +210,20 @@ class BadInputTest {
         usage(
             send + "--devices 0000:02:02.0 --topology {dir}/host-driver.topology",
             "--devices 0000:02:02.0: 0000:02:02.0 is bound to host:igb, not vfio-pci"),
+        // migrate on the native backend: the emulator's options are refused
+        usage(
+            send + "--backend native --memdev-mib 8",
+            "--memdev-mib 8: only with --backend emulated"),
+        usage(
+            send + "--backend native --dirty-rate 5",
+            "--dirty-rate 5: only with --backend emulated"),
+        usage(
+            send + "--backend native --topology {dir}/edu-only.topology",
+            "--topology {dir}/edu-only.topology: only with --backend emulated",
+            "sysfs"),
+        usage(
+            "migrate receive --listen 127.0.0.1:0 --backend native --memdev-mib 8",
+            "--memdev-mib 8: only with --backend emulated"),
         // topology files, through --topology
         usage(send + "--topology {dir}/missing", "--topology {dir}/missing: no such file"),
         usage(send + "--topology {dir}/a-directory", "--topology {dir}/a-directory: is a direc"),
