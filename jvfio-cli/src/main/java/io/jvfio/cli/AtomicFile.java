@@ -17,6 +17,8 @@ import java.nio.file.StandardOpenOption;
  * a half file under the name.
  */
 final class AtomicFile implements AutoCloseable {
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
   private final Path target;
   private final Path temp;
   private final FileChannel channel;
@@ -31,7 +33,21 @@ final class AtomicFile implements AutoCloseable {
   /** Starts writing what will become {@code target}. */
   static AtomicFile create(Path target) throws IOException {
     Path abs = target.toAbsolutePath();
-    Path temp = Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".", ".part");
+    Path temp = null;
+    for (int attempt = 0; temp == null; attempt++) {
+      // a name of our own beside the target, made with the umask's permissions (as the target
+      // would be), unlike createTempFile's 0600
+      Path p =
+          abs.resolveSibling(
+              "." + abs.getFileName() + "." + Long.toHexString(RANDOM.nextLong()) + ".part");
+      try {
+        temp = Files.createFile(p);
+      } catch (FileAlreadyExistsException e) {
+        if (attempt >= 100) {
+          throw e;
+        }
+      }
+    }
     try {
       return new AtomicFile(
           abs, temp, FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.APPEND));

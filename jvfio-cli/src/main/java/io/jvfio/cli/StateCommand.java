@@ -425,7 +425,7 @@ final class StateCommand implements Runnable {
         m.set(STOP); // ends the saving session
         m.set(RUNNING);
       } catch (IOException | RuntimeException e) {
-        throw failed("saving the state of " + d.name() + " to " + out, e, d);
+        throw failed("saving the state of " + d.name() + " to " + out + " failed", e, d);
       }
       try {
         file.commit(force);
@@ -454,9 +454,9 @@ final class StateCommand implements Runnable {
         m.set(RUNNING); // RESUMING to STOP is where the driver takes the state
         return c;
       } catch (VfioException e) {
-        throw failed(d.name() + " refused the state in " + in, e, d);
+        throw failed(d.name() + " refused the state in " + in + ", nothing was loaded", e, d);
       } catch (IOException | RuntimeException e) {
-        throw failed("loading " + in + " into " + d.name(), e, d);
+        throw failed("loading " + in + " into " + d.name() + " failed", e, d);
       }
     } catch (IOException e) {
       throw new CommandFailure(
@@ -478,12 +478,13 @@ final class StateCommand implements Runnable {
       c = StateStream.save(ma, a.name(), mb::writeFully, max, deadline);
     } catch (IOException | RuntimeException e) {
       // which side failed: the message of the exception says (a write names the destination)
-      throw failed("moving the state of " + a.name() + " into " + b.name(), e, a, b);
+      throw failed("moving the state of " + a.name() + " into " + b.name() + " failed", e, a, b);
     }
     try {
       mb.set(RUNNING);
     } catch (RuntimeException e) {
-      throw failed(b.name() + " refused the state of " + a.name(), e, a, b);
+      throw failed(
+          b.name() + " refused the state of " + a.name() + ", nothing was loaded", e, a, b);
     }
     try {
       ma.set(STOP);
@@ -497,9 +498,10 @@ final class StateCommand implements Runnable {
 
   /**
    * A failure while devices were away from RUNNING: each is brought back, and the sentence says
-   * what failed and where the devices are now. The errno is the call's, when there was one.
+   * {@code what} happened, why, and where the devices are now. The errno is the call's, when there
+   * was one.
    */
-  private static CommandFailure failed(String doing, Throwable e, OpenedDevice... devices) {
+  private static CommandFailure failed(String what, Throwable e, OpenedDevice... devices) {
     StringBuilder where = new StringBuilder();
     for (OpenedDevice d : devices) {
       MigrationState now = d.backToRunning();
@@ -519,7 +521,12 @@ final class StateCommand implements Runnable {
           default -> Failures.describe(e).errno();
         };
     String why = Failures.oneLine(e.getMessage() == null ? e.toString() : e.getMessage());
-    return new CommandFailure(doing + " failed: " + why + where, errno, e);
+    if ("EFAULT".equals(errno) && e instanceof VfioException v && v.call().startsWith("write(")) {
+      why +=
+          " (on a data fd a driver may answer EFAULT to content it does not accept: mtty does for"
+              + " a header with another magic, version, flags or port count)";
+    }
+    return new CommandFailure(what + ": " + why + where, errno, e);
   }
 
   private static BigDecimal millis(long startNanos) {

@@ -183,6 +183,9 @@ class StateCommandTest {
     assertThat(j.get("bytes").asLong()).isEqualTo(Files.size(file)).isGreaterThan(4L << 20);
     assertThat(j.get("sha256").asText()).isEqualTo(sha256(file));
     assertThat(state(b, A)).isEqualTo(MigrationState.RUNNING);
+    // made as any new file is (the umask's permissions), not private as a temporary file
+    Path plain = Files.createFile(dir.resolve("plain"));
+    assertThat(Files.getPosixFilePermissions(file)).isEqualTo(Files.getPosixFilePermissions(plain));
 
     Guest target = new Guest(-1);
     CliRun load = run(b, target, "state", "load", "--device", B, "--in", file.toString(), "--json");
