@@ -18,6 +18,7 @@ import io.jvfio.uapi.vfio.MigrationState;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -433,5 +434,47 @@ class StateCommandTest {
     }
 
     assertThat(Files.readAllBytes(viaGroup)).isEqualTo(Files.readAllBytes(viaCdev));
+  }
+
+  @Test
+  void aMoveThatFailsHalfWayLeavesBothRunningAndTheTargetUnchanged() {
+    EmulatedBackend b = lab();
+    type(b, M1, "from");
+    type(b, M2, "to");
+    String before = content(b, M2);
+
+    CliRun move = run(b, "state", "move", "--from", M1, "--to", M2, "--max-bytes", "50", "--json");
+
+    assertThat(move.code()).as(move.both()).isEqualTo(1);
+    assertThat(move.json().get("errno").asText()).isEqualTo("EFBIG");
+    assertThat(move.errLines())
+        .singleElement()
+        .asString()
+        .contains(M1 + " is RUNNING", M2 + " is RUNNING");
+    assertThat(state(b, M1)).isEqualTo(MigrationState.RUNNING);
+    assertThat(state(b, M2)).isEqualTo(MigrationState.RUNNING);
+    assertThat(content(b, M2)).isEqualTo(before);
+  }
+
+  @Test
+  void aDeviceLeftResumingIsResetBeforeALoadAndTakesTheWholeState() throws Exception {
+    EmulatedBackend b = lab();
+    type(b, M1, "whole");
+    Path file = dir.resolve("m1.state");
+    assertThat(run(b, "state", "save", "--device", M1, "--out", file.toString()).code()).isZero();
+    // an earlier process wrote half a state into M2 and went away
+    try (Backend.Session s = b.session("earlier");
+        OpenedDevice d = OpenedDevice.open(s.sys(), b.device("--device", M2))) {
+      d.migration().set(MigrationState.RESUMING);
+      d.migration().writeFully(MemorySegment.ofArray(Arrays.copyOf(Files.readAllBytes(file), 30)));
+    }
+    assertThat(state(b, M2)).isEqualTo(MigrationState.RESUMING);
+
+    CliRun load = run(b, "state", "load", "--device", M2, "--in", file.toString());
+
+    assertThat(load.code()).as(load.both()).isZero();
+    assertThat(((MttyDevice) device(b, M2).model()).portStates())
+        .isEqualTo(((MttyDevice) device(b, M1).model()).portStates());
+    assertThat(state(b, M2)).isEqualTo(MigrationState.RUNNING);
   }
 }
