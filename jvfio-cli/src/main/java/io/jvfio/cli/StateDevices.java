@@ -8,7 +8,7 @@ import io.jvfio.host.vfio.DeviceMigration;
  * The devices a {@code jvfio state} command line names, checked before any is changed: each is a
  * vfio device of the backend and can migrate. The emulator answers from its model; on the native
  * backend the device is opened once, asked VFIO_DEVICE_FEATURE MIGRATION and closed, which changes
- * nothing.
+ * no migration state (vfio-pci resets a function at open and close, as at every open).
  */
 final class StateDevices {
   private StateDevices() {}
