@@ -198,9 +198,10 @@ final class MigrationHosts {
 
   /**
    * Opens each chosen device in the process of {@code sys} as a VMM does (cdev and iommufd, or
-   * group and container). The wire names a device by its name (PCI address or mdev UUID) and a
-   * model: an mdev's parent ({@code mtty}, as the emulator's mtty is named), a PCI function's
-   * driver. There is no digest: device content is known only to the emulator's models.
+   * group and container), and brings it to RUNNING if it is not. The wire names a device by its
+   * name (PCI address or mdev UUID) and a model: an mdev's parent ({@code mtty}, as the emulator's
+   * mtty is named), a PCI function's driver. There is no digest: device content is known only to
+   * the emulator's models.
    */
   static Opened openNative(Syscalls sys, List<StateDevices.Chosen> chosen) {
     List<OpenedDevice> opened = new ArrayList<>();
@@ -209,6 +210,9 @@ final class MigrationHosts {
       for (StateDevices.Chosen c : chosen) {
         OpenedDevice d = OpenedDevice.open(sys, c.node());
         opened.add(d);
+        // a kernel device may still be where an earlier run left it (mtty keeps its state
+        // across close): every migration starts from RUNNING
+        StateCommand.fromRunning(d);
         DeviceNode n = c.node();
         list.add(
             new MigratingDevice(d.device(), n.name(), model(n), n.vendor(), n.deviceId(), null));

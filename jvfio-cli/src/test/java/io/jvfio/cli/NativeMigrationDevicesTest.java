@@ -11,6 +11,7 @@ import io.jvfio.migration.engine.ProgressListener;
 import io.jvfio.migration.report.MigrationReport;
 import io.jvfio.migration.report.Summary;
 import io.jvfio.migration.transport.InMemoryChannels;
+import io.jvfio.uapi.vfio.MigrationState;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -89,5 +90,22 @@ class NativeMigrationDevicesTest {
     EmulatedBackend lab = StateCommandTest.lab();
     assertThat(MigrationHosts.model(lab.device("--devices", M1))).isEqualTo("mtty");
     assertThat(MigrationHosts.model(lab.device("--devices", "0000:01:01.0"))).isEqualTo("vfio-pci");
+  }
+
+  @Test
+  void aDeviceLeftStoppedOrResumingIsRunningOnceOpened() {
+    EmulatedBackend lab = StateCommandTest.lab();
+    try (Backend.Session s = lab.session("earlier");
+        OpenedDevice d1 = OpenedDevice.open(s.sys(), lab.device("--devices", M1));
+        OpenedDevice d2 = OpenedDevice.open(s.sys(), lab.device("--devices", M2))) {
+      d1.migration().set(MigrationState.STOP);
+      d2.migration().set(MigrationState.RESUMING);
+    }
+    try (Backend.Session s = lab.session("vmm");
+        MigrationHosts.Opened opened =
+            MigrationHosts.openNative(s.sys(), MigrationHosts.chooseNative(lab, List.of(M1, M2)))) {
+      assertThat(opened.devices())
+          .allMatch(d -> d.device().migration().state() == MigrationState.RUNNING);
+    }
   }
 }
