@@ -88,6 +88,20 @@ final class StateCommand implements Runnable {
                 + " (default: ${DEFAULT-VALUE})")
     long deadlineMs;
 
+    @Option(
+        names = "--as",
+        paramLabel = "cdev|group",
+        description =
+            "open the devices through their cdevs (each bound to an iommufd) or their groups (each"
+                + " in a type1 container) (default: the cdev where the kernel has one)")
+    As as;
+
+    /** The two ways a VMM opens a vfio device. */
+    enum As {
+      cdev,
+      group
+    }
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     private final Environment source;
@@ -116,6 +130,31 @@ final class StateCommand implements Runnable {
 
     long max() {
       return StateFiles.maxBytes("--max-bytes", maxBytes);
+    }
+
+    /**
+     * The node to open {@code c} by, as {@code --as} asks: a usage error, before any device is
+     * opened, when the device has no such node.
+     */
+    io.jvfio.client.DeviceNode opening(StateDevices.Chosen c) {
+      io.jvfio.client.DeviceNode n = c.node();
+      if (as == As.cdev && n.cdevPath() == null) {
+        throw UsageException.of(
+            "--as", "cdev", n.name() + " has no vfio cdev on this kernel; use --as group");
+      }
+      if (as == As.group) {
+        if (n.groupPath() == null) {
+          throw UsageException.of("--as", "group", n.name() + " has no group node; use --as cdev");
+        }
+        return new io.jvfio.client.DeviceNode(
+            n.name(), null, n.groupPath(), n.kind(), n.vendor(), n.deviceId(), n.driver());
+      }
+      return n;
+    }
+
+    /** How the devices were opened, for the output. */
+    String how(io.jvfio.client.DeviceNode opened) {
+      return opened.cdevPath() != null ? "cdev" : "group";
     }
 
     StateStream.Deadline deadline() {
@@ -170,11 +209,12 @@ final class StateCommand implements Runnable {
       StateFiles.output("--out", out, force);
       Backend backend = backend();
       StateDevices.Chosen dev = StateDevices.migratable(backend, "--device", device);
+      io.jvfio.client.DeviceNode node = opening(dev);
       long start = System.nanoTime();
       StateStream.Copied c;
       MigrationState after;
       try (Backend.Session s = backend.session("state");
-          OpenedDevice d = OpenedDevice.open(s.sys(), dev.node())) {
+          OpenedDevice d = OpenedDevice.open(s.sys(), node)) {
         ready(d);
         c = save(d, out, force, max, deadline);
         after = d.migration().state();
@@ -183,13 +223,23 @@ final class StateCommand implements Runnable {
       BigDecimal ms = millis(start);
       print(
           String.format(
-              "saved the state of %s (%s) to %s: %s, sha256 %s, in %s ms; %s is %s%n",
-              dev.name(), dev.kind(), out, bytes(c.bytes()), c.sha256(), ms, dev.name(), after),
+              "saved the state of %s (%s, opened by its %s) to %s: %s, sha256 %s, in %s ms; %s is"
+                  + " %s%n",
+              dev.name(),
+              dev.kind(),
+              how(node),
+              out,
+              bytes(c.bytes()),
+              c.sha256(),
+              ms,
+              dev.name(),
+              after),
           new StateJson(
               CliJson.OK,
               backend.kind().shown(),
               "save",
               dev.name(),
+              how(node),
               out.toString(),
               c.bytes(),
               c.sha256(),
@@ -245,12 +295,13 @@ final class StateCommand implements Runnable {
       }
       Backend backend = backend();
       StateDevices.Chosen dev = StateDevices.migratable(backend, "--device", device);
+      io.jvfio.client.DeviceNode node = opening(dev);
       long start = System.nanoTime();
       StateStream.Copied c;
       StateStream.Copied again = null;
       MigrationState after;
       try (Backend.Session s = backend.session("state");
-          OpenedDevice d = OpenedDevice.open(s.sys(), dev.node())) {
+          OpenedDevice d = OpenedDevice.open(s.sys(), node)) {
         ready(d);
         c = load(d, in, max, deadline);
         if (resave != null) {
@@ -280,6 +331,7 @@ final class StateCommand implements Runnable {
               backend.kind().shown(),
               "load",
               dev.name(),
+              how(node),
               in.toString(),
               c.bytes(),
               c.sha256(),
@@ -351,13 +403,15 @@ final class StateCommand implements Runnable {
                 + a.kind()
                 + "); a state moves only between devices of one kind and migration flags");
       }
+      io.jvfio.client.DeviceNode na = opening(a);
+      io.jvfio.client.DeviceNode nb = opening(b);
       long start = System.nanoTime();
       StateStream.Copied c;
       MigrationState afterA;
       MigrationState afterB;
       try (Backend.Session s = backend.session("state");
-          OpenedDevice da = OpenedDevice.open(s.sys(), a.node());
-          OpenedDevice db = OpenedDevice.open(s.sys(), b.node())) {
+          OpenedDevice da = OpenedDevice.open(s.sys(), na);
+          OpenedDevice db = OpenedDevice.open(s.sys(), nb)) {
         ready(da, db);
         c = move(da, db, max, deadline);
         afterA = da.migration().state();
@@ -383,6 +437,7 @@ final class StateCommand implements Runnable {
               backend.kind().shown(),
               a.name(),
               b.name(),
+              how(na),
               c.bytes(),
               c.sha256(),
               ms,

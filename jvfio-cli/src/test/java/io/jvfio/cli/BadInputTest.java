@@ -346,6 +346,9 @@ class BadInputTest {
             "--resave {dir}/exists.state: exists; give --force"),
         usage("state load --device 0000:05:00.0", "missing --in FILE"),
         usage(
+            "state save --device 0000:05:00.0 --out {dir}/new.state --as foo",
+            "--as foo: must be one of cdev, group"),
+        usage(
             "state move --from 0000:05:00.0 --to 0000:05:00.0", "--to 0000:05:00.0: is --from too"),
         usage("state move --from 0000:05:00.0", "missing --to DEV"),
         // state: the devices are looked up on the built host, none is opened

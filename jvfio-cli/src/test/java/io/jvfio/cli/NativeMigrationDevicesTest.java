@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 class NativeMigrationDevicesTest {
   static final String M1 = StateCommandTest.M1;
   static final String M2 = StateCommandTest.M2;
-  static final String M3 = "83b8f4f2-509f-382f-3c1e-e6bfe0fa1003";
+  static final String M3 = StateCommandTest.M3;
 
   @Test
   void byDefaultEveryDeviceThatCanMigrateInTheBackendsOrder() {

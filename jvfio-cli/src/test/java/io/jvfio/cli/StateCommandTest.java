@@ -46,6 +46,8 @@ class StateCommandTest {
 
   static final String M2 = "83b8f4f2-509f-382f-3c1e-e6bfe0fa1002";
 
+  static final String M3 = "83b8f4f2-509f-382f-3c1e-e6bfe0fa1003";
+
   @TempDir Path dir;
 
   /** The demo host with 4 MiB memdevs, as a backend this test keeps. */
@@ -413,27 +415,39 @@ class StateCommandTest {
   }
 
   @Test
-  void aDeviceWithoutACdevIsSavedThroughItsGroupAsThroughItsCdev() throws Exception {
+  void throughItsGroupADeviceSavesLoadsAndMovesAsThroughItsCdev() throws Exception {
     EmulatedBackend b = lab();
     type(b, M1, "group");
     Path viaCdev = dir.resolve("cdev.state");
-    assertThat(run(b, "state", "save", "--device", M1, "--out", viaCdev.toString()).code())
-        .isZero();
-    DeviceNode n = b.device("--device", M1);
-    DeviceNode groupOnly =
-        new DeviceNode(
-            n.name(), null, n.groupPath(), n.kind(), n.vendor(), n.deviceId(), n.driver());
     Path viaGroup = dir.resolve("group.state");
+    CliRun cdev = run(b, "state", "save", "--device", M1, "--out", viaCdev.toString(), "--json");
+    assertThat(cdev.json().get("as").asText()).isEqualTo("cdev");
 
-    try (Backend.Session s = b.session("vmm");
-        OpenedDevice d = OpenedDevice.open(s.sys(), groupOnly)) {
-      assertThat(d.migration().flags()).isEqualTo(MttyDevice.MTTY_FLAGS);
-      StateCommand.save(
-          d, viaGroup, false, 1 << 20, StateStream.Deadline.after(60_000, "the test's minute"));
-      assertThat(d.migration().state()).isEqualTo(MigrationState.RUNNING);
-    }
+    CliRun group =
+        run(
+            b,
+            "state",
+            "save",
+            "--device",
+            M1,
+            "--out",
+            viaGroup.toString(),
+            "--as",
+            "group",
+            "--json");
 
+    assertThat(group.code()).as(group.both()).isZero();
+    assertThat(group.json().get("as").asText()).isEqualTo("group");
     assertThat(Files.readAllBytes(viaGroup)).isEqualTo(Files.readAllBytes(viaCdev));
+    CliRun load =
+        run(b, "state", "load", "--device", M2, "--in", viaGroup.toString(), "--as", "group");
+    assertThat(load.code()).as(load.both()).isZero();
+    CliRun move = run(b, "state", "move", "--from", M2, "--to", M3, "--as", "group");
+    assertThat(move.code()).as(move.both()).isZero();
+    assertThat(((MttyDevice) device(b, M3).model()).portStates())
+        .isEqualTo(((MttyDevice) device(b, M1).model()).portStates());
+    assertThat(state(b, M2)).isEqualTo(MigrationState.RUNNING);
+    assertThat(state(b, M3)).isEqualTo(MigrationState.RUNNING);
   }
 
   @Test

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param backend {@code emulated} or {@code native}
  * @param command {@code save} or {@code load}
  * @param device the device (its BDF, mdev UUID)
+ * @param as how it was opened: {@code cdev} (bound to an iommufd) or {@code group}
  * @param file the file written (save) or read (load)
  * @param bytes the stream's length
  * @param sha256 the stream's SHA-256, lowercase hex: the file's own digest
@@ -22,6 +23,7 @@ public record StateJson(
     String backend,
     String command,
     String device,
+    String as,
     String file,
     long bytes,
     String sha256,

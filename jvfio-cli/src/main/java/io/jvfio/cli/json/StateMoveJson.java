@@ -21,6 +21,7 @@ public record StateMoveJson(
     String backend,
     String from,
     String to,
+    String as,
     long bytes,
     String sha256,
     java.math.BigDecimal ms,
