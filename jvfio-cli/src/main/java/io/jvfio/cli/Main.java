@@ -23,6 +23,7 @@ import picocli.CommandLine.ScopeType;
       ResetCommand.class,
       ConformanceCommand.class,
       MigrateCommand.class,
+      StateCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })
@@ -65,8 +66,16 @@ public final class Main implements Runnable {
 
   /** Runs the command line writing to {@code out} and {@code err}; returns the exit code. */
   static int run(PrintWriter out, PrintWriter err, String... args) {
+    return run(out, err, CommandLine.defaultFactory(), args);
+  }
+
+  /**
+   * As {@link #run(PrintWriter, PrintWriter, String...)}, with the commands made by {@code factory}
+   * (tests give a command a host they keep).
+   */
+  static int run(PrintWriter out, PrintWriter err, CommandLine.IFactory factory, String... args) {
     Main main = new Main();
-    CommandLine cli = new CommandLine(main);
+    CommandLine cli = new CommandLine(main, factory);
     ErrorReporter reporter = new ErrorReporter();
     cli.setOut(out)
         .setErr(err)
