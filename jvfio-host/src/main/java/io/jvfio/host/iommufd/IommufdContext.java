@@ -5,12 +5,18 @@ import static io.jvfio.uapi.vfio.VfioConstants.*;
 
 import io.jvfio.host.iommu.IommuGroup;
 import io.jvfio.host.iommu.Iova;
+import io.jvfio.host.iommu.Vtd;
 import io.jvfio.host.kernel.KernelError;
 import io.jvfio.host.kernel.OpenFile;
 import io.jvfio.host.kernel.UserArg;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.Ioctl;
 import io.jvfio.uapi.iommufd.IommuDestroy;
+import io.jvfio.uapi.iommufd.IommuHwInfo;
+import io.jvfio.uapi.iommufd.IommuHwInfoVtd;
+import io.jvfio.uapi.iommufd.IommuHwptAlloc;
+import io.jvfio.uapi.iommufd.IommuHwptGetDirtyBitmap;
+import io.jvfio.uapi.iommufd.IommuHwptSetDirtyTracking;
 import io.jvfio.uapi.iommufd.IommuIoasAlloc;
 import io.jvfio.uapi.iommufd.IommuIoasAllowIovas;
 import io.jvfio.uapi.iommufd.IommuIoasIovaRanges;
@@ -44,7 +50,8 @@ import java.util.Optional;
 public final class IommufdContext extends OpenFile {
   private record Op(long request, long minSize, long size) {}
 
-  // indexed by nr - 0x80; entries past IOMMU_VFIO_IOAS exist in Linux but are not emulated
+  // indexed by nr - 0x80; entries past IOMMU_HWPT_GET_DIRTY_BITMAP exist in Linux but are not
+  // emulated
   private static final List<Op> OPS =
       List.of(
           new Op(IommufdIoctls.IOMMU_DESTROY, 8, IommuDestroy.SIZEOF),
@@ -55,7 +62,17 @@ public final class IommufdContext extends OpenFile {
           new Op(IommufdIoctls.IOMMU_IOAS_MAP, 40, IommuIoasMap.SIZEOF),
           new Op(IommufdIoctls.IOMMU_IOAS_UNMAP, 24, IommuIoasUnmap.SIZEOF),
           new Op(IommufdIoctls.IOMMU_OPTION, 24, IommuOption.SIZEOF),
-          new Op(IommufdIoctls.IOMMU_VFIO_IOAS, 12, IommuVfioIoas.SIZEOF));
+          new Op(IommufdIoctls.IOMMU_VFIO_IOAS, 12, IommuVfioIoas.SIZEOF),
+          new Op(IommufdIoctls.IOMMU_HWPT_ALLOC, IommuHwptAlloc.MINSZ, IommuHwptAlloc.SIZEOF),
+          new Op(IommufdIoctls.IOMMU_GET_HW_INFO, IommuHwInfo.MINSZ, IommuHwInfo.SIZEOF),
+          new Op(
+              IommufdIoctls.IOMMU_HWPT_SET_DIRTY_TRACKING,
+              IommuHwptSetDirtyTracking.MINSZ,
+              IommuHwptSetDirtyTracking.SIZEOF),
+          new Op(
+              IommufdIoctls.IOMMU_HWPT_GET_DIRTY_BITMAP,
+              IommuHwptGetDirtyBitmap.MINSZ,
+              IommuHwptGetDirtyBitmap.SIZEOF));
 
   private final String path;
   // IOMMU_OPTION_RLIMIT_MODE: /dev/vfio/vfio opens account per process, /dev/iommu per user
@@ -133,6 +150,10 @@ public final class IommufdContext extends OpenFile {
       case 6 -> ioasUnmap(k, arg);
       case 7 -> option(k, arg);
       case 8 -> vfioIoas(k, arg);
+      case 9 -> hwptAlloc(k, arg);
+      case 10 -> getHwInfo(k, arg);
+      case 11 -> setDirtyTracking(k);
+      case 12 -> getDirtyBitmap(k, arg);
       default ->
           throw new KernelError(Errno.EOPNOTSUPP, "not emulated: " + Long.toHexString(request));
     };
@@ -151,6 +172,10 @@ public final class IommufdContext extends OpenFile {
     KernelError.check(obj.users == 0, Errno.EBUSY);
     if (obj == vfioIoas) {
       vfioIoas = null;
+    }
+    if (obj instanceof Hwpt h) {
+      destroyHwpt(h); // an explicit HWPT nobody is attached to
+      return 0;
     }
     freeId(obj);
     return 0;
@@ -305,6 +330,245 @@ public final class IommufdContext extends OpenFile {
     }
     return 0;
   }
+
+  // ---- HW page tables and dirty tracking (hw_pagetable.c, device.c, io_pagetable.c) ----
+
+  private IommufdDevice device(long id) {
+    if (object(id).orElse(null) instanceof IommufdDevice d) {
+      return d;
+    }
+    throw new KernelError(Errno.ENOENT, "no device " + id);
+  }
+
+  private Hwpt hwpt(long id) {
+    if (object(id).orElse(null) instanceof Hwpt h) {
+      return h;
+    }
+    throw new KernelError(Errno.ENOENT, "no HWPT " + id);
+  }
+
+  /**
+   * IOMMU_HWPT_ALLOC (Linux 6.12 with intel-iommu): a paging HWPT over an IOAS, optionally with
+   * dirty tracking. The emulated VT-d has no nesting, so NEST_PARENT and driver data are EOPNOTSUPP
+   * and no HWPT can be a nesting parent; no fault objects exist, so FAULT_ID_VALID finds none
+   * (ENOENT).
+   */
+  private int hwptAlloc(MemorySegment k, UserArg arg) {
+    KernelError.check(IommuHwptAlloc.RESERVED.get(k) == 0, Errno.EOPNOTSUPP);
+    int flags = IommuHwptAlloc.FLAGS.get(k);
+    boolean dataNone = IommuHwptAlloc.DATA_TYPE.get(k) == IOMMU_HWPT_DATA_NONE;
+    boolean hasData = IommuHwptAlloc.DATA_LEN.get(k) != 0;
+    KernelError.check(dataNone != hasData, Errno.EINVAL);
+    IommufdDevice dev = device(IommuHwptAlloc.DEV_ID.getUnsigned(k));
+    long ptId = IommuHwptAlloc.PT_ID.getUnsigned(k);
+    IommufdObject pt =
+        object(ptId).orElseThrow(() -> new KernelError(Errno.EINVAL, "no object " + ptId));
+    int valid =
+        IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING | IOMMU_HWPT_FAULT_ID_VALID;
+    Hwpt h;
+    if (pt instanceof Ioas ioas) {
+      KernelError.check((flags & ~valid) == 0, Errno.EOPNOTSUPP);
+      boolean dirty = (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) != 0;
+      KernelError.check(!dirty || dev.group.dirtyTracking(), Errno.EOPNOTSUPP);
+      // intel_iommu_domain_alloc_user: a nesting parent needs ECAP.NEST; data means a nested domain
+      KernelError.check((flags & IOMMU_HWPT_ALLOC_NEST_PARENT) == 0, Errno.EOPNOTSUPP);
+      KernelError.check(dataNone, Errno.EOPNOTSUPP);
+      h = new Hwpt(ioas, false, dirty, false);
+      allocId(h);
+      ioas.users++;
+      try {
+        ioas.table.addDomain(h, Iova.APERTURE_LAST);
+      } catch (KernelError e) {
+        ioas.users--;
+        freeId(h);
+        throw e;
+      }
+      ioas.hwpts.add(h);
+    } else if (pt instanceof Hwpt parent) {
+      // a nested domain on a paging one: needs data, no flags, and a nesting parent
+      KernelError.check((flags & ~IOMMU_HWPT_FAULT_ID_VALID) == 0 && hasData, Errno.EOPNOTSUPP);
+      KernelError.check(!parent.autoDomain && parent.nestParent, Errno.EINVAL);
+      throw new KernelError(Errno.EOPNOTSUPP, "no nested translation");
+    } else {
+      throw new KernelError(Errno.EINVAL, "object " + ptId + " is neither an IOAS nor a HWPT");
+    }
+    try {
+      // iommufd_get_fault: there are no fault objects to find
+      KernelError.check((flags & IOMMU_HWPT_FAULT_ID_VALID) == 0, Errno.ENOENT);
+      IommuHwptAlloc.OUT_HWPT_ID.set(k, h.id);
+      respond(arg, k);
+    } catch (KernelError e) {
+      destroyHwpt(h);
+      throw e;
+    }
+    return 0;
+  }
+
+  /**
+   * IOMMU_GET_HW_INFO (Linux 6.12): the VT-d registers into the caller's buffer (at most data_len
+   * bytes, the rest of the buffer zeroed), data_len set to what the kernel has, and the dirty
+   * tracking capability of the device's IOMMU.
+   */
+  private int getHwInfo(MemorySegment k, UserArg arg) {
+    KernelError.check(
+        IommuHwInfo.FLAGS.get(k) == 0 && IommuHwInfo.RESERVED.get(k) == 0, Errno.EOPNOTSUPP);
+    IommufdDevice dev = device(IommuHwInfo.DEV_ID.getUnsigned(k));
+    boolean dirty = dev.group.dirtyTracking();
+    MemorySegment data = MemorySegment.ofArray(new byte[(int) IommuHwInfoVtd.SIZEOF]);
+    IommuHwInfoVtd.CAP_REG.set(data, Vtd.capReg());
+    IommuHwInfoVtd.ECAP_REG.set(data, Vtd.ecapReg(dirty));
+    long userLen = IommuHwInfo.DATA_LEN.getUnsigned(k);
+    long ptr = IommuHwInfo.DATA_UPTR.get(k);
+    long copy = Math.min(userLen, data.byteSize());
+    if (copy > 0) {
+      MemorySegment.copy(data, 0, arg.memory().resolveWritable(ptr, copy), 0, copy);
+    }
+    if (copy < userLen) {
+      arg.memory().resolveWritable(ptr + copy, userLen - copy).fill((byte) 0);
+    }
+    IommuHwInfo.OUT_DATA_TYPE.set(k, IOMMU_HW_INFO_TYPE_INTEL_VTD);
+    IommuHwInfo.DATA_LEN.set(k, (int) data.byteSize());
+    IommuHwInfo.OUT_CAPABILITIES.set(k, dirty ? IOMMU_HW_CAP_DIRTY_TRACKING : 0);
+    respond(arg, k);
+    return 0;
+  }
+
+  /**
+   * IOMMU_HWPT_SET_DIRTY_TRACKING: turning it on first clears every dirty bit so the caller starts
+   * from a clean snapshot; turning it off keeps the bits (GET_DIRTY_BITMAP reports nothing while it
+   * is off). Setting the current state again is a no-op. {@code __reserved} is not checked, as in
+   * Linux.
+   */
+  private int setDirtyTracking(MemorySegment k) {
+    int flags = IommuHwptSetDirtyTracking.FLAGS.get(k);
+    KernelError.check((flags & ~IOMMU_HWPT_DIRTY_TRACKING_ENABLE) == 0, Errno.EOPNOTSUPP);
+    Hwpt h = hwpt(IommuHwptSetDirtyTracking.HWPT_ID.getUnsigned(k));
+    KernelError.check(h.dirtyCapable, Errno.EOPNOTSUPP);
+    boolean enable = (flags & IOMMU_HWPT_DIRTY_TRACKING_ENABLE) != 0;
+    if (enable) {
+      h.dirty.clearAll();
+    }
+    h.tracking = enable;
+    return 0;
+  }
+
+  /** The most bitmap memory one window of the walk pins: 512 pages (iova_bitmap.c). */
+  private static final long BITMAP_WINDOW_BYTES = 512 * Iova.PAGE_SIZE;
+
+  /**
+   * IOMMU_HWPT_GET_DIRTY_BITMAP: validates the range (io_pagetable.c iommufd_check_iova_range),
+   * then walks it in windows of bitmap memory (iova_bitmap.c), each over the contiguous mappings
+   * from its start, setting bit {@code (a - iova) / page_size} for every dirty page {@code a} and
+   * clearing it unless NO_CLEAR. As in Linux the walk's own failures are not returned: a hole in
+   * the mappings, a window of bitmap memory that cannot be pinned after the first, or tracking
+   * being off (VT-d's read_and_clear_dirty refuses a bitmap then) end it early with success. A
+   * first window that cannot be pinned is ENOMEM (iova_bitmap_alloc's failure, as iommufd reports
+   * it).
+   */
+  private int getDirtyBitmap(MemorySegment k, UserArg arg) {
+    int flags = IommuHwptGetDirtyBitmap.FLAGS.get(k);
+    KernelError.check(
+        (flags & ~IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) == 0
+            && IommuHwptGetDirtyBitmap.RESERVED.get(k) == 0,
+        Errno.EOPNOTSUPP);
+    Hwpt h = hwpt(IommuHwptGetDirtyBitmap.HWPT_ID.getUnsigned(k));
+    long iova = IommuHwptGetDirtyBitmap.IOVA.get(k);
+    long length = IommuHwptGetDirtyBitmap.LENGTH.get(k);
+    long pageSize = IommuHwptGetDirtyBitmap.PAGE_SIZE.get(k);
+    long data = IommuHwptGetDirtyBitmap.DATA.get(k);
+    KernelError.check(!Iova.addOverflows(iova, length - 1), Errno.EOVERFLOW);
+    long last = iova + length - 1;
+    long align = h.ioas.table.iovaAlignment();
+    KernelError.check(((iova | (last + 1)) & (align - 1)) == 0, Errno.EINVAL);
+    KernelError.check(pageSize != 0, Errno.EINVAL);
+    KernelError.check(((iova | (last + 1)) & (pageSize - 1)) == 0, Errno.EINVAL);
+    KernelError.check(h.dirtyCapable, Errno.EOPNOTSUPP);
+    if (length == 0) {
+      // iova 0 and length 0 pass the checks as the whole 2^64 space: Linux would walk all of it
+      throw new KernelError(Errno.EINVAL, "a zero length is not emulated");
+    }
+    boolean keep = (flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) != 0;
+    int shift = Long.numberOfTrailingZeros(pageSize);
+    long words = Long.divideUnsigned((length - 1) >>> shift, 64) + 1;
+    long done = 0;
+    while (Long.compareUnsigned(done, words) < 0) {
+      long addr = data + done * 8;
+      long cap = (BITMAP_WINDOW_BYTES - (addr & (Iova.PAGE_SIZE - 1)) + 7) / 8;
+      long n = Long.compareUnsigned(words - done, cap) < 0 ? words - done : cap;
+      MemorySegment bits;
+      try {
+        bits = arg.memory().resolveWritable(addr, n * 8);
+      } catch (KernelError e) {
+        if (done == 0) {
+          throw new KernelError(Errno.ENOMEM, "the bitmap memory cannot be pinned");
+        }
+        return 0;
+      }
+      long wStart = iova + bitsToBytes(done * 64, shift);
+      long span = bitsToBytes(n * 64, shift);
+      long wLast = span == 0 || Iova.lt(last - wStart, span - 1) ? last : wStart + span - 1;
+      if (!readAndClear(h, wStart, wLast, iova, shift, keep, bits, done * 64)) {
+        return 0;
+      }
+      done += n;
+    }
+    return 0;
+  }
+
+  /** {@code nbits << shift}, or 0 when that reaches past 2^64 (the rest of the range). */
+  private static long bitsToBytes(long nbits, int shift) {
+    return shift >= Long.numberOfLeadingZeros(nbits) ? 0 : nbits << shift;
+  }
+
+  /**
+   * One window: the dirty pages of the contiguous mappings from {@code start} up to {@code last}
+   * into {@code bits} (whose bit 0 is bit {@code firstBit} of the caller's bitmap). False when the
+   * walk ends early (tracking off, or a hole).
+   */
+  private static boolean readAndClear(
+      Hwpt h,
+      long start,
+      long last,
+      long iova,
+      int shift,
+      boolean keep,
+      MemorySegment bits,
+      long firstBit) {
+    if (!h.tracking) {
+      return false;
+    }
+    long cur = start;
+    while (true) {
+      Area a = h.ioas.table.areaAt(cur);
+      if (a == null) {
+        return false;
+      }
+      long end = Iova.lt(a.last(), last) ? a.last() : last;
+      long pieceStart = cur;
+      h.dirty.take(
+          cur,
+          end,
+          keep,
+          page -> {
+            // the part of the page inside this window (a window may end inside a page)
+            long lo = Iova.lt(page << 12, pieceStart) ? pieceStart : page << 12;
+            long hi = Iova.lt(end, (page << 12) + Iova.PAGE_SIZE - 1) ? end : (page << 12) + 4095;
+            long from = ((lo - iova) >>> shift) - firstBit;
+            long to = ((hi - iova) >>> shift) - firstBit;
+            for (long b = from; b <= to; b++) {
+              long at = (b >>> 6) * 8;
+              bits.set(U64, at, bits.get(U64, at) | (1L << (b & 63)));
+            }
+          });
+      if (end == last) {
+        return true;
+      }
+      cur = end + 1;
+    }
+  }
+
+  private static final java.lang.foreign.ValueLayout.OfLong U64 =
+      java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
   // ---- VFIO container compatibility (vfio_compat.c) ----
 
@@ -571,6 +835,10 @@ public final class IommufdContext extends OpenFile {
   private void attachTo(IommufdDevice dev, Hwpt h) {
     if (dev.hwpt == h) {
       return;
+    }
+    // intel-iommu refuses a domain with dirty tracking on a unit without SSADS
+    if (h.dirtyCapable && !dev.group.dirtyTracking()) {
+      throw new KernelError(Errno.EINVAL, "the device's IOMMU cannot track dirty pages");
     }
     Hwpt old = dev.hwpt;
     // the IOMMU group has one domain: a plain attach must join the group's HWPT, and a replace
