@@ -261,15 +261,17 @@ public final class IoPageTable {
   /** Removes every mapping; returns the bytes unmapped. */
   public long unmapAll() {
     long total = 0;
-    for (Area a : areas.values()) {
-      total += a.length();
-      onUnmap.accept(a);
-    }
+    List<Area> gone = List.copyOf(areas.values());
     dmaLock.writeLock().lock();
     try {
       areas.clear();
     } finally {
       dmaLock.writeLock().unlock();
+    }
+    // after the removal: no DMA can reach them now, so no dirty bit comes back
+    for (Area a : gone) {
+      total += a.length();
+      onUnmap.accept(a);
     }
     freeValid = false;
     return total;

@@ -191,6 +191,29 @@ class HwptDirtyTrackingTest {
   }
 
   @Test
+  void aDeviceMovesFromItsAutoDomainToTheDirtyTrackingHwptByReplace() {
+    assertThat(detach(p, dev)).isZero();
+    int auto = attach(p, dev, ioas);
+    assertThat(objects(p, fd)).contains("hwpt_paging " + auto);
+    // ATTACH with the HWPT id while attached: a replace; the auto domain goes with its device
+    assertThat(attach(p, dev, hwpt)).isEqualTo(hwpt);
+    assertThat(objects(p, fd)).doesNotContain("hwpt_paging " + auto);
+    assertThat(setDirtyTracking(p, fd, hwpt, true)).isZero();
+    assertThat(bitmap(0)).isEmpty();
+    assertThat(randomWrites(61, 20)).isNotEmpty();
+    assertThat(bitmap(0)).isNotEmpty();
+  }
+
+  @Test
+  void unmapAllDropsEveryDirtyBit() {
+    assertThat(setDirtyTracking(p, fd, hwpt, true)).isZero();
+    randomWrites(71, 30);
+    assertThat(unmap(p, fd, ioas, 0, ULONG_MAX).ret()).isZero();
+    assertThat(mapFixed(p, fd, ioas, IOVA, ram.address(), RAM)).isZero();
+    assertThat(bitmap(0)).isEmpty();
+  }
+
+  @Test
   void anAttachedHwptCannotBeDestroyed() {
     assertThat(destroy(p, fd, hwpt)).isEqualTo(Errno.EBUSY.negative());
   }
