@@ -415,6 +415,8 @@ public final class IommufdContext extends OpenFile {
     IommufdDevice dev = device(IommuHwInfo.DEV_ID.getUnsigned(k));
     boolean dirty = dev.group.dirtyTracking();
     MemorySegment data = MemorySegment.ofArray(new byte[(int) IommuHwInfoVtd.SIZEOF]);
+    // intel_iommu_hw_info sets the errata flag on every unit: user space must assume it
+    IommuHwInfoVtd.FLAGS.set(data, IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17);
     IommuHwInfoVtd.CAP_REG.set(data, Vtd.capReg());
     IommuHwInfoVtd.ECAP_REG.set(data, Vtd.ecapReg(dirty));
     long userLen = IommuHwInfo.DATA_LEN.getUnsigned(k);
