@@ -519,7 +519,7 @@ public final class IommufdContext extends OpenFile {
 
   /** {@code nbits << shift}, or 0 when that reaches past 2^64 (the rest of the range). */
   private static long bitsToBytes(long nbits, int shift) {
-    return shift >= Long.numberOfLeadingZeros(nbits) ? 0 : nbits << shift;
+    return shift > Long.numberOfLeadingZeros(nbits) ? 0 : nbits << shift;
   }
 
   /**
