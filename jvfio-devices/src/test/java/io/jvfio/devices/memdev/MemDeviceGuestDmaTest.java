@@ -107,6 +107,29 @@ class MemDeviceGuestDmaTest {
   }
 
   @Test
+  void theWorkloadThreadWritesWhileTheVmmReadsTheLogsAndNothingIsLost() throws Exception {
+    memdev.setDirtyRate(50_000);
+    // read both logs while the thread writes, then stop the device (quiescing it) and read again
+    java.util.TreeSet<Long> logged = new java.util.TreeSet<>();
+    java.util.TreeSet<Long> tracked = new java.util.TreeSet<>();
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (memdev.dmaWrites() < 3000) {
+      assertThat(System.nanoTime()).as("the workload makes progress").isLessThan(deadline);
+      logged.addAll(logReport());
+      tracked.addAll(dirtyBits(p, fd, hwpt, 0, IOVA, RAM, 4096));
+      Thread.sleep(1);
+    }
+    Migrations.set(p, dev, MigrationState.STOP);
+    long writes = memdev.dmaWrites();
+    logged.addAll(logReport());
+    tracked.addAll(dirtyBits(p, fd, hwpt, 0, IOVA, RAM, 4096));
+    assertThat(memdev.dmaWrites()).as("stopped").isEqualTo(writes);
+    List<Long> changed = changedPages();
+    assertThat(logged).containsExactlyElementsOf(changed);
+    assertThat(tracked).containsExactlyElementsOf(changed);
+  }
+
+  @Test
   void aStoppedDeviceWritesNoGuestMemory() {
     Migrations.set(p, dev, MigrationState.STOP);
     assertThat(memdev.runDmaWrites(100)).isZero();
