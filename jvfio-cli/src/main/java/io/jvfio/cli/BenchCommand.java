@@ -109,6 +109,8 @@ final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() {
+      Backends.requireEmulated(
+          spec, "bench times calls into the emulated host; it runs with --backend emulated only");
       DataFdRatios.Options o = checked(this::options);
       announce(
           spec,
@@ -180,6 +182,8 @@ final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      Backends.requireEmulated(
+          spec, "bench times calls into the emulated host; it runs with --backend emulated only");
       MigrationBench.Options o = checked(this::options);
       MigrationBench.Result r = MigrationBench.run(o, System.err);
       PrintWriter out = spec.commandLine().getOut();
@@ -227,6 +231,8 @@ final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() {
+      Backends.requireEmulated(
+          spec, "bench times calls into the emulated host; it runs with --backend emulated only");
       ScaleRatios.Options o = checked(this::options);
       announce(
           spec,

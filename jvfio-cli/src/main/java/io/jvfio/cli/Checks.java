@@ -102,6 +102,15 @@ final class Checks {
   }
 
   /** A PCI address, in the kernel's spelling ({@code 0000:05:00.0}) whatever form was given. */
+  private static final java.util.regex.Pattern UUID =
+      java.util.regex.Pattern.compile(
+          "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+  /** Whether {@code text} has a UUID's shape, as an mdev's name has. */
+  static boolean isUuid(String text) {
+    return UUID.matcher(text).matches();
+  }
+
   static String bdf(String option, String text) {
     try {
       return PciAddress.parse(text).toString();

@@ -8,11 +8,6 @@ import io.jvfio.conformance.ConformanceKit;
 import io.jvfio.conformance.DeviceReport;
 import io.jvfio.conformance.Status;
 import io.jvfio.conformance.Target;
-import io.jvfio.devices.Models;
-import io.jvfio.host.Host;
-import io.jvfio.host.HostProcess;
-import io.jvfio.host.pci.Driver;
-import io.jvfio.host.vfio.VfioDevice;
 import io.jvfio.uapi.Syscalls;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -43,17 +38,6 @@ import picocli.CommandLine.Option;
             + " its cdev and group forms and HOT_RESET's ownership refusals, and the cdev's BIND"
             + " and ATTACH rules. Each check names its source. Exit 0 when no check fails.")
 final class ConformanceCommand implements Callable<Integer> {
-  enum Backend {
-    emulated
-  }
-
-  @Option(
-      names = "--backend",
-      paramLabel = "emulated",
-      description = "where the devices are: the emulated host (default: ${DEFAULT-VALUE})",
-      defaultValue = "emulated")
-  Backend backend;
-
   @Option(
       names = "--device",
       paramLabel = "PATH|BDF",
@@ -93,86 +77,45 @@ final class ConformanceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    TopologyInput input = TopologyInput.read("--topology", topologyFile);
-    for (String d : devices) {
-      // what can be judged without the host is judged before it is built
-      if (!d.startsWith("/")) {
-        String bdf = Checks.bdf("--device", d);
-        var f =
-            input
-                .function(bdf)
-                .orElseThrow(
-                    () -> UsageException.of("--device", d, "no such function on " + input.name()));
-        if (!(f.driver() instanceof Driver.VfioPci)) {
-          throw UsageException.of(
-              "--device",
-              d,
-              "bound to " + f.driver() + ", not vfio-pci; only vfio devices can be checked");
-        }
-      }
-    }
-    Host host = Hosts.build("the host", input, Models.registry());
-    List<VfioDevice> chosen = chosen(host, input);
+    Backend backend =
+        Backends.open(spec, topologyFile, "--device", devices, "only vfio devices can be checked");
+    List<DeviceNode> chosen = chosen(backend);
+    chosen.forEach(d -> Backends.cdevOf(d, "the conformance kit"));
     List<DeviceReport> reports = new ArrayList<>();
-    for (VfioDevice d : chosen) {
-      try (HostProcess p = host.process("conformance")) {
-        reports.add(
-            ConformanceKit.run(
-                syscalls.apply(p),
-                new Target(
-                    d.name(),
-                    d.cdevPath(),
-                    d.group().path(),
-                    d.isMdev() ? DeviceNode.Kind.MDEV : DeviceNode.Kind.PCI),
-                destructive));
+    for (DeviceNode d : chosen) {
+      try (Backend.Session p = backend.session("conformance")) {
+        reports.add(ConformanceKit.run(syscalls.apply(p.sys()), Target.of(d), destructive));
       }
     }
     long fail = count(reports, Status.FAIL);
     PrintWriter out = spec.commandLine().getOut();
-    out.print(json ? CliJson.line(json(chosen, reports, fail)) + "\n" : text(chosen, reports));
+    out.print(
+        json ? CliJson.line(json(backend, chosen, reports, fail)) + "\n" : text(chosen, reports));
     out.flush();
     return fail == 0 ? 0 : 1;
   }
 
-  /** The devices asked for, in the order given and each once, or every vfio device of the host. */
-  private List<VfioDevice> chosen(Host host, TopologyInput input) {
+  /** The devices asked for, in the order given and each once, or every vfio device there is. */
+  private List<DeviceNode> chosen(Backend backend) {
     if (devices.isEmpty()) {
-      List<VfioDevice> all = host.vfio().devices();
+      List<DeviceNode> all = backend.devices();
       if (all.isEmpty()) {
-        throw UsageException.of("--topology", input.name(), "has no vfio-pci device to check");
+        throw Backends.noDevice(backend, "check");
       }
       return all;
     }
-    Set<VfioDevice> out = new LinkedHashSet<>();
+    Set<DeviceNode> out = new LinkedHashSet<>();
     for (String d : devices) {
-      out.add(find(host, input, d));
+      out.add(backend.device("--device", d));
     }
     return List.copyOf(out);
-  }
-
-  private static VfioDevice find(Host host, TopologyInput input, String d) {
-    if (d.startsWith("/")) {
-      return host.vfio().devices().stream()
-          .filter(v -> v.cdevPath().equals(d))
-          .findFirst()
-          .orElseThrow(() ->
-              UsageException.of(
-                  "--device",
-                  d,
-                  "no vfio device has this cdev on "
-                      + input.name()
-                      + " (jvfio topology lists them)"));
-    }
-    String bdf = Checks.bdf("--device", d);
-    return host.device(bdf)
-        .orElseThrow(() -> UsageException.of("--device", d, "no vfio device on " + input.name()));
   }
 
   private static long count(List<DeviceReport> reports, Status s) {
     return reports.stream().mapToLong(r -> r.count(s)).sum();
   }
 
-  private String text(List<VfioDevice> chosen, List<DeviceReport> reports) {
+  private String text(List<DeviceNode> chosen, List<DeviceReport> reports) {
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < reports.size(); i++) {
       DeviceReport r = reports.get(i);
@@ -215,7 +158,8 @@ final class ConformanceCommand implements Callable<Integer> {
     return sb.toString();
   }
 
-  private ConformanceJson json(List<VfioDevice> chosen, List<DeviceReport> reports, long fail) {
+  private ConformanceJson json(
+      Backend backend, List<DeviceNode> chosen, List<DeviceReport> reports, long fail) {
     List<ConformanceJson.Device> ds = new ArrayList<>();
     for (int i = 0; i < reports.size(); i++) {
       DeviceReport r = reports.get(i);
@@ -235,7 +179,7 @@ final class ConformanceCommand implements Callable<Integer> {
     long skip = count(reports, Status.SKIP);
     return new ConformanceJson(
         fail == 0 ? CliJson.OK : CliJson.FAILED,
-        backend.name(),
+        backend.kind().shown(),
         ds,
         new ConformanceJson.Counts(pass + fail + skip, pass, fail, skip),
         fail == 0 ? null : Plural.of(fail, "check") + " failed: the device answered otherwise");

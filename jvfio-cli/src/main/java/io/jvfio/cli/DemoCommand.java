@@ -82,6 +82,9 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    Backends.requireEmulated(
+        spec,
+        "the demo builds its two hosts in the emulator; it runs with --backend emulated only");
     long memdevBytes = Checks.memdevMib("--memdev-mib", memdevMib);
     demo = TopologyInput.builtIn("the demo host", DemoHost.topology());
     double rate = Checks.dirtyRate("--dirty-rate", dirtyRate);

@@ -24,6 +24,7 @@ import picocli.CommandLine.ScopeType;
       ConformanceCommand.class,
       CompareCommand.class,
       MigrateCommand.class,
+      StateCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })
@@ -44,6 +45,16 @@ public final class Main implements Runnable {
       description = "say only errors on stderr: no progress, no warnings")
   boolean quiet;
 
+  @Option(
+      names = "--backend",
+      scope = ScopeType.INHERIT,
+      paramLabel = "emulated|native",
+      description =
+          "where the devices are: jvfio's emulated host, or this machine's /dev/vfio and"
+              + " /dev/iommu with the devices sysfs shows (default: ${DEFAULT-VALUE})",
+      defaultValue = "emulated")
+  String backend;
+
   public static void main(String[] args) {
     System.exit(run(args));
   }
@@ -56,8 +67,16 @@ public final class Main implements Runnable {
 
   /** Runs the command line writing to {@code out} and {@code err}; returns the exit code. */
   static int run(PrintWriter out, PrintWriter err, String... args) {
+    return run(out, err, CommandLine.defaultFactory(), args);
+  }
+
+  /**
+   * As {@link #run(PrintWriter, PrintWriter, String...)}, with the commands made by {@code factory}
+   * (tests give a command a host they keep).
+   */
+  static int run(PrintWriter out, PrintWriter err, CommandLine.IFactory factory, String... args) {
     Main main = new Main();
-    CommandLine cli = new CommandLine(main);
+    CommandLine cli = new CommandLine(main, factory);
     ErrorReporter reporter = new ErrorReporter();
     cli.setOut(out)
         .setErr(err)
@@ -78,6 +97,12 @@ public final class Main implements Runnable {
     if (verbose && quiet) {
       throw new CommandLine.ParameterException(last, "--verbose and --quiet: choose one");
     }
+    try {
+      BackendKind.parse(backend);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(
+          last, "--backend " + backend + ": " + e.getMessage());
+    }
     Logging.configure(verbosity(), last.getErr(), last.getCommandSpec().qualifiedName());
     try {
       return new CommandLine.RunLast().execute(parsed);
@@ -96,6 +121,13 @@ public final class Main implements Runnable {
   /** The verbosity the command line of {@code spec} asked for (normal outside {@link Main}). */
   static Logging.Verbosity verbosity(CommandLine.Model.CommandSpec spec) {
     return spec.root().userObject() instanceof Main m ? m.verbosity() : Logging.Verbosity.NORMAL;
+  }
+
+  /** The backend the command line of {@code spec} asked for (emulated outside {@link Main}). */
+  static BackendKind backend(CommandLine.Model.CommandSpec spec) {
+    return spec.root().userObject() instanceof Main m && m.backend != null
+        ? BackendKind.parse(m.backend)
+        : BackendKind.emulated;
   }
 
   @Override

@@ -90,9 +90,10 @@ final class MigrateCommand implements Runnable {
     @Option(
         names = "--devices",
         split = ",",
-        paramLabel = "BDF,...",
+        paramLabel = "DEV,...",
         description =
-            "which devices (default: every migratable one); sender and receiver must name the same"
+            "which devices (default: every migratable one): PCI addresses, and with --backend"
+                + " native also mdev UUIDs or cdev paths; sender and receiver must name the same"
                 + " devices in the same order")
     List<String> devices;
 
@@ -164,8 +165,19 @@ final class MigrateCommand implements Runnable {
      * exit code (0 for a completed migration: the devices moved, whatever became of the picture).
      */
     int finish(MigrationReport report, PrintWriter out, PrintWriter err) {
+      return finish(report, out, err, null);
+    }
+
+    /**
+     * As {@link #finish(MigrationReport, PrintWriter, PrintWriter)}; {@code note} ends the text.
+     */
+    int finish(MigrationReport report, PrintWriter out, PrintWriter err, String note) {
       endProgress();
-      out.println(json ? Summary.json(report) : Summary.text(report));
+      String text = Summary.text(report);
+      if (note != null) {
+        text = text.endsWith("\n") ? text + note : text + "\n" + note;
+      }
+      out.println(json ? Summary.json(report) : text);
       out.flush();
       if (plot != null) {
         try {
@@ -240,11 +252,18 @@ final class MigrateCommand implements Runnable {
               .withSwitchoverAck(switchoverAck)
               .withMaxPrecopy(Checks.wait("--max-precopy-ms", maxPrecopyMs))
               .withOnNoConvergence(noConvergence(onNoConvergence));
+      boolean onNative = Main.backend(spec) == BackendKind.native_;
+      if (onNative) {
+        MigrationHosts.refuseEmulatorOptions(spec, "--topology", "--memdev-mib", "--dirty-rate");
+      }
       double rate = Checks.dirtyRate("--dirty-rate", dirtyRate);
       InetSocketAddress receiver = Checks.address("--to", to);
       if (receiver.getPort() == 0) {
         throw UsageException.of(
             "--to", to, "port 0 means any free port when listening; give the receiver's port");
+      }
+      if (onNative) {
+        return sendNative(options, receiver);
       }
       List<String> wanted = devices == null ? null : Checks.bdfs("--devices", devices);
       MemDevice.Config memdev = memdev(0);
@@ -263,24 +282,52 @@ final class MigrateCommand implements Runnable {
           progress.step("filling the memdev memory with random data");
           MigrationHosts.startWorkloads(host, rate, 1);
           progress.step("connecting to " + Addresses.format(target));
-          Channel ch;
-          try {
-            ch = TcpTransport.connect(target, Duration.ofMillis(timeoutMs));
-          } catch (IOException e) {
-            String why = Failures.oneLine(e.getMessage());
-            throw new CommandFailure(
-                "cannot reach the receiver: "
-                    + why
-                    + (why.endsWith("?)") ? "" : "; is jvfio migrate receive listening there?"),
-                Failures.describe(e).errno(),
-                e);
-          }
+          Channel ch = connect(target);
           MigrationReport report = new MigrationSource(list, ch, options, progress).run();
           ch.close();
           return finish(report, out, err);
         }
       } finally {
         endProgress(); // a failure's line must not run into the progress line
+      }
+    }
+
+    /**
+     * The source on this machine's kernel: the devices sysfs shows (or {@code --devices} names),
+     * opened as a VMM opens them; no workload runs and no digest is taken.
+     */
+    private int sendNative(MigrationOptions options, InetSocketAddress receiver)
+        throws IOException {
+      Checks.plot("--plot", plot);
+      InetSocketAddress target = resolve(receiver);
+      Backend backend = Backends.open(spec, null);
+      List<StateDevices.Chosen> chosen = MigrationHosts.chooseNative(backend, devices);
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      ProgressListener progress = progressUnlessQuiet(err, spec);
+      try (Backend.Session s = backend.session("vmm");
+          MigrationHosts.Opened opened = MigrationHosts.openNative(s.sys(), chosen)) {
+        progress.step("connecting to " + Addresses.format(target));
+        Channel ch = connect(target);
+        MigrationReport report = new MigrationSource(opened.devices(), ch, options, progress).run();
+        ch.close();
+        return finish(report, out, err, MigrationHosts.NO_DIGESTS);
+      } finally {
+        endProgress();
+      }
+    }
+
+    private Channel connect(InetSocketAddress target) {
+      try {
+        return TcpTransport.connect(target, Duration.ofMillis(timeoutMs));
+      } catch (IOException e) {
+        String why = Failures.oneLine(e.getMessage());
+        throw new CommandFailure(
+            "cannot reach the receiver: "
+                + why
+                + (why.endsWith("?)") ? "" : "; is jvfio migrate receive listening there?"),
+            Failures.describe(e).errno(),
+            e);
       }
     }
 
@@ -330,7 +377,14 @@ final class MigrateCommand implements Runnable {
     @Override
     public Integer call() throws IOException {
       MigrationOptions options = options();
+      boolean onNative = Main.backend(spec) == BackendKind.native_;
+      if (onNative) {
+        MigrationHosts.refuseEmulatorOptions(spec, "--topology", "--memdev-mib");
+      }
       InetSocketAddress address = Checks.address("--listen", listen);
+      if (onNative) {
+        return receiveNative(options, address);
+      }
       List<String> wanted = devices == null ? null : Checks.bdfs("--devices", devices);
       MemDevice.Config memdev = memdev(0);
       TopologyInput input = host(wanted, devices == null ? null : String.join(",", devices));
@@ -342,34 +396,67 @@ final class MigrateCommand implements Runnable {
         HostProcess vmm = host.process("vmm");
         List<MigratingDevice> list =
             MigrationHosts.open(host, vmm, MigrationHosts.select(host, wanted));
-        // also with --json: a script learns the port from it (stdout keeps the one object)
-        String where = Addresses.format(Addresses.listening(address, listener.localAddress()));
-        err.println("jvfio migrate receive: listening on " + where);
-        err.flush();
-        MigrationReceiver receiver =
-            new MigrationReceiver(
-                listener,
-                list,
-                options,
-                progressUnlessQuiet(err, spec),
-                line -> LOG.log(System.Logger.Level.WARNING, line));
-        MigrationReport report;
-        try {
-          report = receiver.run(Duration.ofMillis(timeoutMs));
-        } finally {
-          endProgress(); // a failure's line must not run into the progress line
-        }
-        if (report == null) {
-          throw new CommandFailure(
-              "no sender started a migration within "
-                  + timeoutMs
-                  + " ms (--timeout-ms); start jvfio migrate send --to "
-                  + where
-                  + " sooner, or wait longer",
-              "ETIMEDOUT");
-        }
-        return finish(report, out, err);
+        return receive(listener, address, list, options, out, err, null);
       }
+    }
+
+    /**
+     * The destination on this machine's kernel: the devices sysfs shows (or {@code --devices}
+     * names), opened as a VMM opens them; no digest is taken.
+     */
+    private int receiveNative(MigrationOptions options, InetSocketAddress address)
+        throws IOException {
+      Checks.plot("--plot", plot);
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      try (TcpListener listener = listen(address)) {
+        Backend backend = Backends.open(spec, null);
+        List<StateDevices.Chosen> chosen = MigrationHosts.chooseNative(backend, devices);
+        try (Backend.Session s = backend.session("vmm");
+            MigrationHosts.Opened opened = MigrationHosts.openNative(s.sys(), chosen)) {
+          return receive(
+              listener, address, opened.devices(), options, out, err, MigrationHosts.NO_DIGESTS);
+        }
+      }
+    }
+
+    /** Says where it listens, waits for one migration into {@code list}, and reports it. */
+    private int receive(
+        TcpListener listener,
+        InetSocketAddress address,
+        List<MigratingDevice> list,
+        MigrationOptions options,
+        PrintWriter out,
+        PrintWriter err,
+        String note)
+        throws IOException {
+      // also with --json: a script learns the port from it (stdout keeps the one object)
+      String where = Addresses.format(Addresses.listening(address, listener.localAddress()));
+      err.println("jvfio migrate receive: listening on " + where);
+      err.flush();
+      MigrationReceiver receiver =
+          new MigrationReceiver(
+              listener,
+              list,
+              options,
+              progressUnlessQuiet(err, spec),
+              line -> LOG.log(System.Logger.Level.WARNING, line));
+      MigrationReport report;
+      try {
+        report = receiver.run(Duration.ofMillis(timeoutMs));
+      } finally {
+        endProgress(); // a failure's line must not run into the progress line
+      }
+      if (report == null) {
+        throw new CommandFailure(
+            "no sender started a migration within "
+                + timeoutMs
+                + " ms (--timeout-ms); start jvfio migrate send --to "
+                + where
+                + " sooner, or wait longer",
+            "ETIMEDOUT");
+      }
+      return finish(report, out, err, note);
     }
 
     private static TcpListener listen(InetSocketAddress address) {

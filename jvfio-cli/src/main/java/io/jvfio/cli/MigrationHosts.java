@@ -1,5 +1,6 @@
 package io.jvfio.cli;
 
+import io.jvfio.client.DeviceNode;
 import io.jvfio.client.Iommufd;
 import io.jvfio.client.VfioDevice;
 import io.jvfio.devices.Digests;
@@ -9,8 +10,12 @@ import io.jvfio.host.HostProcess;
 import io.jvfio.host.pci.Driver;
 import io.jvfio.host.pci.FunctionSpec;
 import io.jvfio.migration.engine.MigratingDevice;
+import io.jvfio.uapi.Syscalls;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import picocli.CommandLine;
 
 /** Checks and selects the devices of one end of a migration and opens them as a VMM would. */
 final class MigrationHosts {
@@ -116,5 +121,117 @@ final class MigrationHosts {
         m.setDirtyRate(dirtyPagesPerSecond);
       }
     }
+  }
+
+  // ---- the native backend: devices from sysfs, no workloads, no digests ----
+
+  /** What the summary says on the native backend, where the digests of jvfio's models are not. */
+  static final String NO_DIGESTS =
+      "digests: not available on the native backend (device content is known only to the"
+          + " emulator's models)";
+
+  /**
+   * With {@code --backend native}, the options that only make sense on the emulator ({@code
+   * options}: the ones this command has) are usage errors when given.
+   */
+  static void refuseEmulatorOptions(CommandLine.Model.CommandSpec spec, String... options) {
+    CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+    for (String o : options) {
+      if (parsed.hasMatchedOption(o)) {
+        throw UsageException.of(
+            o,
+            String.join(",", parsed.matchedOption(o).stringValues()),
+            "only with --backend emulated: "
+                + (o.equals("--topology")
+                    ? "the native backend finds its devices in sysfs"
+                    : "the memdev workload and memory are the emulator's; a native device runs"
+                        + " what its own guest runs"));
+      }
+    }
+  }
+
+  /**
+   * The devices of a native migration end: the ones {@code names} gives (PCI addresses, mdev UUIDs
+   * or cdev paths; each once, in that order), each able to migrate; or, when null, every device of
+   * the backend whose driver has migration, in the backend's order.
+   */
+  static List<StateDevices.Chosen> chooseNative(Backend backend, List<String> names) {
+    List<StateDevices.Chosen> out = new ArrayList<>();
+    if (names == null) {
+      for (DeviceNode d : backend.devices()) {
+        StateDevices.Chosen c = StateDevices.ifMigratable(backend, d);
+        if (c != null) {
+          out.add(c);
+        }
+      }
+      if (out.isEmpty()) {
+        throw new CommandFailure(
+            backend.describe()
+                + " has no vfio device that can migrate (none answers VFIO_DEVICE_FEATURE"
+                + " MIGRATION); name devices with --devices to see why each cannot",
+            "ENODEV");
+      }
+      return out;
+    }
+    String typed = String.join(",", names);
+    Set<String> seen = new LinkedHashSet<>();
+    for (String n : names) {
+      StateDevices.Chosen c = StateDevices.migratable(backend, "--devices", n);
+      if (!seen.add(c.name())) {
+        throw UsageException.of(
+            "--devices", typed, c.name() + " is named twice; name each device once");
+      }
+      out.add(c);
+    }
+    return out;
+  }
+
+  /** Native devices opened for a migration; closing closes them. */
+  record Opened(List<OpenedDevice> opened, List<MigratingDevice> devices) implements AutoCloseable {
+    @Override
+    public void close() {
+      for (OpenedDevice d : opened.reversed()) {
+        d.close();
+      }
+    }
+  }
+
+  /**
+   * Opens each chosen device in the process of {@code sys} as a VMM does (cdev and iommufd, or
+   * group and container), and brings it to RUNNING if it is not. The wire names a device by its
+   * name (PCI address or mdev UUID) and a model: an mdev's parent ({@code mtty}, as the emulator's
+   * mtty is named), a PCI function's driver. There is no digest: device content is known only to
+   * the emulator's models.
+   */
+  static Opened openNative(Syscalls sys, List<StateDevices.Chosen> chosen) {
+    List<OpenedDevice> opened = new ArrayList<>();
+    List<MigratingDevice> list = new ArrayList<>();
+    try {
+      for (StateDevices.Chosen c : chosen) {
+        OpenedDevice d = OpenedDevice.open(sys, c.node());
+        opened.add(d);
+        // a kernel device may still be where an earlier run left it (mtty keeps its state
+        // across close): every migration starts from RUNNING
+        StateCommand.fromRunning(d);
+        DeviceNode n = c.node();
+        list.add(
+            new MigratingDevice(d.device(), n.name(), model(n), n.vendor(), n.deviceId(), null));
+      }
+    } catch (RuntimeException e) {
+      new Opened(opened, list).close();
+      throw e;
+    }
+    return new Opened(List.copyOf(opened), List.copyOf(list));
+  }
+
+  /** The model name the wire carries for a native device (see {@link #openNative}). */
+  static String model(DeviceNode n) {
+    String driver = n.driver() == null ? "" : n.driver();
+    if (n.kind() == DeviceNode.Kind.MDEV && driver.startsWith("mdev:")) {
+      String parentAndType = driver.substring("mdev:".length());
+      int slash = parentAndType.indexOf('/');
+      return slash < 0 ? parentAndType : parentAndType.substring(0, slash);
+    }
+    return driver.isEmpty() ? "vfio" : driver;
   }
 }

@@ -2,30 +2,22 @@ package io.jvfio.cli;
 
 import static io.jvfio.uapi.vfio.VfioConstants.*;
 
+import io.jvfio.cli.DeviceOpener.As;
 import io.jvfio.cli.json.CliJson;
 import io.jvfio.cli.json.ResetJson;
-import io.jvfio.devices.Models;
-import io.jvfio.host.Host;
-import io.jvfio.host.HostProcess;
-import io.jvfio.host.pci.Driver;
-import io.jvfio.host.pci.FunctionSpec;
+import io.jvfio.client.DeviceNode;
 import io.jvfio.host.pci.PciAddress;
-import io.jvfio.host.vfio.VfioDevice;
 import io.jvfio.uapi.Errno;
-import io.jvfio.uapi.OpenFlags;
-import io.jvfio.uapi.vfio.VfioDeviceBindIommufd;
+import io.jvfio.uapi.Syscalls;
 import io.jvfio.uapi.vfio.VfioIoctls;
 import io.jvfio.uapi.vfio.VfioPciDependentDevice;
 import io.jvfio.uapi.vfio.VfioPciHotReset;
 import io.jvfio.uapi.vfio.VfioPciHotResetInfo;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
@@ -33,31 +25,31 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code jvfio reset --device BDF}: what a VMM does for a PCI hot reset. It opens every vfio device
- * of the device's set in one process (cdev: all bound to one iommufd; group: their groups in one
- * container), asks INFO, refuses when ownership cannot be proven (as QEMU does), else issues
- * VFIO_DEVICE_PCI_HOT_RESET.
+ * {@code jvfio reset --device BDF}: what a VMM does for a PCI hot reset. It opens the device in one
+ * process (cdev: bound to an iommufd; group: its group in a container), asks INFO, opens every vfio
+ * device of the scope INFO names the same way, refuses when ownership cannot be proven (as QEMU
+ * does), else issues VFIO_DEVICE_PCI_HOT_RESET. On the emulator the device's whole device set is
+ * opened first, as jvfio always did; on this machine the scope is learned from INFO alone.
  */
 @Command(
     name = "reset",
     mixinStandardHelpOptions = true,
     description =
-        "Hot-reset the slot or bus of a vfio-pci device the way a VMM does: open its device set, "
-            + "ask VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, prove ownership, reset. Prints the scope "
-            + "and the outcome.")
+        "Hot-reset the slot or bus of a vfio-pci device the way a VMM does: open it and the vfio"
+            + " devices of its reset scope, ask VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, prove"
+            + " ownership, reset. Prints the scope and the outcome.")
 final class ResetCommand implements Callable<Integer> {
-  enum As {
-    cdev,
-    group
-  }
-
-  @Option(names = "--device", required = true, paramLabel = "BDF", description = "the device")
+  @Option(
+      names = "--device",
+      required = true,
+      paramLabel = "BDF",
+      description = "the device (with --backend native, any vfio device name: an mdev is refused)")
   String bdf;
 
   @Option(
       names = "--topology",
       paramLabel = "FILE",
-      description = "a topology file (default: the demo host)")
+      description = "a topology file (default: the demo host; emulated backend only)")
   Path topologyFile;
 
   @Option(
@@ -92,54 +84,88 @@ final class ResetCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    String wanted = Checks.bdf("--device", bdf);
-    TopologyInput input = TopologyInput.read("--topology", topologyFile);
-    FunctionSpec f =
-        input
-            .function(wanted)
-            .orElseThrow(
-                () -> UsageException.of("--device", bdf, "no such function on " + input.name()));
-    if (!(f.driver() instanceof Driver.VfioPci)) {
-      throw UsageException.of(
-          "--device",
-          bdf,
-          "bound to "
-              + f.driver()
-              + ", not vfio-pci; a VMM resets only vfio-pci devices (jvfio topology shows the"
-              + " drivers)");
+    Backend backend;
+    if (Main.backend(spec) == BackendKind.emulated) {
+      // a VMM resets vfio-pci functions; the topology tells a wrong address before any host
+      Checks.bdf("--device", bdf);
+      backend =
+          Backends.open(
+              spec,
+              topologyFile,
+              "--device",
+              List.of(bdf),
+              "a VMM resets only vfio-pci devices (jvfio topology shows the drivers)");
+    } else {
+      backend = Backends.open(spec, topologyFile, "--device", List.of(bdf), "not a vfio device");
     }
-    Host host = Hosts.build("the host", input, Models.registry());
-    VfioDevice device = host.device(wanted).orElseThrow();
+    DeviceNode device = backend.device("--device", bdf);
     Outcome o;
-    try (HostProcess vmm = host.process("vmm")) {
-      o = as == As.cdev ? viaCdev(host, vmm, device) : viaGroups(host, vmm, device);
+    try (Backend.Session vmm = backend.session("vmm")) {
+      o = run(backend, vmm.sys(), device, firstOpened(backend, device), as);
     }
     PrintWriter out = spec.commandLine().getOut();
-    out.print(json ? CliJson.line(json(device, o)) + "\n" : text(host, device, o));
+    out.print(json ? CliJson.line(json(device, o)) + "\n" : text(backend, device, o));
     out.flush();
     return o.ok() ? 0 : 1;
   }
 
-  private Outcome viaCdev(Host host, HostProcess vmm, VfioDevice device) {
-    int iommufd = vmm.open("/dev/iommu", OpenFlags.O_RDWR);
-    int target = -1;
-    for (VfioDevice member : device.devSet().members()) {
-      int fd = vmm.open(member.cdevPath(), OpenFlags.O_RDWR);
-      MemorySegment b = MemorySegment.ofArray(new byte[(int) VfioDeviceBindIommufd.SIZEOF]);
-      VfioDeviceBindIommufd.ARGSZ.set(b, (int) VfioDeviceBindIommufd.SIZEOF);
-      VfioDeviceBindIommufd.IOMMUFD.set(b, iommufd);
-      int r = vmm.ioctl(fd, VfioIoctls.VFIO_DEVICE_BIND_IOMMUFD, b);
-      if (r < 0) {
-        return failed("BIND of " + member.name(), r);
-      }
-      if (member == device) {
-        target = fd;
-      }
+  /**
+   * What is opened before INFO: on the emulator the device's whole device set (jvfio's behaviour
+   * from the start, which the tests pin down); on this machine the device alone, since sysfs does
+   * not say which functions one reset takes: INFO does.
+   */
+  static List<DeviceNode> firstOpened(Backend backend, DeviceNode device) {
+    if (backend instanceof EmulatedBackend e && device.kind() == DeviceNode.Kind.PCI) {
+      return e.deviceOf(device).devSet().members().stream().map(EmulatedBackend::node).toList();
     }
-    Info info = info(vmm, target);
-    if (info.ret < 0) {
-      return infoFailed(device, info.ret);
+    return List.of(device);
+  }
+
+  /**
+   * The hot reset as a VMM does it, on any backend: open {@code first} (the device among them),
+   * INFO, open the scope's other vfio devices, INFO again if any was added, check ownership, reset.
+   */
+  static Outcome run(
+      Backend backend, Syscalls vmm, DeviceNode device, List<DeviceNode> first, As as) {
+    DeviceOpener opener = new DeviceOpener(vmm, as);
+    Info info;
+    try {
+      for (DeviceNode m : first) {
+        opener.add(m, false);
+      }
+      opener.add(device, true);
+      int target = opener.fd(device);
+      info = info(vmm, target);
+      if (info.ret < 0) {
+        return infoFailed(device, info.ret);
+      }
+      boolean added = false;
+      for (Entry e : info.entries) {
+        DeviceNode member = vfioDevice(backend, e.bdf());
+        if (member != null && !opener.owns(member)) {
+          opener.add(member, false);
+          added = true;
+        }
+      }
+      if (added) {
+        info = info(vmm, target);
+        if (info.ret < 0) {
+          return infoFailed(device, info.ret);
+        }
+      }
+      return as == As.cdev
+          ? viaCdev(backend, vmm, target, info)
+          : viaGroups(backend, vmm, opener, target, info);
+    } catch (DeviceOpener.Failed f) {
+      return failed(f.what, f.ret);
     }
+  }
+
+  private static DeviceNode vfioDevice(Backend backend, String bdf) {
+    return backend.devices().stream().filter(d -> d.name().equals(bdf)).findFirst().orElse(null);
+  }
+
+  private static Outcome viaCdev(Backend backend, Syscalls vmm, int target, Info info) {
     List<String> blocking = new ArrayList<>();
     for (Entry e : info.entries) {
       if (e.id() == Integer.toUnsignedLong(VFIO_PCI_DEVID_NOT_OWNED)) {
@@ -148,7 +174,7 @@ final class ResetCommand implements Callable<Integer> {
     }
     if ((info.flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED) == 0) {
       // QEMU refuses here: some affected device is not owned
-      return refused(host, info, blocking, false);
+      return refused(backend, info, blocking, false);
     }
     MemorySegment arg = MemorySegment.ofArray(new byte[(int) VfioPciHotReset.MINSZ]);
     VfioPciHotReset.ARGSZ.set(arg, (int) VfioPciHotReset.MINSZ);
@@ -156,64 +182,27 @@ final class ResetCommand implements Callable<Integer> {
     return reset(info, blocking, r);
   }
 
-  private Outcome viaGroups(Host host, HostProcess vmm, VfioDevice device) {
-    int container = vmm.open("/dev/vfio/vfio", OpenFlags.O_RDWR);
-    Map<Integer, Integer> groupFds = new LinkedHashMap<>();
-    for (VfioDevice member : device.devSet().members()) {
-      int id = member.group().id();
-      if (groupFds.containsKey(id)) {
-        continue;
-      }
-      int g = vmm.open(member.group().path(), OpenFlags.O_RDWR);
-      if (g < 0) {
-        return failed("open " + member.group().path(), g);
-      }
-      int r =
-          vmm.ioctl(
-              g, VfioIoctls.VFIO_GROUP_SET_CONTAINER, MemorySegment.ofArray(new int[] {container}));
-      if (r < 0) {
-        return failed("VFIO_GROUP_SET_CONTAINER of " + member.group().path(), r);
-      }
-      if (groupFds.isEmpty()) {
-        r = vmm.ioctl(container, VfioIoctls.VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU);
-        if (r < 0) {
-          return failed("VFIO_SET_IOMMU", r);
-        }
-      }
-      groupFds.put(id, g);
-    }
-    byte[] name = (device.name() + "\0").getBytes(StandardCharsets.US_ASCII);
-    int target =
-        vmm.ioctl(
-            groupFds.get(device.group().id()),
-            VfioIoctls.VFIO_GROUP_GET_DEVICE_FD,
-            MemorySegment.ofArray(name));
-    if (target < 0) {
-      return failed("VFIO_GROUP_GET_DEVICE_FD " + device.name(), target);
-    }
-    Info info = info(vmm, target);
-    if (info.ret < 0) {
-      return infoFailed(device, info.ret);
-    }
+  private static Outcome viaGroups(
+      Backend backend, Syscalls vmm, DeviceOpener opener, int target, Info info) {
     List<String> blocking = new ArrayList<>();
     for (Entry e : info.entries) {
-      if (!groupFds.containsKey((int) e.id())) {
+      if (!opener.hasGroup(e.id())) {
         blocking.add(e.bdf());
       }
     }
     if (!blocking.isEmpty()) {
-      return refused(host, info, blocking, true);
+      return refused(backend, info, blocking, true);
     }
-    int n = groupFds.size();
-    MemorySegment arg = MemorySegment.ofArray(new byte[(int) VfioPciHotReset.MINSZ + 4 * n]);
+    int[] groupFds = opener.groupFds();
+    MemorySegment arg =
+        MemorySegment.ofArray(new byte[(int) VfioPciHotReset.MINSZ + 4 * groupFds.length]);
     VfioPciHotReset.ARGSZ.set(arg, (int) arg.byteSize());
-    VfioPciHotReset.COUNT.set(arg, n);
-    int i = 0;
-    for (int fd : groupFds.values()) {
+    VfioPciHotReset.COUNT.set(arg, groupFds.length);
+    for (int i = 0; i < groupFds.length; i++) {
       arg.set(
           java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED,
-          VfioPciHotReset.GROUP_FDS_OFFSET + 4L * i++,
-          fd);
+          VfioPciHotReset.GROUP_FDS_OFFSET + 4L * i,
+          groupFds[i]);
     }
     int r = vmm.ioctl(target, VfioIoctls.VFIO_DEVICE_PCI_HOT_RESET, arg);
     return reset(info, blocking, r);
@@ -222,7 +211,7 @@ final class ResetCommand implements Callable<Integer> {
   private record Info(int ret, int flags, List<Entry> entries) {}
 
   /** INFO twice, as a VMM does: once to learn the count (ENOSPC), once to read the entries. */
-  private static Info info(HostProcess vmm, int fd) {
+  private static Info info(Syscalls vmm, int fd) {
     MemorySegment probe = MemorySegment.ofArray(new byte[(int) VfioPciHotResetInfo.MINSZ]);
     VfioPciHotResetInfo.ARGSZ.set(probe, (int) VfioPciHotResetInfo.MINSZ);
     int r = vmm.ioctl(fd, VfioIoctls.VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, probe);
@@ -266,14 +255,24 @@ final class ResetCommand implements Callable<Integer> {
             + ", so the device set could not be opened in one process");
   }
 
-  private static Outcome infoFailed(VfioDevice device, long ret) {
-    String why =
-        ret == Errno.ENODEV.negative()
-            ? "no slot or bus reset covers "
-                + device.name()
-                + ": it is on a root bus, or its bridge cannot reset the bus below it, so only a"
-                + " function reset (VFIO_DEVICE_RESET) is possible"
-            : "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO failed with " + Errno.describe(ret);
+  private static Outcome infoFailed(DeviceNode device, long ret) {
+    String why;
+    if (ret == Errno.ENOTTY.negative() && device.kind() == DeviceNode.Kind.MDEV) {
+      why =
+          device.name()
+              + " is a mediated device ("
+              + device.driver()
+              + "): its driver has no PCI hot reset (only VFIO_DEVICE_RESET), so the kernel"
+              + " answered VFIO_DEVICE_GET_PCI_HOT_RESET_INFO with ENOTTY";
+    } else if (ret == Errno.ENODEV.negative()) {
+      why =
+          "no slot or bus reset covers "
+              + device.name()
+              + ": it is on a root bus, or its bridge cannot reset the bus below it, so only a"
+              + " function reset (VFIO_DEVICE_RESET) is possible";
+    } else {
+      why = "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO failed with " + Errno.describe(ret);
+    }
     return new Outcome(0, List.of(), List.of(), name(ret), why);
   }
 
@@ -281,7 +280,8 @@ final class ResetCommand implements Callable<Integer> {
    * Ownership of the scope is not proven: refused, as QEMU refuses (EPERM). {@code viaGroups}: the
    * blocking functions are in groups this process has not opened, else not bound to its iommufd.
    */
-  private static Outcome refused(Host host, Info info, List<String> blocking, boolean viaGroups) {
+  private static Outcome refused(
+      Backend backend, Info info, List<String> blocking, boolean viaGroups) {
     if (blocking.isEmpty()) {
       return new Outcome(
           info.flags,
@@ -291,10 +291,10 @@ final class ResetCommand implements Callable<Integer> {
           "the kernel could not prove this process owns every function in the reset scope");
     }
     boolean one = blocking.size() == 1;
-    boolean unbound = blocking.stream().anyMatch(b -> !driverOf(host, b).startsWith("vfio-pci"));
+    boolean unbound = blocking.stream().anyMatch(b -> vfioDevice(backend, b) == null);
     String who =
         blocking.stream()
-            .map(b -> b + " (" + driverOf(host, b) + ")")
+            .map(b -> b + " (" + driverOf(backend, b) + ")")
             .collect(Collectors.joining(", "));
     String notOwned =
         viaGroups
@@ -315,8 +315,17 @@ final class ResetCommand implements Callable<Integer> {
     return new Outcome(info.flags, info.entries, blocking, Errno.EPERM.name(), why);
   }
 
-  private static String driverOf(Host host, String bdf) {
-    return host.pci().find(PciAddress.parse(bdf)).map(d -> d.driver().toString()).orElse("absent");
+  /** The driver a function is bound to, as the backend names it. */
+  private static String driverOf(Backend backend, String bdf) {
+    return switch (backend) {
+      case EmulatedBackend e ->
+          e.host()
+              .pci()
+              .find(PciAddress.parse(bdf))
+              .map(d -> d.driver().toString())
+              .orElse("absent");
+      case NativeBackend n -> NativeBackend.driverOf(bdf);
+    };
   }
 
   /** The outcome of VFIO_DEVICE_PCI_HOT_RESET itself. */
@@ -336,12 +345,17 @@ final class ResetCommand implements Callable<Integer> {
     return Errno.of(ret).map(Enum::name).orElse("errno " + Math.abs(ret));
   }
 
-  private String text(Host host, VfioDevice device, Outcome o) {
+  private String text(Backend backend, DeviceNode device, Outcome o) {
+    String opened =
+        backend instanceof EmulatedBackend e && device.kind() == DeviceNode.Kind.PCI
+            ? "device set "
+                + e.deviceOf(device).devSet().key()
+                + ": "
+                + e.deviceOf(device).devSet().members()
+            : "scope from VFIO_DEVICE_GET_PCI_HOT_RESET_INFO on " + backend.describe();
     StringBuilder sb =
         new StringBuilder(
-            String.format(
-                "hot reset of %s as a %s user (device set %s: %s)%n",
-                device.name(), as, device.devSet().key(), device.devSet().members()));
+            String.format("hot reset of %s as a %s user (%s)%n", device.name(), as, opened));
     if (!o.scope().isEmpty()) {
       sb.append(
           String.format(
@@ -378,7 +392,7 @@ final class ResetCommand implements Callable<Integer> {
     return sb.toString();
   }
 
-  private ResetJson json(VfioDevice device, Outcome o) {
+  private ResetJson json(DeviceNode device, Outcome o) {
     List<ResetJson.Entry> entries = new ArrayList<>();
     for (Entry e : o.scope()) {
       entries.add(new ResetJson.Entry(e.segment(), e.bus(), e.devfn(), e.id()));

@@ -2,6 +2,7 @@ package io.jvfio.cli;
 
 import io.jvfio.cli.json.CliJson;
 import io.jvfio.cli.json.TopologyJson;
+import io.jvfio.client.DeviceNode;
 import io.jvfio.devices.DemoHost;
 import io.jvfio.devices.Models;
 import io.jvfio.host.DefaultHost;
@@ -29,7 +30,8 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description =
         "Print a host: PCI tree, IOMMU groups, device sets, device nodes and drivers. "
-            + "Without FILE, the host of jvfio demo.")
+            + "Without FILE, the host of jvfio demo. With --backend native, this machine's vfio"
+            + " devices as sysfs shows them (name, ids, driver, group node, cdev).")
 final class TopologyCommand implements Callable<Integer> {
   /** The built-in hosts {@code --variant} names. */
   static final List<String> VARIANTS = List.of("default", "host-driver", "nested-bridge");
@@ -72,8 +74,22 @@ final class TopologyCommand implements Callable<Integer> {
           variant,
           "unknown host; the built-in ones are " + String.join(", ", VARIANTS));
     }
-    if (file != null && spec.commandLine().getParseResult().hasMatchedOption("--variant")) {
+    boolean variantGiven = spec.commandLine().getParseResult().hasMatchedOption("--variant");
+    if (file != null && variantGiven) {
       throw UsageException.of("--variant", variant, "give either FILE or --variant, not both");
+    }
+    if (Main.backend(spec) == BackendKind.native_) {
+      if (file != null) {
+        throw UsageException.of(
+            "FILE",
+            file,
+            "only with --backend emulated; the native backend lists what sysfs shows");
+      }
+      if (variantGiven) {
+        throw UsageException.of(
+            "--variant", variant, "only with --backend emulated; the native backend has one host");
+      }
+      return machine(NativeBackend.open());
     }
     TopologyInput input;
     String hostName;
@@ -104,6 +120,95 @@ final class TopologyCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  /** The vfio devices of a backend that has no topology to show, only its devices. */
+  private int machine(Backend backend) {
+    List<DeviceNode> nodes = backend.devices();
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      out.println(
+          CliJson.line(
+              new TopologyJson(
+                  CliJson.OK, backend.describe(), devices(nodes), groups(nodes), List.of())));
+    } else if (jsonArray) {
+      out.println(CliJson.line(devices(nodes)));
+    } else {
+      out.print(text(backend, nodes));
+    }
+    out.flush();
+    return 0;
+  }
+
+  /**
+   * Devices as sysfs shows them: no bridge, device set or reset facts (sysfs has them, but jvfio
+   * does not read them yet), and no ids for an mdev, which has no config space file.
+   */
+  static List<TopologyJson.Device> devices(List<DeviceNode> nodes) {
+    List<TopologyJson.Device> list = new ArrayList<>();
+    for (DeviceNode d : nodes) {
+      boolean ids = d.kind() == DeviceNode.Kind.PCI;
+      list.add(
+          new TopologyJson.Device(
+              d.name(),
+              ids ? String.format("%04x", d.vendor()) : null,
+              ids ? String.format("%04x", d.deviceId()) : null,
+              false,
+              groupId(d),
+              d.driver(),
+              null,
+              d.cdevPath(),
+              d.groupPath(),
+              null));
+    }
+    return list;
+  }
+
+  /** The vfio devices' groups, each with the vfio devices in it, by group number. */
+  static List<TopologyJson.Group> groups(List<DeviceNode> nodes) {
+    java.util.Map<Integer, List<String>> byId = new java.util.TreeMap<>();
+    for (DeviceNode d : nodes) {
+      Integer id = groupId(d);
+      if (id != null) {
+        byId.computeIfAbsent(id, k -> new ArrayList<>()).add(d.name());
+      }
+    }
+    List<TopologyJson.Group> list = new ArrayList<>();
+    byId.forEach((id, members) -> list.add(new TopologyJson.Group(id, members)));
+    return list;
+  }
+
+  /** N of {@code /dev/vfio/N} or {@code /dev/vfio/noiommu-N}. */
+  private static Integer groupId(DeviceNode d) {
+    if (d.groupPath() == null) {
+      return null;
+    }
+    String last = d.groupPath().substring(d.groupPath().lastIndexOf('/') + 1);
+    try {
+      return Integer.valueOf(last.replace("noiommu-", ""));
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  static String text(Backend backend, List<DeviceNode> nodes) {
+    if (nodes.isEmpty()) {
+      return backend.describe() + " has no vfio device: " + NativeBackend.whyEmpty() + "\n";
+    }
+    StringBuilder sb = new StringBuilder("vfio devices of " + backend.describe() + "\n");
+    for (DeviceNode d : nodes) {
+      sb.append(
+          String.format(
+              "  %-36s %-9s %-20s %-22s %s%n",
+              d.name(),
+              d.kind() == DeviceNode.Kind.PCI
+                  ? String.format("%04x:%04x", d.vendor(), d.deviceId())
+                  : "mdev",
+              d.driver(),
+              "group " + d.groupPath(),
+              d.cdevPath() == null ? "(no cdev)" : d.cdevPath()));
+    }
+    return sb.toString();
   }
 
   static List<TopologyJson.Device> devices(Host host) {

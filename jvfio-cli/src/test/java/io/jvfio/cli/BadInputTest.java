@@ -41,6 +41,10 @@ class BadInputTest {
           "send",
           "receive",
           "bench",
+          "state",
+          "save",
+          "load",
+          "move",
           "datafd",
           "scale",
           "migration");
@@ -96,6 +100,8 @@ class BadInputTest {
         "function 0000:00:03.0 1234:11e8 driver=vfio-pci:edu group=4\n");
     Files.writeString(
         dir.resolve("host-driver.topology"), DefaultHost.text("default-host-driver.topology"));
+    Files.writeString(dir.resolve("exists.state"), "a saved state of some bytes");
+    Files.createFile(dir.resolve("empty.state"));
     occupied = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       closedPort = s.getLocalPort();
@@ -134,7 +140,9 @@ class BadInputTest {
     return List.of(
         // no subcommand, unknown words
         usageAlone(
-            "", "a subcommand is needed: demo, topology, fsm, reset, conformance, migrate, bench"),
+            "",
+            "a subcommand is needed: demo, topology, fsm, reset, conformance, migrate, state,"
+                + " bench"),
         usageAlone("migrate", "a subcommand is needed: send, receive"),
         usageAlone("bench", "a subcommand is needed: datafd, migration, scale"),
         usageAlone("--bogus", "unknown option --bogus", "(see jvfio --help)"),
@@ -202,6 +210,20 @@ class BadInputTest {
         usage(
             send + "--devices 0000:02:02.0 --topology {dir}/host-driver.topology",
             "--devices 0000:02:02.0: 0000:02:02.0 is bound to host:igb, not vfio-pci"),
+        // migrate on the native backend: the emulator's options are refused
+        usage(
+            send + "--backend native --memdev-mib 8",
+            "--memdev-mib 8: only with --backend emulated"),
+        usage(
+            send + "--backend native --dirty-rate 5",
+            "--dirty-rate 5: only with --backend emulated"),
+        usage(
+            send + "--backend native --topology {dir}/edu-only.topology",
+            "--topology {dir}/edu-only.topology: only with --backend emulated",
+            "sysfs"),
+        usage(
+            "migrate receive --listen 127.0.0.1:0 --backend native --memdev-mib 8",
+            "--memdev-mib 8: only with --backend emulated"),
         // topology files, through --topology
         usage(send + "--topology {dir}/missing", "--topology {dir}/missing: no such file"),
         usage(send + "--topology {dir}/a-directory", "--topology {dir}/a-directory: is a direc"),
@@ -273,19 +295,132 @@ class BadInputTest {
             "--device 0000:00:1c.0: bound to host:pcieport, not vfio-pci"),
         usage("conformance --device 0000:09:00.0", "--device 0000:09:00.0: no such function"),
         usage("conformance --device zz", "--device zz: 'zz' is not a PCI address"),
-        usage("conformance --backend native", "--backend native: must be one of emulated"),
+        usage("conformance --backend nativ", "--backend nativ: must be one of emulated, native"),
+        usage(
+            "conformance --backend native --topology {dir}/edu-only.topology",
+            "--topology {dir}/edu-only.topology: only with --backend emulated"),
+        // the native backend: what it cannot do is said before anything is opened
+        usage(
+            "topology --backend native {dir}/edu-only.topology",
+            "FILE {dir}/edu-only.topology: only with --backend emulated"),
+        usage(
+            "topology --backend native --variant host-driver",
+            "--variant host-driver: only with --backend emulated"),
+        usage(
+            "reset --backend native --device 0000:02:01.0 --topology {dir}/edu-only.topology",
+            "--topology {dir}/edu-only.topology: only with --backend emulated"),
+        usage(
+            "fsm --backend native --device 0000:02:01.0 --topology {dir}/edu-only.topology",
+            "--topology {dir}/edu-only.topology: only with --backend emulated"),
+        usage("reset --backend native --device zz", "--device zz: 'zz' is not a PCI address"),
+        usage("fsm --backend native --device zz", "--device zz: 'zz' is not a PCI address"),
+        usage("conformance --backend native --device zz", "--device zz: 'zz' is not a PCI address"),
+        usage("demo --backend native", "--backend native: the demo builds its two hosts"),
+        usage("bench datafd --backend native", "--backend native: bench times calls"),
+        usage("bench migration --backend native", "--backend native: bench times calls"),
+        usage("bench scale --backend native", "--backend native: bench times calls"),
         // a cdev path is looked up on the built host
         new Row(
             "conformance --device /dev/vfio/devices/vfio999",
             2,
             true,
             true,
-            List.of("--device /dev/vfio/devices/vfio999: no vfio device has this cdev")),
+            List.of(
+                "--device /dev/vfio/devices/vfio999: no such vfio device; the vfio devices of")),
+        // state: files and limits are checked before the host is built
+        usageAlone("state", "a subcommand is needed: save, load, move"),
+        usage("state save --out {dir}/new.state", "missing --device DEV"),
+        usage("state save --device 0000:05:00.0", "missing --out FILE"),
+        usage(
+            "state save --device 0000:05:00.0 --out {dir}/a-directory",
+            "--out {dir}/a-directory: is a directory"),
+        usage(
+            "state save --device 0000:05:00.0 --out {dir}/none/new.state",
+            "--out {dir}/none/new.state: no such directory"),
+        usage(
+            "state save --device 0000:05:00.0 --out {dir}/exists.state",
+            "--out {dir}/exists.state: exists; give --force to replace it"),
+        usage(
+            "state save --device 0000:05:00.0 --out {dir}/new.state --max-bytes 0",
+            "--max-bytes 0: must be 1 to 1099511627776 bytes"),
+        usage(
+            "state save --device 0000:05:00.0 --out {dir}/new.state --deadline-ms 0",
+            "--deadline-ms 0: must be 1 to 86400000 ms"),
+        usage(
+            "state save --device 0000:05:00.0 --out {dir}/new.state --topology {dir}/missing",
+            "--topology {dir}/missing: no such file"),
+        usage(
+            "state save --device 0000:05:00.0 --out {dir}/new.state --backend native"
+                + " --topology {dir}/edu-only.topology",
+            "--topology {dir}/edu-only.topology: only with --backend emulated"),
+        usage(
+            "state load --device 0000:05:00.0 --in {dir}/missing",
+            "--in {dir}/missing: no such file"),
+        usage(
+            "state load --device 0000:05:00.0 --in {dir}/a-directory",
+            "--in {dir}/a-directory: is a directory"),
+        usage(
+            "state load --device 0000:05:00.0 --in {dir}/empty.state",
+            "--in {dir}/empty.state: is empty"),
+        usage(
+            "state load --device 0000:05:00.0 --in {dir}/exists.state --max-bytes 4",
+            "--in {dir}/exists.state: is 27 bytes, more than --max-bytes 4"),
+        usage(
+            "state load --device 0000:05:00.0 --in {dir}/exists.state --resave {dir}/exists.state",
+            "--resave {dir}/exists.state: exists; give --force"),
+        usage("state load --device 0000:05:00.0", "missing --in FILE"),
+        usage(
+            "state save --device 0000:05:00.0 --out {dir}/new.state --as foo",
+            "--as foo: must be one of cdev, group"),
+        usage(
+            "state move --from 0000:05:00.0 --to 0000:05:00.0", "--to 0000:05:00.0: is --from too"),
+        usage("state move --from 0000:05:00.0", "missing --to DEV"),
+        // state: the devices are looked up on the built host, none is opened
+        new Row(
+            "state save --device 0000:09:00.0 --out {dir}/new.state",
+            2,
+            true,
+            true,
+            List.of("--device 0000:09:00.0: no such vfio device", "0000:05:00.0")),
+        new Row(
+            "state save --device 0000:00:02.0 --out {dir}/new.state",
+            2,
+            true,
+            true,
+            List.of("--device 0000:00:02.0: 0000:00:02.0 (vfio-pci) cannot migrate")),
+        new Row(
+            "state load --device 0000:02:00.0 --in {dir}/exists.state",
+            2,
+            true,
+            true,
+            List.of("--device 0000:02:00.0: 0000:02:00.0 (vfio-pci) cannot migrate")),
+        new Row(
+            "state move --from 0000:05:00.0 --to 0000:05:02.0",
+            2,
+            true,
+            true,
+            List.of("--to 0000:05:02.0: 0000:05:02.0 (1b36:0002 vfio-pci", "is not of the kind")),
+        new Row(
+            "state move --from 0000:05:00.0 --to 83b8f4f2-509f-382f-3c1e-e6bfe0fa1001",
+            2,
+            true,
+            true,
+            List.of("--to 83b8f4f2-509f-382f-3c1e-e6bfe0fa1001: no such vfio device")),
         // fsm
         usage("fsm --flags 2", "--flags 2: must be 1, 3, 5 or 7"),
         usage("fsm --flags x", "--flags x: must be 1, 3, 5 or 7"),
         usageAlone("fsm --dot --json --flags 1", "--json and --dot: choose one"),
         usage("fsm", "missing --flags F"),
+        usageAlone("fsm --device 0000:01:00.0 --dot", "--dot with --device: only for the probe"),
+        usage(
+            "fsm --flags 7 --topology {dir}/edu-only.topology",
+            "--topology {dir}/edu-only.topology: only with --device"),
+        usage("fsm --flags 7 --backend native", "--backend native: needs --device"),
+        usage("fsm --device 0000:09:00.0", "--device 0000:09:00.0: no such function"),
+        usage(
+            "fsm --device 83b8f4f2-509f-382f-3c1e-e6bfe0fa1009",
+            "--device 83b8f4f2-509f-382f-3c1e-e6bfe0fa1009: no such mdev on the demo host"),
+        usage("fsm --device 0000:00:1c.0", "--device 0000:00:1c.0: bound to host:pcieport"),
         // bench settings
         usage("bench datafd --iterations 0", "--iterations 0: must be 1 to 1000000"),
         usage("bench scale --time-ms -1", "--time-ms -1: must be 1 to 1000000"),
@@ -305,9 +440,10 @@ class BadInputTest {
       assertThat(lines.add(r.line())).as("twice: %s", r.line()).isTrue();
       assertThat(r.says()).as("%s says nothing", r.line()).isNotEmpty();
     }
-    // both kinds are there, and most rows are refused before anything is built
+    // both kinds are there, and most rows are refused before anything is built (the ones that
+    // name a device of jvfio state look it up on the built host)
     assertThat(rows).anyMatch(r -> r.code() == 1).anyMatch(r -> r.code() == 2);
-    assertThat(rows.stream().filter(r -> !r.mayBuild()).count()).isGreaterThan(rows.size() - 3);
+    assertThat(rows.stream().filter(r -> !r.mayBuild()).count()).isGreaterThan(rows.size() - 9);
   }
 
   @ParameterizedTest(name = "{0}")

@@ -102,7 +102,7 @@ class ConformanceCommandTest {
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.json().get("result").asText()).isEqualTo("usage");
     assertThat(r.json().get("error").asText()).contains("0000:7f:00.0");
-    assertThat(CliRun.run("conformance", "--backend", "native").code()).isEqualTo(2);
+    assertThat(CliRun.run("conformance", "--backend", "nativ").code()).isEqualTo(2);
     assertThat(Hosts.built()).isEqualTo(built);
   }
 

@@ -45,7 +45,8 @@ class FsmCommandTest {
     assertThat(r.code()).isZero();
     String json = r.out().strip();
     assertThat(json)
-        .startsWith("{\"result\":\"ok\",\"flags\":" + flags + ",\"paths\":[")
+        .startsWith(
+            "{\"result\":\"ok\",\"backend\":\"emulated\",\"flags\":" + flags + ",\"paths\":[")
         .endsWith("]}");
     Matcher m = ENTRY.matcher(json);
     int n = 0;

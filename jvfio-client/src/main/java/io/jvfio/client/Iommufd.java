@@ -3,6 +3,10 @@ package io.jvfio.client;
 import io.jvfio.uapi.OpenFlags;
 import io.jvfio.uapi.Syscalls;
 import io.jvfio.uapi.iommufd.IommuDestroy;
+import io.jvfio.uapi.iommufd.IommuHwInfo;
+import io.jvfio.uapi.iommufd.IommuHwptAlloc;
+import io.jvfio.uapi.iommufd.IommuHwptGetDirtyBitmap;
+import io.jvfio.uapi.iommufd.IommuHwptSetDirtyTracking;
 import io.jvfio.uapi.iommufd.IommuIoasAlloc;
 import io.jvfio.uapi.iommufd.IommuIoasMap;
 import io.jvfio.uapi.iommufd.IommuIoasUnmap;
@@ -11,7 +15,10 @@ import io.jvfio.uapi.iommufd.IommufdIoctls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
-/** An open {@code /dev/iommu}: IO address spaces and DMA mappings. */
+/**
+ * An open {@code /dev/iommu}: IO address spaces and DMA mappings, HW page tables and their dirty
+ * tracking.
+ */
 public final class Iommufd implements AutoCloseable {
   private final Syscalls sys;
   private final int fd;
@@ -87,6 +94,84 @@ public final class Iommufd implements AutoCloseable {
       IommuDestroy.SIZE.set(s, (int) IommuDestroy.SIZEOF);
       IommuDestroy.ID.set(s, id);
       Calls.check(sys.ioctl(fd, IommufdIoctls.IOMMU_DESTROY, s), "IOMMU_DESTROY(" + id + ")");
+    }
+  }
+
+  /**
+   * IOMMU_HWPT_ALLOC: a paging HWPT over {@code ioas} for device {@code devId} (a BIND devid);
+   * {@code flags} such as {@link IommufdConstants#IOMMU_HWPT_ALLOC_DIRTY_TRACKING}. Returns its id;
+   * a device joins it with {@link VfioDevice#attach}.
+   */
+  public int allocHwpt(int devId, int ioas, int flags) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment s = a.allocate(IommuHwptAlloc.SIZEOF);
+      IommuHwptAlloc.SIZE.set(s, (int) IommuHwptAlloc.SIZEOF);
+      IommuHwptAlloc.FLAGS.set(s, flags);
+      IommuHwptAlloc.DEV_ID.set(s, devId);
+      IommuHwptAlloc.PT_ID.set(s, ioas);
+      Calls.check(sys.ioctl(fd, IommufdIoctls.IOMMU_HWPT_ALLOC, s), "IOMMU_HWPT_ALLOC");
+      return IommuHwptAlloc.OUT_HWPT_ID.get(s);
+    }
+  }
+
+  /**
+   * What IOMMU_GET_HW_INFO says about a device's IOMMU: the info type, the length of its
+   * driver-specific data, and the generic capabilities.
+   */
+  public record HwInfo(int dataType, int dataLength, long capabilities) {
+    public boolean dirtyTracking() {
+      return (capabilities & IommufdConstants.IOMMU_HW_CAP_DIRTY_TRACKING) != 0;
+    }
+  }
+
+  /** IOMMU_GET_HW_INFO for device {@code devId}, without the driver-specific data. */
+  public HwInfo hwInfo(int devId) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment s = a.allocate(IommuHwInfo.SIZEOF);
+      IommuHwInfo.SIZE.set(s, (int) IommuHwInfo.SIZEOF);
+      IommuHwInfo.DEV_ID.set(s, devId);
+      Calls.check(sys.ioctl(fd, IommufdIoctls.IOMMU_GET_HW_INFO, s), "IOMMU_GET_HW_INFO");
+      return new HwInfo(
+          IommuHwInfo.OUT_DATA_TYPE.get(s),
+          IommuHwInfo.DATA_LEN.get(s),
+          IommuHwInfo.OUT_CAPABILITIES.get(s));
+    }
+  }
+
+  /** IOMMU_HWPT_SET_DIRTY_TRACKING: on (which starts from a clean snapshot) or off. */
+  public void setDirtyTracking(int hwpt, boolean enable) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment s = a.allocate(IommuHwptSetDirtyTracking.SIZEOF);
+      IommuHwptSetDirtyTracking.SIZE.set(s, (int) IommuHwptSetDirtyTracking.SIZEOF);
+      IommuHwptSetDirtyTracking.FLAGS.set(
+          s, enable ? IommufdConstants.IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0);
+      IommuHwptSetDirtyTracking.HWPT_ID.set(s, hwpt);
+      Calls.check(
+          sys.ioctl(fd, IommufdIoctls.IOMMU_HWPT_SET_DIRTY_TRACKING, s),
+          "IOMMU_HWPT_SET_DIRTY_TRACKING(" + (enable ? "on" : "off") + ")");
+    }
+  }
+
+  /**
+   * IOMMU_HWPT_GET_DIRTY_BITMAP of {@code [iova, iova + length)} at {@code pageSize} into {@code
+   * bitmap} (the process's own memory, at least one bit per page rounded up to u64 words; bits are
+   * only set, so zero it first). Reported pages are cleared unless {@code noClear}.
+   */
+  public void readDirty(
+      int hwpt, long iova, long length, long pageSize, MemorySegment bitmap, boolean noClear) {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment s = a.allocate(IommuHwptGetDirtyBitmap.SIZEOF);
+      IommuHwptGetDirtyBitmap.SIZE.set(s, (int) IommuHwptGetDirtyBitmap.SIZEOF);
+      IommuHwptGetDirtyBitmap.HWPT_ID.set(s, hwpt);
+      IommuHwptGetDirtyBitmap.FLAGS.set(
+          s, noClear ? IommufdConstants.IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR : 0);
+      IommuHwptGetDirtyBitmap.IOVA.set(s, iova);
+      IommuHwptGetDirtyBitmap.LENGTH.set(s, length);
+      IommuHwptGetDirtyBitmap.PAGE_SIZE.set(s, pageSize);
+      IommuHwptGetDirtyBitmap.DATA.set(s, bitmap.address());
+      Calls.check(
+          sys.ioctl(fd, IommufdIoctls.IOMMU_HWPT_GET_DIRTY_BITMAP, s),
+          "IOMMU_HWPT_GET_DIRTY_BITMAP");
     }
   }
 

@@ -12,18 +12,37 @@ import java.lang.foreign.MemorySegment;
 public final class VfioGroup implements AutoCloseable {
   private final Syscalls sys;
   private final int id;
+  private final String path;
   private final int fd;
 
-  private VfioGroup(Syscalls sys, int id, int fd) {
+  private VfioGroup(Syscalls sys, int id, String path, int fd) {
     this.sys = sys;
     this.id = id;
+    this.path = path;
     this.fd = fd;
   }
 
   public static VfioGroup open(Syscalls sys, int id) {
-    String path = "/dev/vfio/" + id;
+    return open(sys, "/dev/vfio/" + id);
+  }
+
+  /**
+   * Opens the group node at {@code path}, as sysfs or a topology names it ({@code /dev/vfio/N}, or
+   * {@code /dev/vfio/noiommu-N}, whose id is -1 here).
+   */
+  public static VfioGroup open(Syscalls sys, String path) {
+    String last = path.substring(path.lastIndexOf('/') + 1);
+    int id = last.chars().allMatch(Character::isDigit) && !last.isEmpty() ? parse(last) : -1;
     return new VfioGroup(
-        sys, id, Calls.check(sys.open(path, OpenFlags.O_RDWR), "open(" + path + ")"));
+        sys, id, path, Calls.check(sys.open(path, OpenFlags.O_RDWR), "open(" + path + ")"));
+  }
+
+  private static int parse(String digits) {
+    try {
+      return Integer.parseInt(digits);
+    } catch (NumberFormatException e) {
+      return -1; // more digits than an int holds: no group the kernel makes
+    }
   }
 
   public int id() {
@@ -67,6 +86,6 @@ public final class VfioGroup implements AutoCloseable {
 
   @Override
   public void close() {
-    Calls.check(sys.close(fd), "close(/dev/vfio/" + id + ")");
+    Calls.check(sys.close(fd), "close(" + path + ")");
   }
 }

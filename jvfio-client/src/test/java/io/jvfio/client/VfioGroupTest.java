@@ -46,6 +46,20 @@ class VfioGroupTest {
   }
 
   @Test
+  void aGroupOpensByItsNodePathAsByItsId() {
+    String path = "/dev/vfio/" + Emulated.MEMDEV_A_GROUP;
+    try (VfioGroup group = VfioGroup.open(emu.p, path)) {
+      assertThat(group.id()).isEqualTo(Emulated.MEMDEV_A_GROUP);
+      assertThat(emu.p.describe(group.fd())).isEqualTo(path);
+    }
+    VfioException e =
+        catchThrowableOfType(
+            VfioException.class, () -> VfioGroup.open(emu.p, "/dev/vfio/noiommu-99"));
+    assertThat(e.call()).isEqualTo("open(/dev/vfio/noiommu-99)");
+    assertThat(e.is(Errno.ENOENT)).isTrue();
+  }
+
+  @Test
   void aGroupOnAnIommufdGetsItsDevicesToo() {
     try (Iommufd fd = Iommufd.open(emu.p);
         VfioGroup group = VfioGroup.open(emu.p, Emulated.MEMDEV_A_GROUP)) {

@@ -68,7 +68,12 @@ public final class UapiStructs {
           io.jvfio.uapi.iommufd.IommuIoasCopy.LAYOUT,
           io.jvfio.uapi.iommufd.IommuIoasUnmap.LAYOUT,
           io.jvfio.uapi.iommufd.IommuOption.LAYOUT,
-          io.jvfio.uapi.iommufd.IommuVfioIoas.LAYOUT);
+          io.jvfio.uapi.iommufd.IommuVfioIoas.LAYOUT,
+          io.jvfio.uapi.iommufd.IommuHwInfo.LAYOUT,
+          io.jvfio.uapi.iommufd.IommuHwInfoVtd.LAYOUT,
+          io.jvfio.uapi.iommufd.IommuHwptAlloc.LAYOUT,
+          io.jvfio.uapi.iommufd.IommuHwptSetDirtyTracking.LAYOUT,
+          io.jvfio.uapi.iommufd.IommuHwptGetDirtyBitmap.LAYOUT);
 
   private UapiStructs() {}
 }

@@ -3,6 +3,10 @@ package io.jvfio.uapi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.uapi.iommufd.IommuDestroy;
+import io.jvfio.uapi.iommufd.IommuHwInfo;
+import io.jvfio.uapi.iommufd.IommuHwptAlloc;
+import io.jvfio.uapi.iommufd.IommuHwptGetDirtyBitmap;
+import io.jvfio.uapi.iommufd.IommuHwptSetDirtyTracking;
 import io.jvfio.uapi.iommufd.IommuIoasAlloc;
 import io.jvfio.uapi.iommufd.IommuIoasAllowIovas;
 import io.jvfio.uapi.iommufd.IommuIoasCopy;
@@ -238,7 +242,42 @@ class LayoutAgainstSpecTest {
               "0:u32 size, 4:u32 option_id, 8:u16 op, 10:u16 __reserved, 12:u32 object_id,"
                   + " 16:u64 val64",
               24L,
-              IommuOption.MINSZ));
+              IommuOption.MINSZ),
+          // iommufd dirty tracking as Linux 6.12 has it (docs/iommufd-dirty-tracking.md)
+          new SpecStruct(
+              "iommu_hw_info",
+              40,
+              "0:u32 size, 4:u32 flags, 8:u32 dev_id, 12:u32 data_len, 16:u64 data_uptr,"
+                  + " 24:u32 out_data_type, 28:u32 __reserved, 32:u64 out_capabilities",
+              32L,
+              IommuHwInfo.MINSZ),
+          new SpecStruct(
+              "iommu_hw_info_vtd",
+              24,
+              "0:u32 flags, 4:u32 __reserved, 8:u64 cap_reg, 16:u64 ecap_reg",
+              null,
+              null),
+          new SpecStruct(
+              "iommu_hwpt_alloc",
+              48,
+              "0:u32 size, 4:u32 flags, 8:u32 dev_id, 12:u32 pt_id, 16:u32 out_hwpt_id,"
+                  + " 20:u32 __reserved, 24:u32 data_type, 28:u32 data_len, 32:u64 data_uptr,"
+                  + " 40:u32 fault_id, 44:u32 __reserved2",
+              24L,
+              IommuHwptAlloc.MINSZ),
+          new SpecStruct(
+              "iommu_hwpt_set_dirty_tracking",
+              16,
+              "0:u32 size, 4:u32 flags, 8:u32 hwpt_id, 12:u32 __reserved",
+              16L,
+              IommuHwptSetDirtyTracking.MINSZ),
+          new SpecStruct(
+              "iommu_hwpt_get_dirty_bitmap",
+              48,
+              "0:u32 size, 4:u32 hwpt_id, 8:u32 flags, 12:u32 __reserved, 16:u64 iova,"
+                  + " 24:u64 length, 32:u64 page_size, 40:u64 data",
+              48L,
+              IommuHwptGetDirtyBitmap.MINSZ));
 
   private static final Map<String, Long> SCALARS =
       Map.of("u8", 1L, "u16", 2L, "u32", 4L, "s32", 4L, "u64", 8L);
@@ -408,6 +447,27 @@ class LayoutAgainstSpecTest {
         row("IOMMU_VFIO_IOAS_CLEAR", IommufdConstants.IOMMU_VFIO_IOAS_CLEAR, 2),
         row("IOMMU_OPTION_RLIMIT_MODE", IommufdConstants.IOMMU_OPTION_RLIMIT_MODE, 0),
         row("IOMMU_OPTION_HUGE_PAGES", IommufdConstants.IOMMU_OPTION_HUGE_PAGES, 1),
+        // iommufd dirty tracking (docs/iommufd-dirty-tracking.md; include/uapi/linux/iommufd.h)
+        row("IOMMU_HWPT_ALLOC_NEST_PARENT", IommufdConstants.IOMMU_HWPT_ALLOC_NEST_PARENT, 1),
+        row("IOMMU_HWPT_ALLOC_DIRTY_TRACKING", IommufdConstants.IOMMU_HWPT_ALLOC_DIRTY_TRACKING, 2),
+        row("IOMMU_HWPT_FAULT_ID_VALID", IommufdConstants.IOMMU_HWPT_FAULT_ID_VALID, 4),
+        row("IOMMU_HWPT_DATA_NONE", IommufdConstants.IOMMU_HWPT_DATA_NONE, 0),
+        row("IOMMU_HWPT_DATA_VTD_S1", IommufdConstants.IOMMU_HWPT_DATA_VTD_S1, 1),
+        row("IOMMU_HW_INFO_TYPE_NONE", IommufdConstants.IOMMU_HW_INFO_TYPE_NONE, 0),
+        row("IOMMU_HW_INFO_TYPE_INTEL_VTD", IommufdConstants.IOMMU_HW_INFO_TYPE_INTEL_VTD, 1),
+        row(
+            "IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17",
+            IommufdConstants.IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17,
+            1),
+        row("IOMMU_HW_CAP_DIRTY_TRACKING", IommufdConstants.IOMMU_HW_CAP_DIRTY_TRACKING, 1),
+        row(
+            "IOMMU_HWPT_DIRTY_TRACKING_ENABLE",
+            IommufdConstants.IOMMU_HWPT_DIRTY_TRACKING_ENABLE,
+            1),
+        row(
+            "IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR",
+            IommufdConstants.IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR,
+            1),
         row("IOMMU_OPTION_OP_SET", IommufdConstants.IOMMU_OPTION_OP_SET, 0),
         row("IOMMU_OPTION_OP_GET", IommufdConstants.IOMMU_OPTION_OP_GET, 1),
         // linux-migration.md 2.1: VFIO_DEVICE_FEATURE flags

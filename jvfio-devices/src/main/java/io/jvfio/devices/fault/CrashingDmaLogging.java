@@ -23,4 +23,9 @@ record CrashingDmaLogging(DmaLogging inner, FaultyDevice device) implements DmaL
     device.crashIfArmed(ModelCall.LOG_REPORT);
     inner.report(iova, length, pageSize, dirty);
   }
+
+  @Override
+  public io.jvfio.host.sdk.DmaWriteLog writeLog() {
+    return inner.writeLog(); // the device's writes still feed the inner log
+  }
 }

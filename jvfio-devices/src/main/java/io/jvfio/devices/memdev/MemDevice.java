@@ -9,7 +9,10 @@ import static io.jvfio.uapi.vfio.MigrationState.STOP;
 import io.jvfio.host.sdk.DeviceBrokenException;
 import io.jvfio.host.sdk.DeviceContext;
 import io.jvfio.host.sdk.DeviceModel;
+import io.jvfio.host.sdk.Dma;
+import io.jvfio.host.sdk.DmaFault;
 import io.jvfio.host.sdk.DmaLogging;
+import io.jvfio.host.sdk.DmaWriteLog;
 import io.jvfio.host.sdk.MigrationArcs;
 import io.jvfio.host.sdk.MigrationDriver;
 import io.jvfio.host.sdk.MigrationException;
@@ -22,17 +25,13 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.BitSet;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NavigableSet;
 import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.LongConsumer;
 
 /**
  * A device with {@code N} bytes of internal memory (native memory reserved at once and committed in
@@ -45,9 +44,16 @@ import java.util.function.LongConsumer;
  * <p><b>Workload.</b> A daemon thread runs between {@link #open} and {@link #close}; it dirties
  * pages only while the device is in RUNNING or PRE_COPY (the P2P states quiesce it, STOP,
  * STOP_COPY, RESUMING and ERROR stop it). Each step writes one random 8-byte word of one random
- * page and, when DMA logging is on, marks one random page of the logged IOVA ranges as DMA-written.
- * {@link #runWorkload} performs steps synchronously with the same generator, for reproducible tests
- * (rate 0 leaves the thread idle).
+ * page of device memory. {@link #runWorkload} performs steps synchronously with the same generator,
+ * for reproducible tests (rate 0 leaves the thread idle).
+ *
+ * <p><b>DMA.</b> While the device is attached to an IO address space with writable mappings, the
+ * workload also writes guest memory by DMA ({@link DeviceContext#dma()}), at its own rate ({@link
+ * Config#dmaWritesPerSecond()}, by default one DMA write per workload step): one random 8-byte word
+ * of one random mapped page each time, from a generator of its own. Those writes land in the VMM's
+ * memory and feed the device's DMA log ({@link DmaWriteLog}), so a DMA logging report holds exactly
+ * the pages written; a write the IOMMU refuses (an unmap raced it) is counted by the port and
+ * skipped. {@link #runDmaWrites} performs DMA writes synchronously.
  *
  * <p><b>Out of memory.</b> A write that needs more backing memory than the budget allows writes
  * nothing and fails: {@link OutOfDeviceMemory} from the Java methods, ENOMEM from a data fd write.
@@ -92,8 +98,12 @@ public final class MemDevice implements DeviceModel {
       long migrationFlags,
       double dirtyPagesPerSecond,
       long seed,
-      boolean dataCrc) {
+      boolean dataCrc,
+      double dmaWritesPerSecond) {
     public static final long DEFAULT_MEMORY_SIZE = 4L << 20;
+
+    /** {@link #dmaWritesPerSecond} meaning "one DMA write per workload step". */
+    public static final double DMA_PER_STEP = -1;
 
     /**
      * Saving streams of the default configuration carry no data checksums: the transport checks
@@ -113,11 +123,25 @@ public final class MemDevice implements DeviceModel {
       if (!(dirtyPagesPerSecond >= 0) || Double.isInfinite(dirtyPagesPerSecond)) {
         throw new IllegalArgumentException("memdev dirty rate " + dirtyPagesPerSecond);
       }
+      if (dmaWritesPerSecond != DMA_PER_STEP
+          && (!(dmaWritesPerSecond >= 0) || Double.isInfinite(dmaWritesPerSecond))) {
+        throw new IllegalArgumentException("memdev DMA rate " + dmaWritesPerSecond);
+      }
+    }
+
+    /** DMA at one write per workload step ({@link #DMA_PER_STEP}). */
+    public Config(
+        long memorySize,
+        long migrationFlags,
+        double dirtyPagesPerSecond,
+        long seed,
+        boolean dataCrc) {
+      this(memorySize, migrationFlags, dirtyPagesPerSecond, seed, dataCrc, DMA_PER_STEP);
     }
 
     /** With the default data checksum choice ({@link #DEFAULT_DATA_CRC}). */
     public Config(long memorySize, long migrationFlags, double dirtyPagesPerSecond, long seed) {
-      this(memorySize, migrationFlags, dirtyPagesPerSecond, seed, DEFAULT_DATA_CRC);
+      this(memorySize, migrationFlags, dirtyPagesPerSecond, seed, DEFAULT_DATA_CRC, DMA_PER_STEP);
     }
 
     /** 4 MiB, STOP_COPY|P2P|PRE_COPY, no background workload, seed 1, {@link #DEFAULT_DATA_CRC}. */
@@ -129,28 +153,47 @@ public final class MemDevice implements DeviceModel {
               | VfioConstants.VFIO_MIGRATION_PRE_COPY,
           0,
           1,
-          DEFAULT_DATA_CRC);
+          DEFAULT_DATA_CRC,
+          DMA_PER_STEP);
     }
 
     public Config withMemorySize(long bytes) {
-      return new Config(bytes, migrationFlags, dirtyPagesPerSecond, seed, dataCrc);
+      return new Config(
+          bytes, migrationFlags, dirtyPagesPerSecond, seed, dataCrc, dmaWritesPerSecond);
     }
 
     public Config withMigrationFlags(long flags) {
-      return new Config(memorySize, flags, dirtyPagesPerSecond, seed, dataCrc);
+      return new Config(memorySize, flags, dirtyPagesPerSecond, seed, dataCrc, dmaWritesPerSecond);
     }
 
     public Config withDirtyRate(double pagesPerSecond) {
-      return new Config(memorySize, migrationFlags, pagesPerSecond, seed, dataCrc);
+      return new Config(
+          memorySize, migrationFlags, pagesPerSecond, seed, dataCrc, dmaWritesPerSecond);
     }
 
     public Config withSeed(long s) {
-      return new Config(memorySize, migrationFlags, dirtyPagesPerSecond, s, dataCrc);
+      return new Config(
+          memorySize, migrationFlags, dirtyPagesPerSecond, s, dataCrc, dmaWritesPerSecond);
     }
 
     /** Whether saving streams give each chunk a CRC32C of its data. */
     public Config withDataCrc(boolean on) {
-      return new Config(memorySize, migrationFlags, dirtyPagesPerSecond, seed, on);
+      return new Config(
+          memorySize, migrationFlags, dirtyPagesPerSecond, seed, on, dmaWritesPerSecond);
+    }
+
+    /**
+     * DMA writes to guest memory per second while mapped memory is reachable ({@link
+     * #DMA_PER_STEP}: one per workload step; 0: none).
+     */
+    public Config withDmaRate(double writesPerSecond) {
+      return new Config(
+          memorySize, migrationFlags, dirtyPagesPerSecond, seed, dataCrc, writesPerSecond);
+    }
+
+    /** The DMA writes per second a workload of {@code stepsPerSecond} makes. */
+    double effectiveDmaRate(double stepsPerSecond) {
+      return dmaWritesPerSecond == DMA_PER_STEP ? stepsPerSecond : dmaWritesPerSecond;
     }
   }
 
@@ -189,11 +232,13 @@ public final class MemDevice implements DeviceModel {
   /** Why the workload thread stopped (it ran out of memory budget); null while it is fine. */
   private String workloadFailure;
 
-  private List<DmaLogging.Range> dmaRanges;
-  private final NavigableSet<Long> dmaDirty = new TreeSet<>();
+  /** The device's DMA (from the context at open; none before). */
+  private volatile Dma dma = Dma.NONE;
+
+  private long dmaWrites;
 
   private final Driver driver = new Driver();
-  private final DmaLog dmaLog = new DmaLog();
+  private final DmaWriteLog dmaLog = new DmaWriteLog();
 
   /** A memdev with {@link Config#defaults()}. */
   public MemDevice() {
@@ -247,6 +292,7 @@ public final class MemDevice implements DeviceModel {
     try {
       checkAlive();
       open = true;
+      dma = context.dma();
       if (workload != null) {
         return;
       }
@@ -402,6 +448,9 @@ public final class MemDevice implements DeviceModel {
       }
       for (long i = 0; i < steps; i++) {
         workloadStep();
+      }
+      if (config.dmaWritesPerSecond() == Config.DMA_PER_STEP) {
+        dmaWriteBatch(steps);
       }
       return steps;
     } finally {
@@ -668,34 +717,102 @@ public final class MemDevice implements DeviceModel {
     backing.commit(off, 8);
     memory.set(ValueLayout.JAVA_LONG_UNALIGNED, off, random.nextLong());
     markDirty(page);
-    List<DmaLogging.Range> ranges = dmaRanges;
-    if (ranges != null && !ranges.isEmpty()) {
-      DmaLogging.Range r = ranges.get(dmaRandom.nextInt(ranges.size()));
-      if (r.length() != 0) {
-        long firstPage = r.iova() >>> 12;
-        long lastPage = (r.iova() + r.length() - 1) >>> 12;
-        dmaDirty.add(firstPage + dmaRandom.nextLong(lastPage - firstPage + 1));
+    workloadSteps++;
+  }
+
+  /**
+   * Up to {@code n} DMA writes into the writable mappings the device can reach now: one random
+   * 8-byte word of one random mapped 4 KiB page each (a page chosen uniformly over all mapped
+   * pages). Returns how many landed (0 when nothing is mapped).
+   */
+  private long dmaWriteBatch(long n) {
+    List<Dma.Range> ranges = dma.writableRanges();
+    long total = 0;
+    for (Dma.Range r : ranges) {
+      total += r.length() >>> 12;
+    }
+    if (total == 0) {
+      return 0;
+    }
+    long landed = 0;
+    MemorySegment word = MemorySegment.ofArray(new long[1]);
+    for (long i = 0; i < n; i++) {
+      long pick = dmaRandom.nextLong(total);
+      long iova = 0;
+      for (Dma.Range r : ranges) {
+        long rp = r.length() >>> 12;
+        if (pick < rp) {
+          iova = r.iova() + (pick << 12) + 8L * dmaRandom.nextInt(PAGE_SIZE / 8);
+          break;
+        }
+        pick -= rp;
+      }
+      word.set(ValueLayout.JAVA_LONG, 0, dmaRandom.nextLong());
+      try {
+        dma.write(iova, word);
+        landed++;
+      } catch (DmaFault f) {
+        // the mapping went away under the workload: the port counted it, try the next one
       }
     }
-    workloadSteps++;
+    dmaWrites += landed;
+    return landed;
+  }
+
+  /**
+   * Performs up to {@code n} DMA writes now, with the DMA generator, if the device is in a state
+   * where the workload runs; returns how many landed.
+   */
+  public long runDmaWrites(long n) {
+    lock.lock();
+    try {
+      checkAlive();
+      return workloadRuns(state) ? dmaWriteBatch(n) : 0;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** DMA writes to guest memory that landed so far. */
+  public long dmaWrites() {
+    lock.lock();
+    try {
+      return dmaWrites;
+    } finally {
+      lock.unlock();
+    }
   }
 
   private void workloadLoop() {
     lock.lock();
     try {
       double credit = 0;
+      double dmaCredit = 0;
       long last = System.nanoTime();
       while (!workloadStop) {
-        if (destroyed || rate <= 0 || !workloadRuns(state) || workloadFailure != null) {
+        double dmaRate = config.effectiveDmaRate(rate);
+        if (destroyed
+            || (rate <= 0 && dmaRate <= 0)
+            || !workloadRuns(state)
+            || workloadFailure != null) {
           credit = 0;
+          dmaCredit = 0;
           wake.await();
           last = System.nanoTime();
           continue;
         }
         long now = System.nanoTime();
         credit = Math.min(credit + rate * (now - last) / 1e9, Math.max(MAX_BATCH, rate / 10));
+        dmaCredit =
+            Math.min(dmaCredit + dmaRate * (now - last) / 1e9, Math.max(MAX_BATCH, dmaRate / 10));
         last = now;
         long steps = (long) Math.min(credit, MAX_BATCH);
+        long dmaSteps = (long) Math.min(dmaCredit, MAX_BATCH);
+        if (dmaSteps > 0) {
+          // writes to guest memory: nothing to do (and nothing owed) while nothing is mapped
+          dmaWriteBatch(dmaSteps);
+          dmaCredit -= dmaSteps;
+        }
         try {
           for (long i = 0; i < steps; i++) {
             workloadStep();
@@ -706,7 +823,7 @@ public final class MemDevice implements DeviceModel {
           continue;
         }
         credit -= steps;
-        if (credit < 1) {
+        if (credit < 1 && dmaCredit < 1) {
           wake.awaitNanos(TICK_NANOS);
         } else {
           // give the core's thread a chance at the lock between batches
@@ -872,79 +989,8 @@ public final class MemDevice implements DeviceModel {
     }
   }
 
-  /**
-   * DMA dirty logging: the workload "DMA-writes" one random 4 KiB IOVA page of the logged ranges
-   * per step; the model tracks at 4 KiB whatever page size was asked. A second start without a stop
-   * is EINVAL (as mlx5); stop without start does nothing.
-   */
-  private final class DmaLog implements DmaLogging {
-    @Override
-    public long start(List<Range> ranges, long pageSize) {
-      lock.lock();
-      try {
-        if (dmaRanges != null) {
-          throw new MigrationException(Errno.EINVAL, "memdev DMA logging already started");
-        }
-        dmaRanges = List.copyOf(ranges);
-        dmaDirty.clear();
-        return PAGE_SIZE;
-      } finally {
-        lock.unlock();
-      }
-    }
-
-    @Override
-    public void stop() {
-      lock.lock();
-      try {
-        dmaRanges = null;
-        dmaDirty.clear();
-      } finally {
-        lock.unlock();
-      }
-    }
-
-    @Override
-    public void report(long iova, long length, long pageSize, LongConsumer dirtyPage) {
-      if (length == 0) {
-        return;
-      }
-      long last = iova + length - 1;
-      lock.lock();
-      try {
-        Iterator<Long> it = dmaDirty.subSet(iova >>> 12, true, last >>> 12, true).iterator();
-        long reported = -1;
-        while (it.hasNext()) {
-          long q = it.next();
-          it.remove();
-          long lo = q << 12;
-          long hi = lo + PAGE_SIZE - 1;
-          if (Long.compareUnsigned(lo, iova) < 0) {
-            lo = iova;
-          }
-          if (Long.compareUnsigned(hi, last) > 0) {
-            hi = last;
-          }
-          long firstIndex = Long.divideUnsigned(lo - iova, pageSize);
-          long lastIndex = Long.divideUnsigned(hi - iova, pageSize);
-          for (long i = Math.max(firstIndex, reported + 1); i <= lastIndex; i++) {
-            dirtyPage.accept(i);
-            reported = i;
-          }
-        }
-      } finally {
-        lock.unlock();
-      }
-    }
-  }
-
   /** Whether DMA logging is on (for tests). */
   public boolean dmaLoggingActive() {
-    lock.lock();
-    try {
-      return dmaRanges != null;
-    } finally {
-      lock.unlock();
-    }
+    return dmaLog.active();
   }
 }

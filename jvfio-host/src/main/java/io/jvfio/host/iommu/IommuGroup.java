@@ -17,6 +17,7 @@ public final class IommuGroup {
   private final List<PciDev> members = new ArrayList<>(2); // most groups hold one function
   private Object owner;
   private int ownerCount;
+  private volatile boolean dirtyTracking = true;
 
   public IommuGroup(int id) {
     this.id = id;
@@ -92,6 +93,19 @@ public final class IommuGroup {
   /** The current user-space owner cookie, or null. */
   public Object owner() {
     return owner;
+  }
+
+  /**
+   * Whether the IOMMU unit behind this group has second-stage dirty bits (Linux's
+   * IOMMU_CAP_DIRTY_TRACKING for every device of the group). On by default; a host may model a unit
+   * without them.
+   */
+  public boolean dirtyTracking() {
+    return dirtyTracking;
+  }
+
+  public void setDirtyTracking(boolean on) {
+    dirtyTracking = on;
   }
 
   @Override

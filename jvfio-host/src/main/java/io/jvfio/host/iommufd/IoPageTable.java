@@ -3,18 +3,28 @@ package io.jvfio.host.iommufd;
 import io.jvfio.host.iommu.Iova;
 import io.jvfio.host.kernel.KernelError;
 import io.jvfio.host.kernel.UserMemory;
+import io.jvfio.host.sdk.Dma;
+import io.jvfio.host.sdk.DmaFault;
+import io.jvfio.host.sdk.DmaSpace;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.iommufd.IommufdConstants;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 
 /**
  * The IOVA space of one IOAS (Linux's io_pagetable): mappings, reserved ranges (device regions and
  * the parts outside an attached domain's aperture), allowed ranges, and the alignment attached
  * domains demand. User pages are pinned only while a domain is attached, so an unmapped {@code
  * user_va} is found at MAP time only then, and otherwise at attach.
+ *
+ * <p>The owning process changes the table under the host lock; device threads translate IOVAs for
+ * DMA at any time. So the mappings are also guarded by a read-write lock: changes to them take the
+ * write side, a DMA holds the read side while it copies (an unmap waits for it, as it waits for a
+ * pinned page).
  */
 public final class IoPageTable {
   /** Largest alignment an automatic IOVA is given (2 MiB huge pages on x86). */
@@ -34,6 +44,17 @@ public final class IoPageTable {
   private boolean freeValid;
   private int domains;
   private boolean hugePages = true;
+  private final ReentrantReadWriteLock dmaLock = new ReentrantReadWriteLock();
+  private final Consumer<Area> onUnmap;
+
+  public IoPageTable() {
+    this(a -> {});
+  }
+
+  /** {@code onUnmap} sees every mapping (or piece) as it goes. */
+  IoPageTable(Consumer<Area> onUnmap) {
+    this.onUnmap = onUnmap;
+  }
 
   public List<Area> areas() {
     return List.copyOf(areas.values());
@@ -114,7 +135,12 @@ public final class IoPageTable {
     if (domains > 0 && !memory.isPinnable(userVa, length, writeable(prot))) {
       throw new KernelError(Errno.EFAULT, "user_va is not mapped (writable) memory of the process");
     }
-    areas.put(iova, new Area(iova, length, userVa, prot, memory));
+    dmaLock.writeLock().lock();
+    try {
+      areas.put(iova, new Area(iova, length, userVa, prot, memory));
+    } finally {
+      dmaLock.writeLock().unlock();
+    }
     if (freeValid) {
       free.remove(iova, iova + length - 1);
     }
@@ -223,17 +249,30 @@ public final class IoPageTable {
     long start = last + 1;
     KernelError.check(Long.remainderUnsigned(start, iovaAlignment()) == 0, Errno.EINVAL);
     long head = start - a.iova();
-    areas.put(a.iova(), new Area(a.iova(), head, a.userVa(), a.prot(), a.memory()));
-    areas.put(start, new Area(start, a.length() - head, a.userVa() + head, a.prot(), a.memory()));
+    dmaLock.writeLock().lock();
+    try {
+      areas.put(a.iova(), new Area(a.iova(), head, a.userVa(), a.prot(), a.memory()));
+      areas.put(start, new Area(start, a.length() - head, a.userVa() + head, a.prot(), a.memory()));
+    } finally {
+      dmaLock.writeLock().unlock();
+    }
   }
 
   /** Removes every mapping; returns the bytes unmapped. */
   public long unmapAll() {
     long total = 0;
-    for (Area a : areas.values()) {
-      total += a.length();
+    List<Area> gone = List.copyOf(areas.values());
+    dmaLock.writeLock().lock();
+    try {
+      areas.clear();
+    } finally {
+      dmaLock.writeLock().unlock();
     }
-    areas.clear();
+    // after the removal: no DMA can reach them now, so no dirty bit comes back
+    for (Area a : gone) {
+      total += a.length();
+      onUnmap.accept(a);
+    }
     freeValid = false;
     return total;
   }
@@ -257,7 +296,13 @@ public final class IoPageTable {
       if (Iova.lt(hit.iova(), iova) || Iova.lt(last, hit.last())) {
         return new Unmapped(total, Errno.ENOENT);
       }
-      areas.remove(hit.iova());
+      dmaLock.writeLock().lock();
+      try {
+        areas.remove(hit.iova());
+      } finally {
+        dmaLock.writeLock().unlock();
+      }
+      onUnmap.accept(hit);
       release(hit);
       total += hit.length();
       from = hit.iova();
@@ -338,6 +383,91 @@ public final class IoPageTable {
   // a read-only mapping refuses
   private static boolean writeable(int prot) {
     return (prot & IommufdConstants.IOMMU_IOAS_MAP_WRITEABLE) != 0;
+  }
+
+  /** The mapping holding {@code iova}, or null. */
+  public Area areaAt(long iova) {
+    Map.Entry<Long, Area> e = areas.floorEntry(iova);
+    return e != null && Iova.le(iova, e.getValue().last()) ? e.getValue() : null;
+  }
+
+  /**
+   * A device's DMA of {@code [iova, iova + length)} ({@code length > 0}): checks every mapping it
+   * crosses for presence and permission, then hands the process memory behind each piece to {@code
+   * piece}, under the read side of the lock. Throws {@link DmaFault} having handed over nothing.
+   */
+  public void access(long iova, long length, boolean write, DmaSpace.Piece piece) {
+    access(iova, length, write, piece, null);
+  }
+
+  /** As above; {@code landed} runs after the copy, before an unmap can remove the mappings. */
+  public void access(long iova, long length, boolean write, DmaSpace.Piece piece, Runnable landed) {
+    dmaLock.readLock().lock();
+    try {
+      if (Iova.addOverflows(iova, length - 1)) {
+        throw new DmaFault(DmaFault.Reason.UNMAPPED, iova, length);
+      }
+      long last = iova + length - 1;
+      List<Area> path = new ArrayList<>();
+      long cur = iova;
+      while (true) {
+        Area a = areaAt(cur);
+        if (a == null) {
+          throw new DmaFault(DmaFault.Reason.UNMAPPED, iova, length);
+        }
+        int need =
+            write
+                ? IommufdConstants.IOMMU_IOAS_MAP_WRITEABLE
+                : IommufdConstants.IOMMU_IOAS_MAP_READABLE;
+        if ((a.prot() & need) == 0) {
+          throw new DmaFault(
+              write ? DmaFault.Reason.READ_ONLY : DmaFault.Reason.WRITE_ONLY, iova, length);
+        }
+        path.add(a);
+        if (!Iova.lt(a.last(), last)) {
+          break;
+        }
+        cur = a.last() + 1;
+      }
+      List<java.lang.foreign.MemorySegment> pieces = new ArrayList<>(path.size());
+      cur = iova;
+      for (Area a : path) {
+        long end = Iova.lt(a.last(), last) ? a.last() : last;
+        long n = end - cur + 1;
+        long va = a.userVa() + (cur - a.iova());
+        if (!a.memory().isPinnable(va, n, write)) {
+          throw new DmaFault(DmaFault.Reason.NO_MEMORY, iova, length);
+        }
+        pieces.add(a.memory().resolve(va, n));
+        cur = end + 1;
+      }
+      long at = 0;
+      for (java.lang.foreign.MemorySegment m : pieces) {
+        piece.accept(at, m);
+        at += m.byteSize();
+      }
+      if (landed != null) {
+        landed.run();
+      }
+    } finally {
+      dmaLock.readLock().unlock();
+    }
+  }
+
+  /** The mappings a device may write, in IOVA order. */
+  public List<Dma.Range> writableRanges() {
+    dmaLock.readLock().lock();
+    try {
+      List<Dma.Range> out = new ArrayList<>();
+      for (Area a : areas.values()) {
+        if (writeable(a.prot())) {
+          out.add(new Dma.Range(a.iova(), a.length()));
+        }
+      }
+      return out;
+    } finally {
+      dmaLock.readLock().unlock();
+    }
   }
 
   public void removeDomain(Object domain) {

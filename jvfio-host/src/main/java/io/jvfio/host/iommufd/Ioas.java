@@ -1,12 +1,15 @@
 package io.jvfio.host.iommufd;
 
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /** An I/O address space: mappings, plus the HW page tables (domains) built on it. */
 public final class Ioas extends IommufdObject {
-  final IoPageTable table = new IoPageTable();
-  final List<Hwpt> hwpts = new ArrayList<>();
+  // device threads read the list (an unmap clears dirty bits in every domain): copy on write
+  final List<Hwpt> hwpts = new CopyOnWriteArrayList<>();
+  // an unmap drops the IO page-table entries, and their dirty bits, in every domain
+  final IoPageTable table =
+      new IoPageTable(a -> hwpts.forEach(h -> h.dirty.clear(a.iova(), a.last())));
 
   public IoPageTable table() {
     return table;

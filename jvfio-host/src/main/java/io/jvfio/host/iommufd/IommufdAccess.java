@@ -9,7 +9,7 @@ package io.jvfio.host.iommufd;
 public final class IommufdAccess extends IommufdObject {
   final IommufdContext ictx;
   final Object owner;
-  Ioas ioas;
+  volatile Ioas ioas;
 
   IommufdAccess(IommufdContext ictx, Object owner) {
     this.ictx = ictx;

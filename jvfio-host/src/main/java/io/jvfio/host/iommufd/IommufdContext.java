@@ -5,12 +5,18 @@ import static io.jvfio.uapi.vfio.VfioConstants.*;
 
 import io.jvfio.host.iommu.IommuGroup;
 import io.jvfio.host.iommu.Iova;
+import io.jvfio.host.iommu.Vtd;
 import io.jvfio.host.kernel.KernelError;
 import io.jvfio.host.kernel.OpenFile;
 import io.jvfio.host.kernel.UserArg;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.Ioctl;
 import io.jvfio.uapi.iommufd.IommuDestroy;
+import io.jvfio.uapi.iommufd.IommuHwInfo;
+import io.jvfio.uapi.iommufd.IommuHwInfoVtd;
+import io.jvfio.uapi.iommufd.IommuHwptAlloc;
+import io.jvfio.uapi.iommufd.IommuHwptGetDirtyBitmap;
+import io.jvfio.uapi.iommufd.IommuHwptSetDirtyTracking;
 import io.jvfio.uapi.iommufd.IommuIoasAlloc;
 import io.jvfio.uapi.iommufd.IommuIoasAllowIovas;
 import io.jvfio.uapi.iommufd.IommuIoasIovaRanges;
@@ -44,7 +50,8 @@ import java.util.Optional;
 public final class IommufdContext extends OpenFile {
   private record Op(long request, long minSize, long size) {}
 
-  // indexed by nr - 0x80; entries past IOMMU_VFIO_IOAS exist in Linux but are not emulated
+  // indexed by nr - 0x80; entries past IOMMU_HWPT_GET_DIRTY_BITMAP exist in Linux but are not
+  // emulated
   private static final List<Op> OPS =
       List.of(
           new Op(IommufdIoctls.IOMMU_DESTROY, 8, IommuDestroy.SIZEOF),
@@ -55,7 +62,17 @@ public final class IommufdContext extends OpenFile {
           new Op(IommufdIoctls.IOMMU_IOAS_MAP, 40, IommuIoasMap.SIZEOF),
           new Op(IommufdIoctls.IOMMU_IOAS_UNMAP, 24, IommuIoasUnmap.SIZEOF),
           new Op(IommufdIoctls.IOMMU_OPTION, 24, IommuOption.SIZEOF),
-          new Op(IommufdIoctls.IOMMU_VFIO_IOAS, 12, IommuVfioIoas.SIZEOF));
+          new Op(IommufdIoctls.IOMMU_VFIO_IOAS, 12, IommuVfioIoas.SIZEOF),
+          new Op(IommufdIoctls.IOMMU_HWPT_ALLOC, IommuHwptAlloc.MINSZ, IommuHwptAlloc.SIZEOF),
+          new Op(IommufdIoctls.IOMMU_GET_HW_INFO, IommuHwInfo.MINSZ, IommuHwInfo.SIZEOF),
+          new Op(
+              IommufdIoctls.IOMMU_HWPT_SET_DIRTY_TRACKING,
+              IommuHwptSetDirtyTracking.MINSZ,
+              IommuHwptSetDirtyTracking.SIZEOF),
+          new Op(
+              IommufdIoctls.IOMMU_HWPT_GET_DIRTY_BITMAP,
+              IommuHwptGetDirtyBitmap.MINSZ,
+              IommuHwptGetDirtyBitmap.SIZEOF));
 
   private final String path;
   // IOMMU_OPTION_RLIMIT_MODE: /dev/vfio/vfio opens account per process, /dev/iommu per user
@@ -133,6 +150,10 @@ public final class IommufdContext extends OpenFile {
       case 6 -> ioasUnmap(k, arg);
       case 7 -> option(k, arg);
       case 8 -> vfioIoas(k, arg);
+      case 9 -> hwptAlloc(k, arg);
+      case 10 -> getHwInfo(k, arg);
+      case 11 -> setDirtyTracking(k);
+      case 12 -> getDirtyBitmap(k, arg);
       default ->
           throw new KernelError(Errno.EOPNOTSUPP, "not emulated: " + Long.toHexString(request));
     };
@@ -151,6 +172,10 @@ public final class IommufdContext extends OpenFile {
     KernelError.check(obj.users == 0, Errno.EBUSY);
     if (obj == vfioIoas) {
       vfioIoas = null;
+    }
+    if (obj instanceof Hwpt h) {
+      destroyHwpt(h); // an explicit HWPT nobody is attached to
+      return 0;
     }
     freeId(obj);
     return 0;
@@ -303,6 +328,160 @@ public final class IommufdContext extends OpenFile {
       case IOMMU_VFIO_IOAS_CLEAR -> vfioIoas = null;
       default -> throw new KernelError(Errno.EOPNOTSUPP);
     }
+    return 0;
+  }
+
+  // ---- HW page tables and dirty tracking (hw_pagetable.c, device.c, io_pagetable.c) ----
+
+  private IommufdDevice device(long id) {
+    if (object(id).orElse(null) instanceof IommufdDevice d) {
+      return d;
+    }
+    throw new KernelError(Errno.ENOENT, "no device " + id);
+  }
+
+  private Hwpt hwpt(long id) {
+    if (object(id).orElse(null) instanceof Hwpt h) {
+      return h;
+    }
+    throw new KernelError(Errno.ENOENT, "no HWPT " + id);
+  }
+
+  /**
+   * IOMMU_HWPT_ALLOC (Linux 6.12 with intel-iommu): a paging HWPT over an IOAS, optionally with
+   * dirty tracking. The emulated VT-d has no nesting, so NEST_PARENT and driver data are EOPNOTSUPP
+   * and no HWPT can be a nesting parent; no fault objects exist, so FAULT_ID_VALID finds none
+   * (ENOENT).
+   */
+  private int hwptAlloc(MemorySegment k, UserArg arg) {
+    KernelError.check(IommuHwptAlloc.RESERVED.get(k) == 0, Errno.EOPNOTSUPP);
+    int flags = IommuHwptAlloc.FLAGS.get(k);
+    boolean dataNone = IommuHwptAlloc.DATA_TYPE.get(k) == IOMMU_HWPT_DATA_NONE;
+    boolean hasData = IommuHwptAlloc.DATA_LEN.get(k) != 0;
+    KernelError.check(dataNone != hasData, Errno.EINVAL);
+    IommufdDevice dev = device(IommuHwptAlloc.DEV_ID.getUnsigned(k));
+    long ptId = IommuHwptAlloc.PT_ID.getUnsigned(k);
+    IommufdObject pt =
+        object(ptId).orElseThrow(() -> new KernelError(Errno.EINVAL, "no object " + ptId));
+    int valid =
+        IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING | IOMMU_HWPT_FAULT_ID_VALID;
+    Hwpt h;
+    if (pt instanceof Ioas ioas) {
+      KernelError.check((flags & ~valid) == 0, Errno.EOPNOTSUPP);
+      boolean dirty = (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) != 0;
+      KernelError.check(!dirty || dev.group.dirtyTracking(), Errno.EOPNOTSUPP);
+      // intel_iommu_domain_alloc_user: a nesting parent needs ECAP.NEST; data means a nested domain
+      KernelError.check((flags & IOMMU_HWPT_ALLOC_NEST_PARENT) == 0, Errno.EOPNOTSUPP);
+      KernelError.check(dataNone, Errno.EOPNOTSUPP);
+      h = new Hwpt(ioas, false, dirty, false);
+      allocId(h);
+      ioas.users++;
+      try {
+        ioas.table.addDomain(h, Iova.APERTURE_LAST);
+      } catch (KernelError e) {
+        ioas.users--;
+        freeId(h);
+        throw e;
+      }
+      ioas.hwpts.add(h);
+    } else if (pt instanceof Hwpt parent) {
+      // a nested domain on a paging one: needs data, no flags, and a nesting parent
+      KernelError.check((flags & ~IOMMU_HWPT_FAULT_ID_VALID) == 0 && hasData, Errno.EOPNOTSUPP);
+      KernelError.check(!parent.autoDomain && parent.nestParent, Errno.EINVAL);
+      throw new KernelError(Errno.EOPNOTSUPP, "no nested translation");
+    } else {
+      throw new KernelError(Errno.EINVAL, "object " + ptId + " is neither an IOAS nor a HWPT");
+    }
+    try {
+      // iommufd_get_fault: there are no fault objects to find
+      KernelError.check((flags & IOMMU_HWPT_FAULT_ID_VALID) == 0, Errno.ENOENT);
+      IommuHwptAlloc.OUT_HWPT_ID.set(k, h.id);
+      respond(arg, k);
+    } catch (KernelError e) {
+      destroyHwpt(h);
+      throw e;
+    }
+    return 0;
+  }
+
+  /**
+   * IOMMU_GET_HW_INFO (Linux 6.12): the VT-d registers into the caller's buffer (at most data_len
+   * bytes, the rest of the buffer zeroed), data_len set to what the kernel has, and the dirty
+   * tracking capability of the device's IOMMU.
+   */
+  private int getHwInfo(MemorySegment k, UserArg arg) {
+    KernelError.check(
+        IommuHwInfo.FLAGS.get(k) == 0 && IommuHwInfo.RESERVED.get(k) == 0, Errno.EOPNOTSUPP);
+    IommufdDevice dev = device(IommuHwInfo.DEV_ID.getUnsigned(k));
+    boolean dirty = dev.group.dirtyTracking();
+    MemorySegment data = MemorySegment.ofArray(new byte[(int) IommuHwInfoVtd.SIZEOF]);
+    // intel_iommu_hw_info sets the errata flag on every unit: user space must assume it
+    IommuHwInfoVtd.FLAGS.set(data, IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17);
+    IommuHwInfoVtd.CAP_REG.set(data, Vtd.capReg());
+    IommuHwInfoVtd.ECAP_REG.set(data, Vtd.ecapReg(dirty));
+    long userLen = IommuHwInfo.DATA_LEN.getUnsigned(k);
+    long ptr = IommuHwInfo.DATA_UPTR.get(k);
+    long copy = Math.min(userLen, data.byteSize());
+    if (copy > 0) {
+      MemorySegment.copy(data, 0, arg.memory().resolveWritable(ptr, copy), 0, copy);
+    }
+    if (copy < userLen) {
+      arg.memory().resolveWritable(ptr + copy, userLen - copy).fill((byte) 0);
+    }
+    IommuHwInfo.OUT_DATA_TYPE.set(k, IOMMU_HW_INFO_TYPE_INTEL_VTD);
+    IommuHwInfo.DATA_LEN.set(k, (int) data.byteSize());
+    IommuHwInfo.OUT_CAPABILITIES.set(k, dirty ? IOMMU_HW_CAP_DIRTY_TRACKING : 0);
+    respond(arg, k);
+    return 0;
+  }
+
+  /**
+   * IOMMU_HWPT_SET_DIRTY_TRACKING: turning it on first clears every dirty bit so the caller starts
+   * from a clean snapshot; turning it off keeps the bits (GET_DIRTY_BITMAP reports nothing while it
+   * is off). Setting the current state again is a no-op. {@code __reserved} is not checked, as in
+   * Linux.
+   */
+  private int setDirtyTracking(MemorySegment k) {
+    int flags = IommuHwptSetDirtyTracking.FLAGS.get(k);
+    KernelError.check((flags & ~IOMMU_HWPT_DIRTY_TRACKING_ENABLE) == 0, Errno.EOPNOTSUPP);
+    Hwpt h = hwpt(IommuHwptSetDirtyTracking.HWPT_ID.getUnsigned(k));
+    KernelError.check(h.dirtyCapable, Errno.EOPNOTSUPP);
+    boolean enable = (flags & IOMMU_HWPT_DIRTY_TRACKING_ENABLE) != 0;
+    if (enable) {
+      h.dirty.clearAll();
+    }
+    h.tracking = enable;
+    return 0;
+  }
+
+  /**
+   * IOMMU_HWPT_GET_DIRTY_BITMAP: the flag and id checks, the range rules of io_pagetable.c
+   * iommufd_check_iova_range, the HWPT's dirty ops, then the walk ({@link DirtyBitmapWalk}).
+   */
+  private int getDirtyBitmap(MemorySegment k, UserArg arg) {
+    int flags = IommuHwptGetDirtyBitmap.FLAGS.get(k);
+    KernelError.check(
+        (flags & ~IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) == 0
+            && IommuHwptGetDirtyBitmap.RESERVED.get(k) == 0,
+        Errno.EOPNOTSUPP);
+    Hwpt h = hwpt(IommuHwptGetDirtyBitmap.HWPT_ID.getUnsigned(k));
+    long iova = IommuHwptGetDirtyBitmap.IOVA.get(k);
+    long length = IommuHwptGetDirtyBitmap.LENGTH.get(k);
+    long pageSize = IommuHwptGetDirtyBitmap.PAGE_SIZE.get(k);
+    long data = IommuHwptGetDirtyBitmap.DATA.get(k);
+    KernelError.check(!Iova.addOverflows(iova, length - 1), Errno.EOVERFLOW);
+    long last = iova + length - 1;
+    long align = h.ioas.table.iovaAlignment();
+    KernelError.check(((iova | (last + 1)) & (align - 1)) == 0, Errno.EINVAL);
+    KernelError.check(pageSize != 0, Errno.EINVAL);
+    KernelError.check(((iova | (last + 1)) & (pageSize - 1)) == 0, Errno.EINVAL);
+    KernelError.check(h.dirtyCapable, Errno.EOPNOTSUPP);
+    if (length == 0) {
+      // iova 0 and length 0 pass the checks as the whole 2^64 space: Linux would walk all of it
+      throw new KernelError(Errno.EINVAL, "a zero length is not emulated");
+    }
+    boolean keep = (flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) != 0;
+    DirtyBitmapWalk.run(h, iova, length, pageSize, data, keep, arg.memory());
     return 0;
   }
 
@@ -571,6 +750,10 @@ public final class IommufdContext extends OpenFile {
   private void attachTo(IommufdDevice dev, Hwpt h) {
     if (dev.hwpt == h) {
       return;
+    }
+    // intel-iommu refuses a domain with dirty tracking on a unit without SSADS
+    if (h.dirtyCapable && !dev.group.dirtyTracking()) {
+      throw new KernelError(Errno.EINVAL, "the device's IOMMU cannot track dirty pages");
     }
     Hwpt old = dev.hwpt;
     // the IOMMU group has one domain: a plain attach must join the group's HWPT, and a replace

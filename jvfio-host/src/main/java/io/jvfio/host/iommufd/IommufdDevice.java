@@ -10,7 +10,7 @@ public final class IommufdDevice extends IommufdObject {
   final IommufdContext ictx;
   final IommuGroup group;
   final Object owner;
-  Hwpt hwpt;
+  volatile Hwpt hwpt;
 
   IommufdDevice(IommufdContext ictx, IommuGroup group, Object owner) {
     this.ictx = ictx;

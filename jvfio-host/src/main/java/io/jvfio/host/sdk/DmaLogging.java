@@ -23,4 +23,12 @@ public interface DmaLogging {
    * granularity, by calling {@code dirty} with the page index relative to {@code iova}.
    */
   void report(long iova, long length, long pageSize, java.util.function.LongConsumer dirty);
+
+  /**
+   * The log the device's DMA writes feed ({@link DmaWriteLog}), or null when the model keeps its
+   * log some other way; a wrapper forwards its inner log's.
+   */
+  default DmaWriteLog writeLog() {
+    return null;
+  }
 }

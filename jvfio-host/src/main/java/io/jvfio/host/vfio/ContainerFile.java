@@ -16,7 +16,7 @@ import java.util.List;
  */
 public final class ContainerFile extends OpenFile {
   private final List<VfioGroup> groups = new ArrayList<>();
-  private Type1Iommu iommu;
+  private volatile Type1Iommu iommu;
 
   public ContainerFile() {
     super(true, true);

@@ -6,6 +6,9 @@ import io.jvfio.host.iommu.Iova;
 import io.jvfio.host.kernel.KernelError;
 import io.jvfio.host.kernel.UserArg;
 import io.jvfio.host.kernel.UserMemory;
+import io.jvfio.host.sdk.Dma;
+import io.jvfio.host.sdk.DmaFault;
+import io.jvfio.host.sdk.DmaSpace;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.vfio.VfioInfoCapHeader;
 import io.jvfio.uapi.vfio.VfioIoctls;
@@ -39,7 +42,11 @@ public final class Type1Iommu {
   }
 
   private final boolean v2;
+  // device threads translate IOVAs for DMA while the owner maps and unmaps: both hold this
+  // object's lock around the mappings
   private final TreeMap<Long, Mapping> dmas = new TreeMap<>(Long::compareUnsigned);
+  // the address space of the process that maps (the container's owner)
+  private UserMemory memory;
 
   Type1Iommu(boolean v2) {
     this.v2 = v2;
@@ -49,8 +56,60 @@ public final class Type1Iommu {
     return v2;
   }
 
-  public Map<Long, Mapping> mappings() {
+  public synchronized Map<Long, Mapping> mappings() {
     return Map.copyOf(dmas);
+  }
+
+  /**
+   * A device's DMA through the container: every byte must be mapped with the needed permission (the
+   * pages stay pinned at their first vaddr, even after a VADDR unmap invalidates it); {@link
+   * DmaFault} having handed over nothing otherwise. No dirty bits: type1 dirty tracking is not
+   * emulated.
+   */
+  synchronized void access(long iova, long length, boolean write, DmaSpace.Piece piece) {
+    if (Iova.addOverflows(iova, length - 1)) {
+      throw new DmaFault(DmaFault.Reason.UNMAPPED, iova, length);
+    }
+    long last = iova + length - 1;
+    int need = write ? VFIO_DMA_MAP_FLAG_WRITE : VFIO_DMA_MAP_FLAG_READ;
+    List<MemorySegment> pieces = new ArrayList<>();
+    long cur = iova;
+    while (true) {
+      Mapping m = holding(cur);
+      if (m == null) {
+        throw new DmaFault(DmaFault.Reason.UNMAPPED, iova, length);
+      }
+      if ((m.flags() & need) == 0) {
+        throw new DmaFault(
+            write ? DmaFault.Reason.READ_ONLY : DmaFault.Reason.WRITE_ONLY, iova, length);
+      }
+      long end = Long.compareUnsigned(m.last(), last) < 0 ? m.last() : last;
+      long va = m.vaddr() + (cur - m.iova());
+      if (memory == null || !memory.isPinnable(va, end - cur + 1, write)) {
+        throw new DmaFault(DmaFault.Reason.NO_MEMORY, iova, length);
+      }
+      pieces.add(memory.resolve(va, end - cur + 1));
+      if (end == last) {
+        break;
+      }
+      cur = end + 1;
+    }
+    long at = 0;
+    for (MemorySegment s : pieces) {
+      piece.accept(at, s);
+      at += s.byteSize();
+    }
+  }
+
+  /** The mappings a device may write, in IOVA order. */
+  synchronized List<Dma.Range> writableRanges() {
+    List<Dma.Range> out = new ArrayList<>();
+    for (Mapping m : dmas.values()) {
+      if ((m.flags() & VFIO_DMA_MAP_FLAG_WRITE) != 0) {
+        out.add(new Dma.Range(m.iova(), m.size()));
+      }
+    }
+    return out;
   }
 
   /** What type1 answers to CHECK_EXTENSION before any container uses it. */
@@ -141,7 +200,7 @@ public final class Type1Iommu {
     return (v + 7) & ~7L;
   }
 
-  private int map(UserArg arg) {
+  private synchronized int map(UserArg arg) {
     long minsz = VfioIommuType1DmaMap.MINSZ;
     MemorySegment k = arg.copyIn(minsz);
     int flags = VfioIommuType1DmaMap.FLAGS.get(k);
@@ -176,6 +235,7 @@ public final class Type1Iommu {
     }
     KernelError.check(inside, Errno.EINVAL);
     checkPinnable(arg.memory(), vaddr, size, (flags & VFIO_DMA_MAP_FLAG_WRITE) != 0);
+    memory = arg.memory();
     dmas.put(iova, new Mapping(iova, size, vaddr, flags, true));
     return 0;
   }
@@ -204,7 +264,7 @@ public final class Type1Iommu {
         : null;
   }
 
-  private int unmap(UserArg arg) {
+  private synchronized int unmap(UserArg arg) {
     long minsz = VfioIommuType1DmaUnmap.MINSZ;
     MemorySegment k = arg.copyIn(minsz);
     int flags = VfioIommuType1DmaUnmap.FLAGS.get(k);

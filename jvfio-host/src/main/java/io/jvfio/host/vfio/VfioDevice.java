@@ -11,6 +11,8 @@ import io.jvfio.host.pci.PciDev;
 import io.jvfio.host.pci.PciTree;
 import io.jvfio.host.sdk.DeviceContext;
 import io.jvfio.host.sdk.DeviceModel;
+import io.jvfio.host.sdk.Dma;
+import io.jvfio.host.sdk.DmaPort;
 import io.jvfio.uapi.Errno;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -32,10 +34,11 @@ public final class VfioDevice {
   private final IommuGroup iommuGroup;
   VfioGroup group;
   DeviceSet devSet;
-  private int openCount;
+  private volatile int openCount;
   boolean cdevOpened;
-  IommufdDevice iommufd;
-  IommufdAccess access;
+  // read by device threads doing DMA (DeviceDmaSpace)
+  volatile IommufdDevice iommufd;
+  volatile IommufdAccess access;
   private boolean resetWorks;
   boolean needsReset;
   private int resets;
@@ -43,6 +46,8 @@ public final class VfioDevice {
   private final DeviceMigration migration;
   // made on first use: of thousands of functions on a host few are ever opened
   private volatile ReentrantReadWriteLock memoryLock;
+  // the model's DMA: one port for the device's life, following whatever it is attached to
+  private final DmaPort dma;
 
   VfioDevice(PciDev pci, DeviceModel model, int index, IommuGroup iommuGroup) {
     this(pci, null, model, index, iommuGroup);
@@ -62,6 +67,12 @@ public final class VfioDevice {
     this.failures = new ModelFailures(this);
     this.migration =
         model.migration() == null ? null : new DeviceMigration(this, model.migration());
+    this.dma = new DmaPort(new DeviceDmaSpace(this), model::dmaLogging);
+  }
+
+  /** The device's DMA (what its model gets in its context): faults are counted there. */
+  public Dma dma() {
+    return dma;
   }
 
   /**
@@ -320,7 +331,7 @@ public final class VfioDevice {
       migration.opened();
     }
     try {
-      model.open(new DeviceContext(name(), vendor(), deviceId(), memoryLock()));
+      model.open(new DeviceContext(name(), vendor(), deviceId(), memoryLock(), dma));
     } catch (Throwable t) {
       throw failures.answer("open", t);
     }

@@ -15,7 +15,7 @@ public final class VfioGroup {
   private final IommuGroup iommuGroup;
   final List<VfioDevice> devices = new ArrayList<>(2); // most groups hold one device
   GroupFile openedFile;
-  ContainerFile container;
+  volatile ContainerFile container;
   IommufdContext iommufd;
   int containerUsers;
   int cdevDeviceOpenCount;

@@ -9,6 +9,9 @@ import io.jvfio.host.iommufd.IommufdContext;
 import io.jvfio.host.iommufd.IommufdObject;
 import io.jvfio.host.iommufd.IovaRange;
 import io.jvfio.uapi.iommufd.IommuDestroy;
+import io.jvfio.uapi.iommufd.IommuHwptAlloc;
+import io.jvfio.uapi.iommufd.IommuHwptGetDirtyBitmap;
+import io.jvfio.uapi.iommufd.IommuHwptSetDirtyTracking;
 import io.jvfio.uapi.iommufd.IommuIoasAlloc;
 import io.jvfio.uapi.iommufd.IommuIoasIovaRanges;
 import io.jvfio.uapi.iommufd.IommuIoasMap;
@@ -179,5 +182,69 @@ public final class Iommufd {
     MemorySegment s = vfioIoasArg(op, ioasId);
     int ret = p.ioctl(fd, IommufdIoctls.IOMMU_VFIO_IOAS, s);
     return ret < 0 ? ret : IommuVfioIoas.IOAS_ID.get(s);
+  }
+
+  /** An IOMMU_HWPT_ALLOC argument, size = sizeof, data_type NONE. */
+  public static MemorySegment hwptAllocArg(int flags, int devId, int ptId) {
+    MemorySegment s = buf(IommuHwptAlloc.SIZEOF);
+    IommuHwptAlloc.SIZE.set(s, (int) IommuHwptAlloc.SIZEOF);
+    IommuHwptAlloc.FLAGS.set(s, flags);
+    IommuHwptAlloc.DEV_ID.set(s, devId);
+    IommuHwptAlloc.PT_ID.set(s, ptId);
+    return s;
+  }
+
+  /** IOMMU_HWPT_ALLOC: the new HWPT id, or -errno. */
+  public static int hwptAlloc(HostProcess p, int fd, int flags, int devId, int ptId) {
+    MemorySegment s = hwptAllocArg(flags, devId, ptId);
+    int ret = p.ioctl(fd, IommufdIoctls.IOMMU_HWPT_ALLOC, s);
+    return ret < 0 ? ret : IommuHwptAlloc.OUT_HWPT_ID.get(s);
+  }
+
+  /** IOMMU_HWPT_SET_DIRTY_TRACKING: 0 or -errno. */
+  public static int setDirtyTracking(HostProcess p, int fd, int hwpt, boolean enable) {
+    MemorySegment s = buf(IommuHwptSetDirtyTracking.SIZEOF);
+    IommuHwptSetDirtyTracking.SIZE.set(s, (int) IommuHwptSetDirtyTracking.SIZEOF);
+    IommuHwptSetDirtyTracking.FLAGS.set(
+        s, enable ? IommufdConstants.IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0);
+    IommuHwptSetDirtyTracking.HWPT_ID.set(s, hwpt);
+    return p.ioctl(fd, IommufdIoctls.IOMMU_HWPT_SET_DIRTY_TRACKING, s);
+  }
+
+  /** An IOMMU_HWPT_GET_DIRTY_BITMAP argument. */
+  public static MemorySegment dirtyBitmapArg(
+      int hwpt, int flags, long iova, long length, long pageSize, long data) {
+    MemorySegment s = buf(IommuHwptGetDirtyBitmap.SIZEOF);
+    IommuHwptGetDirtyBitmap.SIZE.set(s, (int) IommuHwptGetDirtyBitmap.SIZEOF);
+    IommuHwptGetDirtyBitmap.HWPT_ID.set(s, hwpt);
+    IommuHwptGetDirtyBitmap.FLAGS.set(s, flags);
+    IommuHwptGetDirtyBitmap.IOVA.set(s, iova);
+    IommuHwptGetDirtyBitmap.LENGTH.set(s, length);
+    IommuHwptGetDirtyBitmap.PAGE_SIZE.set(s, pageSize);
+    IommuHwptGetDirtyBitmap.DATA.set(s, data);
+    return s;
+  }
+
+  /**
+   * IOMMU_HWPT_GET_DIRTY_BITMAP into a fresh zeroed bitmap in process memory: the set bit indexes,
+   * increasing; asserts success.
+   */
+  public static List<Long> dirtyBits(
+      HostProcess p, int fd, int hwpt, int flags, long iova, long length, long pageSize) {
+    long bits = Long.divideUnsigned(length, pageSize);
+    long bytes = Math.max(8, ((bits + 63) / 64) * 8);
+    MemorySegment bitmap = p.memory().map((bytes + 4095) & ~4095L);
+    MemorySegment s = dirtyBitmapArg(hwpt, flags, iova, length, pageSize, bitmap.address());
+    assertThat(p.ioctl(fd, IommufdIoctls.IOMMU_HWPT_GET_DIRTY_BITMAP, s))
+        .as("GET_DIRTY_BITMAP")
+        .isZero();
+    List<Long> out = new ArrayList<>();
+    for (long w = 0; w < bytes / 8; w++) {
+      long word = bitmap.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, w * 8);
+      for (long b = word; b != 0; b &= b - 1) {
+        out.add(w * 64 + Long.numberOfTrailingZeros(b));
+      }
+    }
+    return out;
   }
 }
