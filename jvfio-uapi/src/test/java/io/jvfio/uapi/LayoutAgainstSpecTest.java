@@ -59,9 +59,10 @@ class LayoutAgainstSpecTest {
 
   /**
    * One row of a spec struct table. {@code members} is written as in the spec: "offset:type name"
-   * entries separated by commas; a type ending in {@code []} is a flexible array member, and a type
-   * may name another struct of this table. {@code minsz} is the spec's minimum size (null where the
-   * spec gives none); {@code javaMinsz} is the struct class's {@code MINSZ} constant.
+   * entries separated by commas; a type ending in {@code []} is a flexible array member, {@code
+   * u8[3]} a fixed array, and a type may name another struct of this table. {@code minsz} is the
+   * spec's minimum size (null where the spec gives none); {@code javaMinsz} is the struct class's
+   * {@code MINSZ} constant.
    */
   record SpecStruct(String name, long sizeof, String members, Long minsz, Long javaMinsz) {
     @Override
@@ -243,12 +244,13 @@ class LayoutAgainstSpecTest {
                   + " 16:u64 val64",
               24L,
               IommuOption.MINSZ),
-          // iommufd dirty tracking as Linux 6.12 has it (docs/iommufd-dirty-tracking.md)
+          // iommufd dirty tracking as Linux 6.12.117 has it (docs/iommufd-dirty-tracking.md)
           new SpecStruct(
               "iommu_hw_info",
               40,
               "0:u32 size, 4:u32 flags, 8:u32 dev_id, 12:u32 data_len, 16:u64 data_uptr,"
-                  + " 24:u32 out_data_type, 28:u32 __reserved, 32:u64 out_capabilities",
+                  + " 24:u32 out_data_type, 28:u8 out_max_pasid_log2, 29:u8[3] __reserved,"
+                  + " 32:u64 out_capabilities",
               32L,
               IommuHwInfo.MINSZ),
           new SpecStruct(
@@ -345,6 +347,12 @@ class LayoutAgainstSpecTest {
   }
 
   private static long typeSize(String type) {
+    // a fixed array, "u8[3]"
+    java.util.regex.Matcher array =
+        java.util.regex.Pattern.compile("(.+)\\[(\\d+)\\]").matcher(type);
+    if (array.matches()) {
+      return Long.parseLong(array.group(2)) * typeSize(array.group(1));
+    }
     Long scalar = SCALARS.get(type);
     return scalar != null ? scalar : specSizes().get(type);
   }

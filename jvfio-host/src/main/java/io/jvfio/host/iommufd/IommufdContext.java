@@ -411,7 +411,7 @@ public final class IommufdContext extends OpenFile {
    */
   private int getHwInfo(MemorySegment k, UserArg arg) {
     KernelError.check(
-        IommuHwInfo.FLAGS.get(k) == 0 && IommuHwInfo.RESERVED.get(k) == 0, Errno.EOPNOTSUPP);
+        IommuHwInfo.FLAGS.get(k) == 0 && IommuHwInfo.reservedClear(k), Errno.EOPNOTSUPP);
     IommufdDevice dev = device(IommuHwInfo.DEV_ID.getUnsigned(k));
     boolean dirty = dev.group.dirtyTracking();
     MemorySegment data = MemorySegment.ofArray(new byte[(int) IommuHwInfoVtd.SIZEOF]);
@@ -431,6 +431,8 @@ public final class IommufdContext extends OpenFile {
     IommuHwInfo.OUT_DATA_TYPE.set(k, IOMMU_HW_INFO_TYPE_INTEL_VTD);
     IommuHwInfo.DATA_LEN.set(k, (int) data.byteSize());
     IommuHwInfo.OUT_CAPABILITIES.set(k, dirty ? IOMMU_HW_CAP_DIRTY_TRACKING : 0);
+    // written whatever the caller put there: the emulated functions have no PASID capability
+    IommuHwInfo.OUT_MAX_PASID_LOG2.set(k, 0);
     respond(arg, k);
     return 0;
   }

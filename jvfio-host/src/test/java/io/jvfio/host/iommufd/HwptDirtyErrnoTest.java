@@ -189,7 +189,14 @@ class HwptDirtyErrnoTest {
         // IOMMU_GET_HW_INFO: device.c iommufd_get_hw_info
         row("hw_info size below 32", Errno.EINVAL, hwInfo(s -> IommuHwInfo.SIZE.set(s, 28))),
         row("hw_info flags", Errno.EOPNOTSUPP, hwInfo(s -> IommuHwInfo.FLAGS.set(s, 1))),
-        row("hw_info __reserved", Errno.EOPNOTSUPP, hwInfo(s -> IommuHwInfo.RESERVED.set(s, 1))),
+        row(
+            "hw_info __reserved[2]",
+            Errno.EOPNOTSUPP,
+            hwInfo(s ->
+                s.set(
+                    java.lang.foreign.ValueLayout.JAVA_BYTE,
+                    IommuHwInfo.RESERVED_OFFSET + 2,
+                    (byte) 1))),
         row("hw_info unknown dev_id", Errno.ENOENT, hwInfo(s -> IommuHwInfo.DEV_ID.set(s, 99))),
         row(
             "hw_info dev_id of a HWPT",

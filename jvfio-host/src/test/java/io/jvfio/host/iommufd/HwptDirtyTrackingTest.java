@@ -249,7 +249,10 @@ class HwptDirtyTrackingTest {
     IommuHwInfo.DEV_ID.set(s, 1);
     IommuHwInfo.DATA_LEN.set(s, 32);
     IommuHwInfo.DATA_UPTR.set(s, data.address());
+    // out_max_pasid_log2 is an output: what the caller left there is overwritten, never refused
+    IommuHwInfo.OUT_MAX_PASID_LOG2.set(s, 0x55);
     assertThat(p.ioctl(fd, IommufdIoctls.IOMMU_GET_HW_INFO, s)).isZero();
+    assertThat(IommuHwInfo.OUT_MAX_PASID_LOG2.get(s)).isZero();
     assertThat(IommuHwInfo.OUT_DATA_TYPE.get(s)).isEqualTo(IOMMU_HW_INFO_TYPE_INTEL_VTD);
     assertThat(IommuHwInfo.DATA_LEN.get(s)).isEqualTo(24);
     assertThat(IommuHwInfo.OUT_CAPABILITIES.get(s)).isEqualTo(IOMMU_HW_CAP_DIRTY_TRACKING);
