@@ -42,6 +42,7 @@ class BadInputTest {
           "receive",
           "bench",
           "state",
+          "compare",
           "save",
           "load",
           "move",
@@ -141,8 +142,8 @@ class BadInputTest {
         // no subcommand, unknown words
         usageAlone(
             "",
-            "a subcommand is needed: demo, topology, fsm, reset, conformance, migrate, state,"
-                + " bench"),
+            "a subcommand is needed: demo, topology, fsm, reset, conformance, compare, migrate,"
+                + " state, bench"),
         usageAlone("migrate", "a subcommand is needed: send, receive"),
         usageAlone("bench", "a subcommand is needed: datafd, migration, scale"),
         usageAlone("--bogus", "unknown option --bogus", "(see jvfio --help)"),
@@ -329,6 +330,9 @@ class BadInputTest {
                 "--device /dev/vfio/devices/vfio999: no such vfio device; the vfio devices of")),
         // state: files and limits are checked before the host is built
         usageAlone("state", "a subcommand is needed: save, load, move"),
+        // compare reads two files; CompareCommandTest has its file rows
+        usage("compare", "missing NATIVE.json"),
+        usage("compare {dir}/none.json {dir}/none.json", "none.json: no such file"),
         usage("state save --out {dir}/new.state", "missing --device DEV"),
         usage("state save --device 0000:05:00.0", "missing --out FILE"),
         usage(
