@@ -94,13 +94,7 @@ final class StateCommand implements Runnable {
         description =
             "open the devices through their cdevs (each bound to an iommufd) or their groups (each"
                 + " in a type1 container) (default: the cdev where the kernel has one)")
-    As as;
-
-    /** The two ways a VMM opens a vfio device. */
-    enum As {
-      cdev,
-      group
-    }
+    OpenedDevice.As as;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -138,11 +132,11 @@ final class StateCommand implements Runnable {
      */
     io.jvfio.client.DeviceNode opening(StateDevices.Chosen c) {
       io.jvfio.client.DeviceNode n = c.node();
-      if (as == As.cdev && n.cdevPath() == null) {
+      if (as == OpenedDevice.As.cdev && n.cdevPath() == null) {
         throw UsageException.of(
             "--as", "cdev", n.name() + " has no vfio cdev on this kernel; use --as group");
       }
-      if (as == As.group) {
+      if (as == OpenedDevice.As.group) {
         if (n.groupPath() == null) {
           throw UsageException.of("--as", "group", n.name() + " has no group node; use --as cdev");
         }

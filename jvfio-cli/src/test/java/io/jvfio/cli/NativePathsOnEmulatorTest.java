@@ -3,7 +3,7 @@ package io.jvfio.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
-import io.jvfio.cli.DeviceOpener.As;
+import io.jvfio.cli.OpenedDevice.As;
 import io.jvfio.client.DeviceNode;
 import io.jvfio.devices.DemoHost;
 import io.jvfio.host.DefaultHost;
@@ -95,11 +95,9 @@ class NativePathsOnEmulatorTest {
     assertThat(found).hasSize(5);
     for (DeviceNode d : found) {
       for (As as : As.values()) {
-        try (Backend.Session s = b.session("vmm")) {
-          DeviceOpener o = new DeviceOpener(s.sys(), as);
-          assertThatCode(() -> o.add(d, true))
-              .as("%s as %s", d.name(), as)
-              .doesNotThrowAnyException();
+        try (Backend.Session s = b.session("vmm");
+            OpenedDevice.Vmm o = new OpenedDevice.Vmm(s.sys(), as)) {
+          assertThatCode(() -> o.open(d)).as("%s as %s", d.name(), as).doesNotThrowAnyException();
         }
       }
     }
