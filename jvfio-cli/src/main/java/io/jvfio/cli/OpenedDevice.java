@@ -53,7 +53,7 @@ final class OpenedDevice implements AutoCloseable {
     try {
       return new OpenedDevice(node, vmm.open(node).device, vmm, true);
     } catch (RuntimeException e) {
-      Vmm.closeAll(vmm.closing(), e);
+      closeAll(vmm.closing(), e);
       throw e;
     }
   }
@@ -256,26 +256,26 @@ final class OpenedDevice implements AutoCloseable {
       }
       return all;
     }
+  }
 
-    /**
-     * Closes each in order; the first failure is thrown (added to {@code primary} if there is one).
-     */
-    private static void closeAll(List<AutoCloseable> all, RuntimeException primary) {
-      RuntimeException first = null;
-      for (AutoCloseable c : all) {
-        try {
-          c.close();
-        } catch (Exception e) {
-          if (primary != null) {
-            primary.addSuppressed(e);
-          } else if (first == null) {
-            first = e instanceof RuntimeException r ? r : new IllegalStateException(e);
-          }
+  /**
+   * Closes each in order; the first failure is thrown (added to {@code primary} if there is one).
+   */
+  static void closeAll(List<? extends AutoCloseable> all, RuntimeException primary) {
+    RuntimeException first = null;
+    for (AutoCloseable c : all) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        if (primary != null) {
+          primary.addSuppressed(e);
+        } else if (first == null) {
+          first = e instanceof RuntimeException r ? r : new IllegalStateException(e);
         }
       }
-      if (first != null) {
-        throw first;
-      }
+    }
+    if (first != null) {
+      throw first;
     }
   }
 }
