@@ -285,39 +285,51 @@ class StateCommandTest {
     return bad;
   }
 
-  @Test
-  void aStateWithABadMagicIsTheDriversEfaultAndTheDeviceRunsOnUnchanged() throws Exception {
+  /**
+   * Loads M1's saved state, spoiled as {@link #mttyState} spoils it, into M2: the load fails with
+   * {@code errno}, and M2 runs on with the content it had (the refused bytes were not loaded at
+   * RESUMING to STOP: the device was reset instead).
+   */
+  private CliRun refusedLoad(int offset, int length, String errno) throws Exception {
     EmulatedBackend b = lab();
     type(b, M1, "one");
     type(b, M2, "two");
-    Path bad = mttyState(b, M1, 0, Integer.MAX_VALUE);
+    Path bad = mttyState(b, M1, offset, length);
     String before = content(b, M2);
 
     CliRun load = run(b, "state", "load", "--device", M2, "--in", bad.toString(), "--json");
 
     assertThat(load.code()).as(load.both()).isEqualTo(1);
-    assertThat(load.json().get("errno").asText()).isEqualTo("EFAULT");
+    assertThat(load.json().get("errno").asText()).isEqualTo(errno);
+    assertThat(state(b, M2)).isEqualTo(MigrationState.RUNNING);
+    assertThat(content(b, M2)).isEqualTo(before);
+    return load;
+  }
+
+  @Test
+  void aStateWithABadMagicIsTheDriversEfaultAndTheDeviceRunsOnUnchanged() throws Exception {
+    CliRun load = refusedLoad(0, Integer.MAX_VALUE, "EFAULT");
     assertThat(load.errLines()).singleElement().asString().contains(M2 + " refused the state");
     assertThat(load.errLines().getFirst()).contains(M2 + " is RUNNING");
-    assertThat(state(b, M2)).isEqualTo(MigrationState.RUNNING);
-    // the refused bytes were not loaded at RESUMING to STOP: the device was reset instead
-    assertThat(content(b, M2)).isEqualTo(before);
   }
 
   @Test
   void aTruncatedStateIsTheDriversEinvalAndTheDeviceRunsOnUnchanged() throws Exception {
-    EmulatedBackend b = lab();
-    type(b, M1, "one");
-    type(b, M2, "two");
-    Path cut = mttyState(b, M1, -1, 40);
-    String before = content(b, M2);
+    refusedLoad(-1, 40, "EINVAL");
+  }
 
-    CliRun load = run(b, "state", "load", "--device", M2, "--in", cut.toString(), "--json");
-
-    assertThat(load.code()).as(load.both()).isEqualTo(1);
-    assertThat(load.json().get("errno").asText()).isEqualTo("EINVAL");
-    assertThat(state(b, M2)).isEqualTo(MigrationState.RUNNING);
-    assertThat(content(b, M2)).isEqualTo(before);
+  /**
+   * Saves memdev A to {@code file} with {@code more} options and a --max-bytes the stream is longer
+   * than: the save stops after the first megabyte, fails and leaves no temporary file.
+   */
+  private CliRun tooLongSave(EmulatedBackend b, Path file, String... more) throws Exception {
+    List<String> args = new java.util.ArrayList<>(List.of("state", "save", "--device", A));
+    args.addAll(List.of("--out", file.toString(), "--max-bytes", "100000"));
+    args.addAll(List.of(more));
+    CliRun save = run(b, new Guest(3), args.toArray(String[]::new));
+    assertThat(save.code()).as(save.both()).isEqualTo(1);
+    assertThat(leftovers()).isEmpty();
+    return save;
   }
 
   @Test
@@ -325,24 +337,10 @@ class StateCommandTest {
     EmulatedBackend b = demo();
     Path file = dir.resolve("a.state");
 
-    // the stream is longer than allowed: the save stops after the first megabyte
-    CliRun save =
-        run(
-            b,
-            new Guest(3),
-            "state",
-            "save",
-            "--device",
-            A,
-            "--out",
-            file.toString(),
-            "--max-bytes",
-            "100000");
+    CliRun save = tooLongSave(b, file);
 
-    assertThat(save.code()).as(save.both()).isEqualTo(1);
     assertThat(save.errLines()).singleElement().asString().contains("--max-bytes", "(EFBIG)");
     assertThat(file).doesNotExist();
-    assertThat(leftovers()).isEmpty();
     assertThat(state(b, A)).isEqualTo(MigrationState.RUNNING);
   }
 
@@ -352,23 +350,9 @@ class StateCommandTest {
     Path file = dir.resolve("a.state");
     Files.writeString(file, "the old state");
 
-    CliRun save =
-        run(
-            b,
-            new Guest(3),
-            "state",
-            "save",
-            "--device",
-            A,
-            "--out",
-            file.toString(),
-            "--force",
-            "--max-bytes",
-            "100000");
+    tooLongSave(b, file, "--force");
 
-    assertThat(save.code()).as(save.both()).isEqualTo(1);
     assertThat(Files.readString(file)).isEqualTo("the old state");
-    assertThat(leftovers()).isEmpty();
   }
 
   @Test
