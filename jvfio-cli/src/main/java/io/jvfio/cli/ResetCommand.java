@@ -129,6 +129,20 @@ final class ResetCommand implements Callable<Integer> {
   static Outcome run(
       Backend backend, Syscalls vmm, DeviceNode device, List<DeviceNode> first, As as) {
     try (OpenedDevice.Vmm opener = new OpenedDevice.Vmm(vmm, as)) {
+      return run(backend, vmm, device, first, opener);
+    }
+  }
+
+  /**
+   * {@link #run} in {@code opener}, closed by the caller: a failure to close is not one to open.
+   */
+  private static Outcome run(
+      Backend backend,
+      Syscalls vmm,
+      DeviceNode device,
+      List<DeviceNode> first,
+      OpenedDevice.Vmm opener) {
+    try {
       for (DeviceNode m : first) {
         opener.own(m);
       }
@@ -151,7 +165,7 @@ final class ResetCommand implements Callable<Integer> {
           return infoFailed(device, info.ret);
         }
       }
-      return as == As.cdev
+      return opener.as() == As.cdev
           ? viaCdev(backend, vmm, target, info)
           : viaGroups(backend, vmm, opener, target, info);
     } catch (VfioException e) {
