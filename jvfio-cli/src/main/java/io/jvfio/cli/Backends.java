@@ -46,7 +46,7 @@ final class Backends {
       for (String d : devices) {
         // only sysfs knows the names, but a name of no kind at all is wrong everywhere
         if (!d.startsWith("/") && !Checks.isUuid(d)) {
-          Checks.bdf(option, d);
+          Checks.deviceAddress(option, d);
         }
       }
       return open(spec, topologyFile);
@@ -69,7 +69,7 @@ final class Backends {
       }
       return;
     }
-    String bdf = Checks.bdf(option, d);
+    String bdf = Checks.deviceAddress(option, d);
     var f =
         input
             .function(bdf)

@@ -120,6 +120,24 @@ final class Checks {
     }
   }
 
+  /**
+   * A device named by a PCI address, where it is not an mdev's UUID or a cdev path (those are
+   * checked against the devices themselves): the address in its long form.
+   */
+  static String deviceAddress(String option, String text) {
+    try {
+      return PciAddress.parse(text).toString();
+    } catch (IllegalArgumentException e) {
+      throw UsageException.of(
+          option,
+          text,
+          "'"
+              + text
+              + "' is not a PCI address (DDDD:BB:SS.F, as 0000:05:00.0), an mdev's UUID or a cdev"
+              + " path (/dev/vfio/devices/vfioN)");
+    }
+  }
+
   /** A list of PCI addresses, each once. */
   static List<String> bdfs(String option, List<String> texts) {
     String shown = String.join(",", texts);

@@ -4,6 +4,7 @@ import static io.jvfio.uapi.vfio.VfioConstants.*;
 
 import io.jvfio.client.DeviceNode;
 import io.jvfio.uapi.Errno;
+import io.jvfio.uapi.PollBits;
 import io.jvfio.uapi.Syscalls;
 import io.jvfio.uapi.vfio.MigrationState;
 import io.jvfio.uapi.vfio.VfioDeviceFeature;
@@ -26,6 +27,12 @@ import java.util.List;
 final class DeviceFsm {
   /** A saved image longer than this is not one to hold in memory here. */
   private static final int MAX_IMAGE = 256 << 20;
+
+  /**
+   * How long the device's own image may take to read: fsm has no deadline option, and a real
+   * driver's read can wait for the device (mlx5's waits for its save command).
+   */
+  static final long IMAGE_WAIT_MS = 60_000;
 
   /**
    * One pair: {@code ret} the SET's answer, {@code state} what GET read afterwards (null when GET
@@ -153,6 +160,12 @@ final class DeviceFsm {
     return null;
   }
 
+  /** Whether a read of {@code fd} returns now: POLLIN, or an error the read then reports. */
+  private boolean readable(int fd) {
+    int r = sys.poll(fd, PollBits.POLLIN);
+    return r < 0 || PollBits.readWontWait(r);
+  }
+
   /**
    * The device's saved state, from RUNNING through STOP_COPY, or null when it cannot be had; it is
    * what RESUMING is fed, since a device accepts its own image.
@@ -168,8 +181,11 @@ final class DeviceFsm {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] chunk = new byte[64 << 10];
     MemorySegment buf = MemorySegment.ofArray(chunk);
+    StateStream.Deadline deadline =
+        StateStream.Deadline.after(IMAGE_WAIT_MS, IMAGE_WAIT_MS / 1000 + " s for the image");
     try {
       while (true) {
+        deadline.awaitReadable(() -> readable(s.fd), "reading " + node.name() + "'s saving fd");
         long n = sys.read(s.fd, buf);
         if (n < 0) {
           throw new CommandFailure(

@@ -3,6 +3,7 @@ package io.jvfio.cli;
 import io.jvfio.cli.json.CliJson;
 import io.jvfio.cli.json.FsmJson;
 import io.jvfio.client.DeviceNode;
+import io.jvfio.client.VfioException;
 import io.jvfio.host.vfio.MigrationFsm;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.Syscalls;
@@ -142,33 +143,34 @@ final class FsmCommand implements Callable<Integer> {
    * checks them against {@code wanted} when given, and runs every pair.
    */
   static DeviceFsm.Result onDevice(Syscalls sys, DeviceNode node, Long wanted) {
-    DeviceOpener opener =
-        new DeviceOpener(
-            sys, node.cdevPath() != null ? DeviceOpener.As.cdev : DeviceOpener.As.group);
-    try {
-      opener.add(node, true);
-    } catch (DeviceOpener.Failed e) {
-      throw new CommandFailure(
-          "cannot open " + node.name() + ": " + e.getMessage(), DeviceFsm.errno(e.ret), e);
+    try (OpenedDevice.Vmm vmm = new OpenedDevice.Vmm(sys, OpenedDevice.As.of(node))) {
+      int fd;
+      try {
+        fd = vmm.open(node).device().fd();
+      } catch (VfioException e) {
+        throw new CommandFailure(
+            "cannot open " + node.name() + ": " + e.getMessage(),
+            DeviceFsm.errno(-e.rawErrno()),
+            e);
+      }
+      long flags = DeviceFsm.flags(sys, fd);
+      if (flags < 0) {
+        throw new CommandFailure(
+            node.name()
+                + " has no migration: GET of VFIO_DEVICE_FEATURE_MIGRATION answered "
+                + Errno.describe(flags),
+            DeviceFsm.errno(flags));
+      }
+      if (wanted != null && wanted != flags) {
+        throw new CommandFailure(
+            String.format(
+                "--flags %d does not match %s, whose migration flags are %d (0x%x); leave --flags"
+                    + " out or give %d",
+                wanted, node.name(), flags, flags, flags),
+            null);
+      }
+      return DeviceFsm.run(sys, node, fd, flags);
     }
-    int fd = opener.fd(node);
-    long flags = DeviceFsm.flags(sys, fd);
-    if (flags < 0) {
-      throw new CommandFailure(
-          node.name()
-              + " has no migration: GET of VFIO_DEVICE_FEATURE_MIGRATION answered "
-              + Errno.describe(flags),
-          DeviceFsm.errno(flags));
-    }
-    if (wanted != null && wanted != flags) {
-      throw new CommandFailure(
-          String.format(
-              "--flags %d does not match %s, whose migration flags are %d (0x%x); leave --flags"
-                  + " out or give %d",
-              wanted, node.name(), flags, flags, flags),
-          null);
-    }
-    return DeviceFsm.run(sys, node, fd, flags);
   }
 
   static FsmJson json(long flags, List<FsmExplorer.Result> results) {

@@ -2,10 +2,11 @@ package io.jvfio.cli;
 
 import static io.jvfio.uapi.vfio.VfioConstants.*;
 
-import io.jvfio.cli.DeviceOpener.As;
+import io.jvfio.cli.OpenedDevice.As;
 import io.jvfio.cli.json.CliJson;
 import io.jvfio.cli.json.ResetJson;
 import io.jvfio.client.DeviceNode;
+import io.jvfio.client.VfioException;
 import io.jvfio.host.pci.PciAddress;
 import io.jvfio.uapi.Errno;
 import io.jvfio.uapi.Syscalls;
@@ -127,15 +128,26 @@ final class ResetCommand implements Callable<Integer> {
    */
   static Outcome run(
       Backend backend, Syscalls vmm, DeviceNode device, List<DeviceNode> first, As as) {
-    DeviceOpener opener = new DeviceOpener(vmm, as);
-    Info info;
+    try (OpenedDevice.Vmm opener = new OpenedDevice.Vmm(vmm, as)) {
+      return run(backend, vmm, device, first, opener);
+    }
+  }
+
+  /**
+   * {@link #run} in {@code opener}, closed by the caller: a failure to close is not one to open.
+   */
+  private static Outcome run(
+      Backend backend,
+      Syscalls vmm,
+      DeviceNode device,
+      List<DeviceNode> first,
+      OpenedDevice.Vmm opener) {
     try {
       for (DeviceNode m : first) {
-        opener.add(m, false);
+        opener.own(m);
       }
-      opener.add(device, true);
-      int target = opener.fd(device);
-      info = info(vmm, target);
+      int target = opener.open(device).device().fd();
+      Info info = info(vmm, target);
       if (info.ret < 0) {
         return infoFailed(device, info.ret);
       }
@@ -143,7 +155,7 @@ final class ResetCommand implements Callable<Integer> {
       for (Entry e : info.entries) {
         DeviceNode member = vfioDevice(backend, e.bdf());
         if (member != null && !opener.owns(member)) {
-          opener.add(member, false);
+          opener.own(member);
           added = true;
         }
       }
@@ -153,11 +165,11 @@ final class ResetCommand implements Callable<Integer> {
           return infoFailed(device, info.ret);
         }
       }
-      return as == As.cdev
+      return opener.as() == As.cdev
           ? viaCdev(backend, vmm, target, info)
           : viaGroups(backend, vmm, opener, target, info);
-    } catch (DeviceOpener.Failed f) {
-      return failed(f.what, f.ret);
+    } catch (VfioException e) {
+      return failed(e);
     }
   }
 
@@ -183,7 +195,7 @@ final class ResetCommand implements Callable<Integer> {
   }
 
   private static Outcome viaGroups(
-      Backend backend, Syscalls vmm, DeviceOpener opener, int target, Info info) {
+      Backend backend, Syscalls vmm, OpenedDevice.Vmm opener, int target, Info info) {
     List<String> blocking = new ArrayList<>();
     for (Entry e : info.entries) {
       if (!opener.hasGroup(e.id())) {
@@ -243,16 +255,13 @@ final class ResetCommand implements Callable<Integer> {
   }
 
   /** A step before INFO failed: the device set could not be opened as a VMM opens it. */
-  private static Outcome failed(String what, long ret) {
+  private static Outcome failed(VfioException e) {
     return new Outcome(
         0,
         List.of(),
         List.of(),
-        name(ret),
-        what
-            + " failed with "
-            + Errno.describe(ret)
-            + ", so the device set could not be opened in one process");
+        name(-e.rawErrno()),
+        e.getMessage() + ", so the device set could not be opened in one process");
   }
 
   private static Outcome infoFailed(DeviceNode device, long ret) {

@@ -8,6 +8,7 @@ import static io.jvfio.uapi.vfio.MigrationState.STOP_COPY;
 import io.jvfio.cli.json.CliJson;
 import io.jvfio.cli.json.StateJson;
 import io.jvfio.cli.json.StateMoveJson;
+import io.jvfio.client.DeviceNode;
 import io.jvfio.client.Migration;
 import io.jvfio.client.VfioException;
 import io.jvfio.uapi.vfio.MigrationState;
@@ -18,7 +19,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -53,10 +57,10 @@ final class StateCommand implements Runnable {
     Backend open(CommandLine.Model.CommandSpec spec, Path topology);
 
     /** Called once {@code node} is open and RUNNING, before its state moves; nothing by default. */
-    default void opened(Backend backend, io.jvfio.client.DeviceNode node) {}
+    default void opened(Backend backend, DeviceNode node) {}
 
     /** Called after the state moved, before {@code node} is closed; nothing by default. */
-    default void closing(Backend backend, io.jvfio.client.DeviceNode node) {}
+    default void closing(Backend backend, DeviceNode node) {}
   }
 
   /** Options all three share, and the steps they share. */
@@ -94,13 +98,7 @@ final class StateCommand implements Runnable {
         description =
             "open the devices through their cdevs (each bound to an iommufd) or their groups (each"
                 + " in a type1 container) (default: the cdev where the kernel has one)")
-    As as;
-
-    /** The two ways a VMM opens a vfio device. */
-    enum As {
-      cdev,
-      group
-    }
+    OpenedDevice.As as;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -113,19 +111,40 @@ final class StateCommand implements Runnable {
       this.source = source;
     }
 
-    /** Brings {@code d} to RUNNING (see {@link StateCommand#fromRunning}) and tells the tests. */
-    void ready(OpenedDevice... devices) {
-      for (OpenedDevice d : devices) {
-        fromRunning(d);
-        source.opened(backend, d.node());
-      }
-    }
+    /** What the work on the opened devices gave, the states they ended in, and the time taken. */
+    record Ended<T>(T moved, List<MigrationState> states, BigDecimal ms) {}
 
-    /** The state moved: the tests may look at the devices before they are closed. */
-    void done(OpenedDevice... devices) {
-      for (OpenedDevice d : devices) {
-        source.closing(backend, d.node());
+    /**
+     * Opens {@code nodes} in one session, each as a VMM does, brings each to RUNNING (see {@link
+     * StateCommand#fromRunning}), runs {@code work} on them, reads the state each ended in and
+     * closes them; the tests see each device once it is ready and again before it is closed.
+     */
+    <T> Ended<T> withOpened(Function<List<OpenedDevice>, T> work, DeviceNode... nodes) {
+      long start = System.nanoTime();
+      T moved;
+      List<MigrationState> states = new ArrayList<>();
+      try (Backend.Session s = backend.session("state")) {
+        List<OpenedDevice> opened = new ArrayList<>();
+        try {
+          for (DeviceNode n : nodes) {
+            opened.add(OpenedDevice.open(s.sys(), n));
+          }
+          for (OpenedDevice d : opened) {
+            fromRunning(d);
+            source.opened(backend, d.node());
+          }
+          moved = work.apply(opened);
+          for (OpenedDevice d : opened) {
+            states.add(d.migration().state());
+          }
+          opened.forEach(d -> source.closing(backend, d.node()));
+        } catch (RuntimeException e) {
+          OpenedDevice.closeAll(opened.reversed(), e);
+          throw e;
+        }
+        OpenedDevice.closeAll(opened.reversed(), null);
       }
+      return new Ended<>(moved, states, millis(start));
     }
 
     long max() {
@@ -136,24 +155,24 @@ final class StateCommand implements Runnable {
      * The node to open {@code c} by, as {@code --as} asks: a usage error, before any device is
      * opened, when the device has no such node.
      */
-    io.jvfio.client.DeviceNode opening(StateDevices.Chosen c) {
-      io.jvfio.client.DeviceNode n = c.node();
-      if (as == As.cdev && n.cdevPath() == null) {
+    DeviceNode opening(StateDevices.Chosen c) {
+      DeviceNode n = c.node();
+      if (as == OpenedDevice.As.cdev && n.cdevPath() == null) {
         throw UsageException.of(
             "--as", "cdev", n.name() + " has no vfio cdev on this kernel; use --as group");
       }
-      if (as == As.group) {
+      if (as == OpenedDevice.As.group) {
         if (n.groupPath() == null) {
           throw UsageException.of("--as", "group", n.name() + " has no group node; use --as cdev");
         }
-        return new io.jvfio.client.DeviceNode(
+        return new DeviceNode(
             n.name(), null, n.groupPath(), n.kind(), n.vendor(), n.deviceId(), n.driver());
       }
       return n;
     }
 
     /** How the devices were opened, for the output. */
-    String how(io.jvfio.client.DeviceNode opened) {
+    String how(DeviceNode opened) {
       return opened.cdevPath() != null ? "cdev" : "group";
     }
 
@@ -174,13 +193,8 @@ final class StateCommand implements Runnable {
     }
   }
 
-  @Command(
-      name = "save",
-      mixinStandardHelpOptions = true,
-      description =
-          "Save a device's migration state to a file: RUNNING to STOP_COPY, the data fd to FILE,"
-              + " then back to RUNNING. The file appears whole or not at all.")
-  static final class Save extends Common implements Callable<Integer> {
+  /** A subcommand on one device, named by {@code --device}. */
+  abstract static class OneDevice extends Common {
     @Option(
         names = "--device",
         required = true,
@@ -188,6 +202,18 @@ final class StateCommand implements Runnable {
         description = "the device: a PCI address, an mdev's UUID, or a cdev path")
     String device;
 
+    OneDevice(Environment source) {
+      super(source);
+    }
+  }
+
+  @Command(
+      name = "save",
+      mixinStandardHelpOptions = true,
+      description =
+          "Save a device's migration state to a file: RUNNING to STOP_COPY, the data fd to FILE,"
+              + " then back to RUNNING. The file appears whole or not at all.")
+  static final class Save extends OneDevice implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "where to save")
     Path out;
 
@@ -209,18 +235,12 @@ final class StateCommand implements Runnable {
       StateFiles.output("--out", out, force);
       Backend backend = backend();
       StateDevices.Chosen dev = StateDevices.migratable(backend, "--device", device);
-      io.jvfio.client.DeviceNode node = opening(dev);
-      long start = System.nanoTime();
-      StateStream.Copied c;
-      MigrationState after;
-      try (Backend.Session s = backend.session("state");
-          OpenedDevice d = OpenedDevice.open(s.sys(), node)) {
-        ready(d);
-        c = save(d, out, force, max, deadline);
-        after = d.migration().state();
-        done(d);
-      }
-      BigDecimal ms = millis(start);
+      DeviceNode node = opening(dev);
+      Ended<StateStream.Copied> ended =
+          withOpened(ds -> save(ds.getFirst(), out, force, max, deadline), node);
+      StateStream.Copied c = ended.moved();
+      MigrationState after = ended.states().getFirst();
+      BigDecimal ms = ended.ms();
       print(
           String.format(
               "saved the state of %s (%s, opened by its %s) to %s: %s, sha256 %s, in %s ms; %s is"
@@ -257,14 +277,7 @@ final class StateCommand implements Runnable {
           "Load a saved migration state into a device: RUNNING to RESUMING, FILE to the data fd,"
               + " then RUNNING. A state the driver refuses is a failure with its errno, and the"
               + " device is reset to RUNNING.")
-  static final class Load extends Common implements Callable<Integer> {
-    @Option(
-        names = "--device",
-        required = true,
-        paramLabel = "DEV",
-        description = "the device: a PCI address, an mdev's UUID, or a cdev path")
-    String device;
-
+  static final class Load extends OneDevice implements Callable<Integer> {
     @Option(names = "--in", required = true, paramLabel = "FILE", description = "the saved state")
     Path in;
 
@@ -295,22 +308,21 @@ final class StateCommand implements Runnable {
       }
       Backend backend = backend();
       StateDevices.Chosen dev = StateDevices.migratable(backend, "--device", device);
-      io.jvfio.client.DeviceNode node = opening(dev);
-      long start = System.nanoTime();
-      StateStream.Copied c;
-      StateStream.Copied again = null;
-      MigrationState after;
-      try (Backend.Session s = backend.session("state");
-          OpenedDevice d = OpenedDevice.open(s.sys(), node)) {
-        ready(d);
-        c = load(d, in, max, deadline);
-        if (resave != null) {
-          again = save(d, resave, force, max, deadline);
-        }
-        after = d.migration().state();
-        done(d);
-      }
-      BigDecimal ms = millis(start);
+      DeviceNode node = opening(dev);
+      Ended<List<StateStream.Copied>> ended =
+          withOpened(
+              ds -> {
+                OpenedDevice d = ds.getFirst();
+                StateStream.Copied loaded = load(d, in, max, deadline);
+                return resave == null
+                    ? List.of(loaded)
+                    : List.of(loaded, save(d, resave, force, max, deadline));
+              },
+              node);
+      StateStream.Copied c = ended.moved().getFirst();
+      StateStream.Copied again = resave == null ? null : ended.moved().getLast();
+      MigrationState after = ended.states().getFirst();
+      BigDecimal ms = ended.ms();
       String text =
           String.format(
               "loaded %s (%s, sha256 %s) into %s (%s) in %s ms; %s is %s%n",
@@ -403,22 +415,14 @@ final class StateCommand implements Runnable {
                 + a.kind()
                 + "); a state moves only between devices of one kind and migration flags");
       }
-      io.jvfio.client.DeviceNode na = opening(a);
-      io.jvfio.client.DeviceNode nb = opening(b);
-      long start = System.nanoTime();
-      StateStream.Copied c;
-      MigrationState afterA;
-      MigrationState afterB;
-      try (Backend.Session s = backend.session("state");
-          OpenedDevice da = OpenedDevice.open(s.sys(), na);
-          OpenedDevice db = OpenedDevice.open(s.sys(), nb)) {
-        ready(da, db);
-        c = move(da, db, max, deadline);
-        afterA = da.migration().state();
-        afterB = db.migration().state();
-        done(da, db);
-      }
-      BigDecimal ms = millis(start);
+      DeviceNode na = opening(a);
+      DeviceNode nb = opening(b);
+      Ended<StateStream.Copied> ended =
+          withOpened(ds -> move(ds.getFirst(), ds.getLast(), max, deadline), na, nb);
+      StateStream.Copied c = ended.moved();
+      MigrationState afterA = ended.states().getFirst();
+      MigrationState afterB = ended.states().getLast();
+      BigDecimal ms = ended.ms();
       print(
           String.format(
               "moved the state of %s into %s (%s): %s, sha256 %s, in %s ms; %s is %s, %s is %s%n",

@@ -9,13 +9,16 @@ import java.nio.channels.ReadableByteChannel;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.function.BooleanSupplier;
 
 /**
  * Moves a device's migration stream between its data fd and a file or another device, through one
  * bounded buffer, hashing the bytes (SHA-256) as they pass: a 64 GiB memdev stream costs 1 MiB of
  * memory. Every loop ends: each data fd call either moves bytes or ends the stream, the bytes are
- * limited ({@code maxBytes}) and the deadline is checked between calls (a single call that blocks
- * in a driver cannot be cut short from user space; mtty's and memdev's never block).
+ * limited ({@code maxBytes}) and the deadline is checked between calls. A read is made only once
+ * poll says it will not wait (a driver's read may wait for the device); a write is not polled, as a
+ * resuming fd (mlx5's) has no poll operation and its writes do not wait for events (a single call
+ * that blocks in a driver cannot be cut short from user space; mtty's and memdev's never block).
  */
 final class StateStream {
   /** The buffer: large enough that the per-call cost vanishes, small enough to be nothing. */
@@ -41,6 +44,29 @@ final class StateStream {
             "gave up " + doing + ": the time allowed (" + what + ") has passed", "ETIMEDOUT");
       }
     }
+
+    /**
+     * Returns once {@code ready} says a read will not block, checking this deadline between polls:
+     * a real driver's read can wait for the device (mlx5's waits for its save command), and a read
+     * that blocks cannot be cut short, so the wait happens here, in polls without waiting, pausing
+     * 1 ms, doubling to 10 ms, between them.
+     */
+    void awaitReadable(BooleanSupplier ready, String doing) {
+      long pauseMs = 1;
+      while (true) {
+        check(doing);
+        if (ready.getAsBoolean()) {
+          return;
+        }
+        try {
+          Thread.sleep(pauseMs);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new CommandFailure("interrupted while " + doing, "EINTR", e);
+        }
+        pauseMs = Math.min(pauseMs * 2, 10);
+      }
+    }
   }
 
   private StateStream() {}
@@ -56,7 +82,7 @@ final class StateStream {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment buf = arena.allocate(CHUNK);
       while (true) {
-        deadline.check("reading the state of " + name);
+        deadline.awaitReadable(from::readable, "reading the state of " + name);
         long n = from.read(buf);
         if (n == 0) {
           break;

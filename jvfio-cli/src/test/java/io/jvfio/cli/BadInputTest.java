@@ -295,7 +295,9 @@ class BadInputTest {
             "conformance --device 0000:00:1c.0",
             "--device 0000:00:1c.0: bound to host:pcieport, not vfio-pci"),
         usage("conformance --device 0000:09:00.0", "--device 0000:09:00.0: no such function"),
-        usage("conformance --device zz", "--device zz: 'zz' is not a PCI address"),
+        usage(
+            "conformance --device zz",
+            "--device zz: 'zz' is not a PCI address (DDDD:BB:SS.F, as 0000:05:00.0), an mdev's UUID or a cdev path"),
         usage("conformance --backend nativ", "--backend nativ: must be one of emulated, native"),
         usage(
             "conformance --backend native --topology {dir}/edu-only.topology",
@@ -314,7 +316,9 @@ class BadInputTest {
             "fsm --backend native --device 0000:02:01.0 --topology {dir}/edu-only.topology",
             "--topology {dir}/edu-only.topology: only with --backend emulated"),
         usage("reset --backend native --device zz", "--device zz: 'zz' is not a PCI address"),
-        usage("fsm --backend native --device zz", "--device zz: 'zz' is not a PCI address"),
+        usage(
+            "fsm --backend native --device zz",
+            "--device zz: 'zz' is not a PCI address (DDDD:BB:SS.F, as 0000:05:00.0), an mdev's UUID or a cdev path"),
         usage("conformance --backend native --device zz", "--device zz: 'zz' is not a PCI address"),
         usage("demo --backend native", "--backend native: the demo builds its two hosts"),
         usage("bench datafd --backend native", "--backend native: bench times calls"),

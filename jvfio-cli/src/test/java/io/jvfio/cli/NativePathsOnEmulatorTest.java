@@ -3,10 +3,11 @@ package io.jvfio.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
-import io.jvfio.cli.DeviceOpener.As;
+import io.jvfio.cli.OpenedDevice.As;
 import io.jvfio.client.DeviceNode;
 import io.jvfio.devices.DemoHost;
 import io.jvfio.host.DefaultHost;
+import io.jvfio.host.HostProcess;
 import io.jvfio.host.pci.Topology;
 import io.jvfio.nativebackend.SysfsDevices;
 import java.nio.file.Files;
@@ -95,11 +96,9 @@ class NativePathsOnEmulatorTest {
     assertThat(found).hasSize(5);
     for (DeviceNode d : found) {
       for (As as : As.values()) {
-        try (Backend.Session s = b.session("vmm")) {
-          DeviceOpener o = new DeviceOpener(s.sys(), as);
-          assertThatCode(() -> o.add(d, true))
-              .as("%s as %s", d.name(), as)
-              .doesNotThrowAnyException();
+        try (Backend.Session s = b.session("vmm");
+            OpenedDevice.Vmm o = new OpenedDevice.Vmm(s.sys(), as)) {
+          assertThatCode(() -> o.open(d)).as("%s as %s", d.name(), as).doesNotThrowAnyException();
         }
       }
     }
@@ -116,6 +115,27 @@ class NativePathsOnEmulatorTest {
     }
     assertThat(viaGroup).isEqualTo(viaCdev);
     assertThat(viaCdev.pairs()).filteredOn(p -> p.skipped() == null).hasSize(56);
+  }
+
+  /** Every fd the fsm and the reset open (devices, groups, container, iommufd) is closed after. */
+  @ParameterizedTest
+  @EnumSource(As.class)
+  void fsmAndResetCloseWhatTheyOpened(As as) {
+    EmulatedBackend b = backend(DefaultHost::labVm);
+    DeviceNode edu = b.device("--device", "0000:01:01.0");
+    DeviceNode mtty = b.device("--device", NativeBackendTest.MTTY1);
+    DeviceNode node =
+        as == As.cdev
+            ? mtty
+            : new DeviceNode(mtty.name(), null, mtty.groupPath(), mtty.kind(), 0, 0, mtty.driver());
+    try (Backend.Session s = b.session("vmm")) {
+      HostProcess p = (HostProcess) s.sys();
+      List<Integer> before = p.openFds();
+      assertThat(ResetCommand.run(b, s.sys(), edu, List.of(edu), as).ok()).isTrue();
+      assertThat(p.openFds()).as("after the reset").isEqualTo(before);
+      FsmCommand.onDevice(s.sys(), node, 7L);
+      assertThat(p.openFds()).as("after the fsm").isEqualTo(before);
+    }
   }
 
   /**

@@ -146,6 +146,17 @@ class StateCommandTest {
     return device(b, name).migration().state();
   }
 
+  static void assertRunning(EmulatedBackend b, String... names) {
+    for (String name : names) {
+      assertThat(state(b, name)).as(name).isEqualTo(MigrationState.RUNNING);
+    }
+  }
+
+  /** The port states of the mtty {@code name}: what its saved state carries. */
+  static List<io.jvfio.devices.mtty.SerialPort> ports(EmulatedBackend b, String name) {
+    return ((MttyDevice) device(b, name).model()).portStates();
+  }
+
   static String sha256(Path file) throws Exception {
     return HexFormat.of()
         .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
@@ -185,7 +196,7 @@ class StateCommandTest {
     assertThat(j.get("state").asText()).isEqualTo("RUNNING");
     assertThat(j.get("bytes").asLong()).isEqualTo(Files.size(file)).isGreaterThan(4L << 20);
     assertThat(j.get("sha256").asText()).isEqualTo(sha256(file));
-    assertThat(state(b, A)).isEqualTo(MigrationState.RUNNING);
+    assertRunning(b, A);
     // made as any new file is (the umask's permissions), not private as a temporary file
     Path plain = Files.createFile(dir.resolve("plain"));
     assertThat(Files.getPosixFilePermissions(file)).isEqualTo(Files.getPosixFilePermissions(plain));
@@ -196,7 +207,7 @@ class StateCommandTest {
     assertThat(load.code()).as(load.both()).isZero();
     assertThat(load.json().get("sha256").asText()).isEqualTo(sha256(file));
     assertThat(target.atClose.get(B)).isEqualTo(saved);
-    assertThat(state(b, B)).isEqualTo(MigrationState.RUNNING);
+    assertRunning(b, B);
     assertThat(leftovers()).isEmpty();
   }
 
@@ -226,13 +237,11 @@ class StateCommandTest {
             "--json");
 
     assertThat(load.code()).as(load.both()).isZero();
-    assertThat(((MttyDevice) device(b, M2).model()).portStates())
-        .isEqualTo(((MttyDevice) device(b, M1).model()).portStates());
+    assertThat(ports(b, M2)).isEqualTo(ports(b, M1));
     JsonNode resave = load.json().get("resave");
     assertThat(resave.get("sha256").asText()).isEqualTo(sha256(file)).isEqualTo(sha256(again));
     assertThat(Files.readAllBytes(again)).isEqualTo(Files.readAllBytes(file));
-    assertThat(state(b, M1)).isEqualTo(MigrationState.RUNNING);
-    assertThat(state(b, M2)).isEqualTo(MigrationState.RUNNING);
+    assertRunning(b, M1, M2);
   }
 
   @Test
@@ -257,8 +266,7 @@ class StateCommandTest {
     assertThat(second.atClose.get(B))
         .isEqualTo(second.atClose.get(A))
         .isEqualTo(first.atClose.get(A));
-    assertThat(state(b, A)).isEqualTo(MigrationState.RUNNING);
-    assertThat(state(b, B)).isEqualTo(MigrationState.RUNNING);
+    assertRunning(b, A, B);
   }
 
   @Test
@@ -268,8 +276,7 @@ class StateCommandTest {
     CliRun move = run(b, "state", "move", "--from", M1, "--to", M2);
     assertThat(move.code()).as(move.both()).isZero();
     assertThat(move.out()).contains("moved the state of " + M1 + " into " + M2);
-    assertThat(((MttyDevice) device(b, M2).model()).portStates())
-        .isEqualTo(((MttyDevice) device(b, M1).model()).portStates());
+    assertThat(ports(b, M2)).isEqualTo(ports(b, M1));
   }
 
   /** A saved mtty state with one byte changed at {@code offset} (or cut to {@code length}). */
@@ -285,39 +292,51 @@ class StateCommandTest {
     return bad;
   }
 
-  @Test
-  void aStateWithABadMagicIsTheDriversEfaultAndTheDeviceRunsOnUnchanged() throws Exception {
+  /**
+   * Loads M1's saved state, spoiled as {@link #mttyState} spoils it, into M2: the load fails with
+   * {@code errno}, and M2 runs on with the content it had (the refused bytes were not loaded at
+   * RESUMING to STOP: the device was reset instead).
+   */
+  private CliRun refusedLoad(int offset, int length, String errno) throws Exception {
     EmulatedBackend b = lab();
     type(b, M1, "one");
     type(b, M2, "two");
-    Path bad = mttyState(b, M1, 0, Integer.MAX_VALUE);
+    Path bad = mttyState(b, M1, offset, length);
     String before = content(b, M2);
 
     CliRun load = run(b, "state", "load", "--device", M2, "--in", bad.toString(), "--json");
 
     assertThat(load.code()).as(load.both()).isEqualTo(1);
-    assertThat(load.json().get("errno").asText()).isEqualTo("EFAULT");
+    assertThat(load.json().get("errno").asText()).isEqualTo(errno);
+    assertRunning(b, M2);
+    assertThat(content(b, M2)).isEqualTo(before);
+    return load;
+  }
+
+  @Test
+  void aStateWithABadMagicIsTheDriversEfaultAndTheDeviceRunsOnUnchanged() throws Exception {
+    CliRun load = refusedLoad(0, Integer.MAX_VALUE, "EFAULT");
     assertThat(load.errLines()).singleElement().asString().contains(M2 + " refused the state");
     assertThat(load.errLines().getFirst()).contains(M2 + " is RUNNING");
-    assertThat(state(b, M2)).isEqualTo(MigrationState.RUNNING);
-    // the refused bytes were not loaded at RESUMING to STOP: the device was reset instead
-    assertThat(content(b, M2)).isEqualTo(before);
   }
 
   @Test
   void aTruncatedStateIsTheDriversEinvalAndTheDeviceRunsOnUnchanged() throws Exception {
-    EmulatedBackend b = lab();
-    type(b, M1, "one");
-    type(b, M2, "two");
-    Path cut = mttyState(b, M1, -1, 40);
-    String before = content(b, M2);
+    refusedLoad(-1, 40, "EINVAL");
+  }
 
-    CliRun load = run(b, "state", "load", "--device", M2, "--in", cut.toString(), "--json");
-
-    assertThat(load.code()).as(load.both()).isEqualTo(1);
-    assertThat(load.json().get("errno").asText()).isEqualTo("EINVAL");
-    assertThat(state(b, M2)).isEqualTo(MigrationState.RUNNING);
-    assertThat(content(b, M2)).isEqualTo(before);
+  /**
+   * Saves memdev A to {@code file} with {@code more} options and a --max-bytes the stream is longer
+   * than: the save stops after the first megabyte, fails and leaves no temporary file.
+   */
+  private CliRun tooLongSave(EmulatedBackend b, Path file, String... more) throws Exception {
+    List<String> args = new java.util.ArrayList<>(List.of("state", "save", "--device", A));
+    args.addAll(List.of("--out", file.toString(), "--max-bytes", "100000"));
+    args.addAll(List.of(more));
+    CliRun save = run(b, new Guest(3), args.toArray(String[]::new));
+    assertThat(save.code()).as(save.both()).isEqualTo(1);
+    assertThat(leftovers()).isEmpty();
+    return save;
   }
 
   @Test
@@ -325,25 +344,11 @@ class StateCommandTest {
     EmulatedBackend b = demo();
     Path file = dir.resolve("a.state");
 
-    // the stream is longer than allowed: the save stops after the first megabyte
-    CliRun save =
-        run(
-            b,
-            new Guest(3),
-            "state",
-            "save",
-            "--device",
-            A,
-            "--out",
-            file.toString(),
-            "--max-bytes",
-            "100000");
+    CliRun save = tooLongSave(b, file);
 
-    assertThat(save.code()).as(save.both()).isEqualTo(1);
     assertThat(save.errLines()).singleElement().asString().contains("--max-bytes", "(EFBIG)");
     assertThat(file).doesNotExist();
-    assertThat(leftovers()).isEmpty();
-    assertThat(state(b, A)).isEqualTo(MigrationState.RUNNING);
+    assertRunning(b, A);
   }
 
   @Test
@@ -352,23 +357,9 @@ class StateCommandTest {
     Path file = dir.resolve("a.state");
     Files.writeString(file, "the old state");
 
-    CliRun save =
-        run(
-            b,
-            new Guest(3),
-            "state",
-            "save",
-            "--device",
-            A,
-            "--out",
-            file.toString(),
-            "--force",
-            "--max-bytes",
-            "100000");
+    tooLongSave(b, file, "--force");
 
-    assertThat(save.code()).as(save.both()).isEqualTo(1);
     assertThat(Files.readString(file)).isEqualTo("the old state");
-    assertThat(leftovers()).isEmpty();
   }
 
   @Test
@@ -386,7 +377,7 @@ class StateCommandTest {
     CliRun save = run(b, "state", "save", "--device", M1, "--out", file.toString());
 
     assertThat(save.code()).as(save.both()).isZero();
-    assertThat(state(b, M1)).isEqualTo(MigrationState.RUNNING);
+    assertRunning(b, M1);
   }
 
   @Test
@@ -410,7 +401,7 @@ class StateCommandTest {
         .singleElement()
         .asString()
         .contains("is not of the kind of " + A, "1b36:0002", "1b36:0005");
-    assertThat(state(b, A)).isEqualTo(MigrationState.RUNNING);
+    assertRunning(b, A);
     assertThat(device(b, A).migration().arcsTaken()).isZero();
   }
 
@@ -444,10 +435,8 @@ class StateCommandTest {
     assertThat(load.code()).as(load.both()).isZero();
     CliRun move = run(b, "state", "move", "--from", M2, "--to", M3, "--as", "group");
     assertThat(move.code()).as(move.both()).isZero();
-    assertThat(((MttyDevice) device(b, M3).model()).portStates())
-        .isEqualTo(((MttyDevice) device(b, M1).model()).portStates());
-    assertThat(state(b, M2)).isEqualTo(MigrationState.RUNNING);
-    assertThat(state(b, M3)).isEqualTo(MigrationState.RUNNING);
+    assertThat(ports(b, M3)).isEqualTo(ports(b, M1));
+    assertRunning(b, M2, M3);
   }
 
   @Test
@@ -465,8 +454,7 @@ class StateCommandTest {
         .singleElement()
         .asString()
         .contains(M1 + " is RUNNING", M2 + " is RUNNING");
-    assertThat(state(b, M1)).isEqualTo(MigrationState.RUNNING);
-    assertThat(state(b, M2)).isEqualTo(MigrationState.RUNNING);
+    assertRunning(b, M1, M2);
     assertThat(content(b, M2)).isEqualTo(before);
   }
 
@@ -487,8 +475,7 @@ class StateCommandTest {
     CliRun load = run(b, "state", "load", "--device", M2, "--in", file.toString());
 
     assertThat(load.code()).as(load.both()).isZero();
-    assertThat(((MttyDevice) device(b, M2).model()).portStates())
-        .isEqualTo(((MttyDevice) device(b, M1).model()).portStates());
-    assertThat(state(b, M2)).isEqualTo(MigrationState.RUNNING);
+    assertThat(ports(b, M2)).isEqualTo(ports(b, M1));
+    assertRunning(b, M2);
   }
 }

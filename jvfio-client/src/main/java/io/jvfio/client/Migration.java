@@ -3,6 +3,7 @@ package io.jvfio.client;
 import static io.jvfio.uapi.vfio.VfioConstants.*;
 
 import io.jvfio.uapi.Errno;
+import io.jvfio.uapi.PollBits;
 import io.jvfio.uapi.Syscalls;
 import io.jvfio.uapi.vfio.MigrationState;
 import io.jvfio.uapi.vfio.VfioDeviceFeature;
@@ -156,6 +157,20 @@ public final class Migration {
       return NO_DATA_NOW;
     }
     return Calls.check(r, "read(data fd of " + device.name() + ")");
+  }
+
+  /**
+   * Whether a {@link #read} of the saving stream returns now instead of waiting for the device:
+   * poll(2), without waiting, says POLLIN, or an error or hang-up the read then reports. A driver
+   * whose read waits for the device (mlx5's does until its save command ends) answers POLLIN only
+   * once data is there; for one without a poll operation the VFS answers POLLIN at once.
+   */
+  public boolean readable() {
+    int r = sys.poll(requireStream(), PollBits.POLLIN);
+    if (r < 0) {
+      Calls.check(r, "poll(data fd of " + device.name() + ")");
+    }
+    return PollBits.readWontWait(r);
   }
 
   /** Writes all of {@code src} to the resuming stream. */

@@ -31,6 +31,16 @@ public final class VfioContainer implements AutoCloseable {
         "VFIO_SET_IOMMU(TYPE1v2)");
   }
 
+  /**
+   * VFIO_SET_IOMMU with noiommu (after a {@code /dev/vfio/noiommu-N} group has joined): such a
+   * group accepts no other IOMMU type.
+   */
+  public void setNoIommu() {
+    Calls.check(
+        sys.ioctl(fd, VfioIoctls.VFIO_SET_IOMMU, VfioConstants.VFIO_NOIOMMU_IOMMU),
+        "VFIO_SET_IOMMU(NOIOMMU)");
+  }
+
   @Override
   public void close() {
     Calls.check(sys.close(fd), "close(/dev/vfio/vfio)");

@@ -149,6 +149,17 @@ class MigrationTest {
   }
 
   @Test
+  void aSavingStreamIsReadableWhenPollSaysSoAndNoStreamIsNoPoll() {
+    Migration m = a.migration();
+    assertThatThrownBy(m::readable).isInstanceOf(IllegalStateException.class);
+    m.set(STOP_COPY);
+    // the emulated memdev's stream has its data at once, as a poll-less driver's VFS answer says
+    assertThat(m.readable()).isTrue();
+    m.set(STOP);
+    assertThatThrownBy(m::readable).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
   void closingTheDeviceClosesItsDataFd() {
     List<Integer> before = emu.p.openFds();
     a.migration().set(PRE_COPY);

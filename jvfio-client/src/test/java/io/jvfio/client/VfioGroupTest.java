@@ -130,6 +130,19 @@ class VfioGroupTest {
   }
 
   @Test
+  void noiommuAsksForTheNoiommuTypeWhichTheEmulatorHasNot() {
+    // the emulator has only type1: no driver for the noiommu type (ENODEV), type1v2 works after
+    try (VfioContainer container = VfioContainer.open(emu.p);
+        VfioGroup group = VfioGroup.open(emu.p, Emulated.MEMDEV_A_GROUP)) {
+      group.setContainer(container.fd());
+      VfioException e = catchThrowableOfType(VfioException.class, container::setNoIommu);
+      assertThat(e.errno()).isEqualTo(Errno.ENODEV);
+      assertThat(e.call()).isEqualTo("VFIO_SET_IOMMU(NOIOMMU)");
+      container.setIommuType1v2();
+    }
+  }
+
+  @Test
   void aSecondSetContainerIsEinval() {
     try (VfioContainer one = VfioContainer.open(emu.p);
         VfioContainer two = VfioContainer.open(emu.p);

@@ -29,17 +29,7 @@ final class FakeSysfs {
     write(dir.resolve("vendor"), vendor + "\n");
     write(dir.resolve("device"), device + "\n");
     link(root.resolve("bus/pci/devices/" + bdf), "../../../" + rel);
-    if (driver != null) {
-      mkdirs("bus/pci/drivers/" + driver);
-      link(dir.resolve("driver"), "../../../bus/pci/drivers/" + driver);
-    }
-    if (group >= 0) {
-      group(dir, group, false);
-    }
-    if (cdev >= 0) {
-      mkdirs(rel + "/vfio-dev/vfio" + cdev);
-    }
-    return this;
+    return bound(rel, "../../../bus/pci/drivers/", driver, group, false, cdev);
   }
 
   /** An mdev of {@code type} under the parent device {@code parent}, bound to {@code driver}. */
@@ -51,12 +41,22 @@ final class FakeSysfs {
     Path dir = mkdirs(rel);
     link(root.resolve("bus/mdev/devices/" + uuid), "../../../" + rel);
     link(dir.resolve("mdev_type"), "../mdev_supported_types/" + type);
+    return bound(rel, "../../../../../bus/mdev/drivers/", driver, group, true, cdev);
+  }
+
+  /**
+   * The device at {@code rel} bound to {@code driver} (its directory reached by {@code drivers}
+   * from the device's), in group {@code group} and with vfio cdev {@code cdev} (-1: none).
+   */
+  private FakeSysfs bound(
+      String rel, String drivers, String driver, int group, boolean mdev, int cdev) {
+    Path dir = root.resolve(rel);
     if (driver != null) {
-      mkdirs("bus/mdev/drivers/" + driver);
-      link(dir.resolve("driver"), "../../../../../bus/mdev/drivers/" + driver);
+      mkdirs("bus/" + (mdev ? "mdev" : "pci") + "/drivers/" + driver);
+      link(dir.resolve("driver"), drivers + driver);
     }
     if (group >= 0) {
-      group(dir, group, true);
+      group(dir, group, mdev);
     }
     if (cdev >= 0) {
       mkdirs(rel + "/vfio-dev/vfio" + cdev);

@@ -15,6 +15,14 @@ public final class PollBits {
   /** What the VFS reports for a file without a poll operation. */
   public static final int DEFAULT_POLLMASK = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 
+  /**
+   * Whether a read returns without waiting, given what poll(2) answered for POLLIN: data, or an
+   * error or hang-up the read then reports.
+   */
+  public static boolean readWontWait(int revents) {
+    return (revents & (POLLIN | POLLERR | POLLHUP | POLLNVAL | POLLRDHUP)) != 0;
+  }
+
   public static final int F_GETFD = 1;
   public static final int F_SETFD = 2;
   public static final int F_GETFL = 3;
