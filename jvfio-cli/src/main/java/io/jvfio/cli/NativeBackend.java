@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * This machine's kernel as a {@link Backend}: the devices sysfs shows, opened through real
@@ -86,7 +87,15 @@ record NativeBackend(NativeSyscalls sys, List<DeviceNode> devices, String descri
 
   @Override
   public Session session(String name) {
-    Set<Integer> before = vfioFds();
+    return session(sys, NativeBackend::isVfio);
+  }
+
+  /**
+   * A session over {@code sys} whose end closes every fd opened during it that {@code ours} claims
+   * by what /proc/self/fd shows for it.
+   */
+  static Session session(Syscalls sys, Predicate<String> ours) {
+    Set<Integer> before = openFds(ours);
     return new Session() {
       @Override
       public Syscalls sys() {
@@ -95,7 +104,7 @@ record NativeBackend(NativeSyscalls sys, List<DeviceNode> devices, String descri
 
       @Override
       public void close() {
-        for (int fd : vfioFds()) {
+        for (int fd : openFds(ours)) {
           if (!before.contains(fd)) {
             sys.close(fd);
           }
@@ -104,8 +113,8 @@ record NativeBackend(NativeSyscalls sys, List<DeviceNode> devices, String descri
     };
   }
 
-  /** The open fds of this JVM that are VFIO or iommufd files, device fds and data fds included. */
-  static Set<Integer> vfioFds() {
+  /** The open fds of this JVM whose /proc/self/fd entry {@code ours} claims. */
+  static Set<Integer> openFds(Predicate<String> ours) {
     Set<Integer> out = new TreeSet<>();
     List<Path> entries = new ArrayList<>();
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(FDS)) {
@@ -120,7 +129,7 @@ record NativeBackend(NativeSyscalls sys, List<DeviceNode> devices, String descri
       } catch (IOException e) {
         continue; // closed while we looked: not ours to close
       }
-      if (isVfio(target)) {
+      if (ours.test(target)) {
         out.add(Integer.parseInt(p.getFileName().toString()));
       }
     }
