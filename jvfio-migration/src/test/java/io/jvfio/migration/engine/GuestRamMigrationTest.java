@@ -236,4 +236,26 @@ class GuestRamMigrationTest {
     assertThat(r.received().bytesSent()).isEqualTo(r.sent().bytesSent());
     assertThat(r.received().digest()).isEqualTo(r.sent().digest());
   }
+
+  @Test
+  void endsWithDifferentRamSizesAreRefusedBeforeAnyDeviceIsTouched() throws Exception {
+    List<Rig.Spec> specs = List.of(Rig.Spec.memdev(P2P_PRECOPY));
+    RecordingDevice.Log log = new RecordingDevice.Log();
+    try (Rig.End src = new Rig.End("src", specs, log);
+        Rig.End dst = new Rig.End("dst", specs, log)) {
+      GuestRam srcRam = src.guestRam(RAM, DirtyTracking.Choice.AUTO);
+      GuestRam dstRam = dst.guestRam(RAM / 2, DirtyTracking.Choice.AUTO);
+      Rig.Outcome o = Rig.migrateVm(src, srcRam, dst, dstRam, Rig.options(), ProgressListener.NONE);
+      assertThat(o.source().completed()).isFalse();
+      assertThat(o.source().error())
+          .contains(
+              "the sender migrates 8 MiB of guest RAM but this receiver has 4 MiB: both ends must"
+                  + " give the same --guest-ram-mib");
+      assertThat(log.of("src")).as("source arcs").noneMatch(RecordingDevice.Event::isArc);
+      // and a VM with RAM against a receiver of devices only
+      Rig.Outcome none =
+          Rig.migrateVm(src, srcRam, dst, null, Rig.options(), ProgressListener.NONE);
+      assertThat(none.destination().error()).contains("but this receiver has none");
+    }
+  }
 }
