@@ -25,8 +25,8 @@ public final class GuestRam {
     MemorySegment allocate(long bytes);
   }
 
-  /** The digest's name in reports: the SHA-256 of the SHA-256s of the 2 MiB chunks. */
-  public static final String DIGEST_ALGORITHM = "SHA-256 of 2 MiB chunk SHA-256s";
+  /** The digest's name in reports: the SHA-256 of the SHA-256s of the 4 KiB pages, in order. */
+  public static final String DIGEST_ALGORITHM = "SHA-256 of the 4 KiB page SHA-256s";
 
   private final MemorySegment memory;
   private final Allocator allocator;
@@ -166,11 +166,12 @@ public final class GuestRam {
   }
 
   /**
-   * The RAM's content as a hex {@link #DIGEST_ALGORITHM}: per 2 MiB chunk its SHA-256 (an all-zero
-   * chunk's is computed once), then the SHA-256 of those, so that a mostly empty RAM is cheap.
+   * The RAM's content as a hex {@link #DIGEST_ALGORITHM}: per page its SHA-256 (a zero page's is
+   * computed once), then the SHA-256 of those in page order; per page, so that a destination can
+   * keep it up to date as pages arrive (see {@link PageDigest}).
    */
   public String digest() {
-    return new ChunkDigest(memory).digest();
+    return new PageDigest(memory).digest();
   }
 
   private static final MemorySegment ZERO_PAGE = MemorySegment.ofArray(new byte[PAGE]);

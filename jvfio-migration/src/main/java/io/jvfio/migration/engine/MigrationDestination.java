@@ -47,7 +47,7 @@ public final class MigrationDestination {
   private final GuestRam ram;
 
   /** Kept per chunk while pages arrive, so that the digest costs little once the stream ended. */
-  private final ChunkDigest ramDigest;
+  private final PageDigest ramDigest;
 
   private long ramBytesReceived;
   private long ramZeroPages;
@@ -85,7 +85,7 @@ public final class MigrationDestination {
       MigrationOptions options,
       ProgressListener progress) {
     this.ram = ram;
-    this.ramDigest = ram == null ? null : new ChunkDigest(ram.memory());
+    this.ramDigest = ram == null ? null : new PageDigest(ram.memory());
     this.devices = List.copyOf(devices);
     this.channel = channel;
     this.options = options;
@@ -317,7 +317,7 @@ public final class MigrationDestination {
 
   private void hashWhileReceiving() {
     while (hashing) {
-      if (!ramDigest.hashOne()) {
+      if (!ramDigest.hashSome()) {
         java.util.concurrent.locks.LockSupport.parkNanos(2_000_000L);
       }
     }

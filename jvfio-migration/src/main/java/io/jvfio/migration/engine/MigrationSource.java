@@ -661,6 +661,12 @@ public final class MigrationSource {
         passBytes += bytesSent - before;
         if (ramDirtyCount == 0) {
           ramFirstPassDone = true;
+          // as QEMU syncs before it weighs a switchover: the estimate below must count what was
+          // dirtied during the pass, or stop-copy would find it all at once
+          ramSync();
+          if (ramDirtyCount > 0) {
+            ramIterations++;
+          }
         }
       }
       for (int i = 0; i < devices.size(); i++) {
