@@ -258,4 +258,42 @@ class GuestRamMigrationTest {
       assertThat(none.destination().error()).contains("but this receiver has none");
     }
   }
+
+  /**
+   * DMA that lands after the last precopy sync, while the devices still run at the switchover (the
+   * engine's "stop-copy" phase begins before any device stops): only the sync after every device
+   * stopped finds it.
+   */
+  @Test
+  void writesAfterTheLastPrecopySyncAreFoundByTheSyncAfterTheDevicesStopped() throws Exception {
+    List<Rig.Spec> specs = List.of(Rig.Spec.memdev(P2P_PRECOPY));
+    RecordingDevice.Log log = new RecordingDevice.Log();
+    try (Rig.End src = new Rig.End("src", specs, log);
+        Rig.End dst = new Rig.End("dst", specs, log)) {
+      GuestRam srcRam = src.guestRam(RAM, DirtyTracking.Choice.AUTO);
+      GuestRam dstRam = dst.guestRam(RAM, DirtyTracking.Choice.AUTO);
+      long[] late = new long[1];
+      ProgressListener atSwitchover =
+          new ProgressListener() {
+            @Override
+            public void phase(String phase) {
+              if (phase.equals("stop-copy")) {
+                late[0] = src.memdev(0).runDmaWrites(64);
+              }
+            }
+          };
+      Rig.Outcome o =
+          Rig.migrateVm(
+              src,
+              srcRam,
+              dst,
+              dstRam,
+              Rig.options().withOnNoConvergence(MigrationOptions.NoConvergence.SWITCHOVER),
+              atSwitchover);
+      assertThat(o.source().completed()).as("source: %s", o.source().error()).isTrue();
+      assertThat(late[0]).as("DMA writes at the switchover").isEqualTo(64);
+      assertThat(o.destination().guestRam().digest()).isEqualTo(o.source().guestRam().digest());
+      assertThat(srcRam.digest()).isEqualTo(o.source().guestRam().digest());
+    }
+  }
 }
