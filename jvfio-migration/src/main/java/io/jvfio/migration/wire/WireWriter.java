@@ -265,12 +265,12 @@ public final class WireWriter {
     channel.flush();
   }
 
-  /** Section records (kind 0x01, with or without payload) written so far. */
+  /** Records counted by the trailer (sections and RAM records) written so far. */
   public long records() {
     return records;
   }
 
-  /** Payload bytes (DATA and CONFIG) written so far. */
+  /** Payload bytes (DATA, CONFIG and RAM pages) written so far. */
   public long payloadBytes() {
     return payloadBytes;
   }
