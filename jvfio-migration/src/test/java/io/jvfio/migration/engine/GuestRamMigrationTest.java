@@ -296,4 +296,49 @@ class GuestRamMigrationTest {
       assertThat(srcRam.digest()).isEqualTo(o.source().guestRam().digest());
     }
   }
+
+  @Test
+  void aFailedSwitchoverResumesTheCpusAndStopsTheDirtyLogging() throws Exception {
+    List<Rig.Spec> specs = List.of(Rig.Spec.memdev(P2P_PRECOPY));
+    RecordingDevice.Log log = new RecordingDevice.Log();
+    try (Rig.End src = new Rig.End("src", specs, log);
+        Rig.End dst = new Rig.End("dst", specs, log)) {
+      GuestRam srcRam = src.guestRam(RAM, DirtyTracking.Choice.AUTO);
+      GuestRam dstRam = dst.guestRam(RAM, DirtyTracking.Choice.AUTO);
+      src.faulty
+          .get(0)
+          .failArc(
+              io.jvfio.uapi.vfio.MigrationState.PRE_COPY_P2P,
+              io.jvfio.uapi.vfio.MigrationState.STOP_COPY,
+              io.jvfio.uapi.Errno.EIO,
+              io.jvfio.devices.fault.FaultyDevice.Repeat.ONCE);
+      boolean[] pausedAtSwitchover = new boolean[1];
+      ProgressListener watch =
+          new ProgressListener() {
+            @Override
+            public void phase(String phase) {
+              if (phase.equals("recovering")) {
+                pausedAtSwitchover[0] = srcRam.cpusPaused();
+              }
+            }
+          };
+      Rig.Outcome o = Rig.migrateVm(src, srcRam, dst, dstRam, Rig.options(), watch);
+      assertThat(o.source().completed()).isFalse();
+      assertThat(pausedAtSwitchover[0]).as("CPUs paused when the switchover failed").isTrue();
+      assertThat(srcRam.cpusPaused()).as("CPUs after the recovery").isFalse();
+      assertThat(src.memdev(0).dmaLoggingActive()).as("DMA logging after the recovery").isFalse();
+      assertThat(o.source().guestRam().digest()).isNull();
+    }
+  }
+
+  @Test
+  void aTrackingMethodAskedForButMissingIsRefusedInASentence() throws Exception {
+    List<Rig.Spec> specs = List.of(new Rig.Spec("memdev-nolog", P2P_PRECOPY, 4L << 20, 0));
+    try (Rig.End src = new Rig.End("src", specs, new RecordingDevice.Log())) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> src.guestRam(RAM, DirtyTracking.Choice.DEVICE_DMA_LOGGING))
+          .isInstanceOf(MigrationFailure.class)
+          .hasMessage("device DMA logging was asked for, but " + Rig.bdf(0) + " (memdev) has none");
+    }
+  }
 }
