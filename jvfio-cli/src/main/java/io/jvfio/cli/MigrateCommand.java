@@ -311,6 +311,18 @@ final class MigrateCommand implements Runnable {
       double vcpuRate = Checks.guestDirtyRate("--guest-dirty-rate", guestDirtyRate);
       DirtyTracking.Choice tracking =
           Checks.dirtyTracking("--guest-dirty-tracking", guestDirtyTracking);
+      if (ramBytes == 0) {
+        // a vCPU or a tracking method without guest RAM would be silently ignored
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        for (String o : new String[] {"--guest-dirty-rate", "--guest-dirty-tracking"}) {
+          if (parsed.hasMatchedOption(o)) {
+            throw UsageException.of(
+                o,
+                parsed.matchedOption(o).stringValues().getLast(),
+                "only with --guest-ram-mib N (N > 0): the VM has no guest RAM");
+          }
+        }
+      }
       InetSocketAddress receiver = Checks.address("--to", to);
       if (receiver.getPort() == 0) {
         throw UsageException.of(

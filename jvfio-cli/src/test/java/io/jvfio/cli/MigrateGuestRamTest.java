@@ -72,6 +72,10 @@ class MigrateGuestRamTest {
     assertThat(tracking.code()).isEqualTo(2);
     assertThat(tracking.err())
         .contains("--guest-dirty-tracking magic: must be auto, dma-logging, iommufd or none");
+    CliRun noRam =
+        CliRun.run("migrate", "send", "--to", "127.0.0.1:1", "--guest-dirty-rate", "100");
+    assertThat(noRam.code()).isEqualTo(2);
+    assertThat(noRam.err()).contains("--guest-dirty-rate 100: only with --guest-ram-mib N (N > 0)");
   }
 
   @Test
