@@ -360,7 +360,10 @@ public final class TimelinePlot {
       g.setFont(f);
       String ram = ramLine(report);
       if (ram != null) {
-        label(ram, plot.x, 28, 0.0, 0.0, new Color(AXIS_RGB));
+        // smaller, so that it stays clear of the legend's row below it
+        g.setFont(f.deriveFont(11f));
+        label(ram, plot.x, 26, 0.0, 0.0, new Color(AXIS_RGB));
+        g.setFont(f);
       }
     }
 
