@@ -95,7 +95,7 @@ public final class DirtyTracking {
       if (!DmaLogging.supported(d.device())) {
         noLogging.add(name(d));
       }
-      if (!iommufd.hwInfo(d.device().devid()).dirtyTracking()) {
+      if (!iommuDirtyBits(iommufd, d)) {
         noDirtyBits.add(name(d));
       }
     }
@@ -175,6 +175,15 @@ public final class DirtyTracking {
       }
     }
     return new DirtyTracking(ram, iommufd, devices, iova, method, reason, hwpts);
+  }
+
+  /** Whether the device's IOMMU has dirty bits; a kernel without GET_HW_INFO has none to offer. */
+  private static boolean iommuDirtyBits(Iommufd iommufd, MigratingDevice d) {
+    try {
+      return iommufd.hwInfo(d.device().devid()).dirtyTracking();
+    } catch (VfioException e) {
+      return false;
+    }
   }
 
   private static String name(MigratingDevice d) {
