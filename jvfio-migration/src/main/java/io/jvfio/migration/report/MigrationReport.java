@@ -262,7 +262,8 @@ public record MigrationReport(
    *
    * @param tMillis milliseconds since the migration started
    * @param bytesSent bytes moved so far (all devices): sent by a sender, received by a receiver
-   * @param dirtyBytes bytes the devices reported dirty at that time
+   * @param dirtyBytes bytes the devices reported dirty at that time, and the guest RAM pages still
+   *     to send in the current pass
    * @param phase the engine's phase ("setup", "precopy", "stop-copy", ...)
    */
   public record Sample(long tMillis, long bytesSent, long dirtyBytes, String phase) {
