@@ -68,6 +68,39 @@ final class Checks {
     }
   }
 
+  /** Most guest RAM a VM may have, in MiB (16 GiB: the emulator holds it in this JVM's memory). */
+  static final long GUEST_RAM_MIB_MAX = 16384;
+
+  /** {@code --guest-ram-mib}: 0 (no guest RAM) to {@link #GUEST_RAM_MIB_MAX}; returns bytes. */
+  static long guestRamMib(String option, long mib) {
+    if (mib < 0 || mib > GUEST_RAM_MIB_MAX) {
+      throw UsageException.of(
+          option, mib, "must be 0 (no guest RAM) to " + GUEST_RAM_MIB_MAX + " MiB");
+    }
+    return mib << 20;
+  }
+
+  /** {@code --guest-dirty-rate}: 0 to a million pages per second the guest CPU writes. */
+  static double guestDirtyRate(String option, double rate) {
+    if (!(rate >= 0 && rate <= DIRTY_RATE_MAX)) {
+      throw UsageException.of(
+          option, show(rate), "must be a number from 0 to " + show(DIRTY_RATE_MAX) + " pages/s");
+    }
+    return rate;
+  }
+
+  /** {@code --guest-dirty-tracking}: auto, dma-logging, iommufd or none. */
+  static io.jvfio.migration.engine.DirtyTracking.Choice dirtyTracking(String option, String text) {
+    return switch (text) {
+      case "auto" -> io.jvfio.migration.engine.DirtyTracking.Choice.AUTO;
+      case "dma-logging" -> io.jvfio.migration.engine.DirtyTracking.Choice.DEVICE_DMA_LOGGING;
+      case "iommufd" -> io.jvfio.migration.engine.DirtyTracking.Choice.IOMMUFD;
+      case "none" -> io.jvfio.migration.engine.DirtyTracking.Choice.NONE;
+      default ->
+          throw UsageException.of(option, text, "must be auto, dma-logging, iommufd or none");
+    };
+  }
+
   /** {@code --dirty-rate}: a number from 0 to {@link #DIRTY_RATE_MAX} pages per second. */
   static double dirtyRate(String option, double rate) {
     if (!(rate >= 0 && rate <= DIRTY_RATE_MAX)) {

@@ -75,6 +75,24 @@ final class DemoCommand implements Callable<Integer> {
   double dirtyRate;
 
   @Option(
+      names = "--guest-ram-mib",
+      paramLabel = "N",
+      defaultValue = "256",
+      description =
+          "guest RAM of the demo's VM in MiB, 0 (none) to 16384; 256 keeps the demo quick on a"
+              + " small machine (default: ${DEFAULT-VALUE})")
+  long guestRamMib;
+
+  @Option(
+      names = "--guest-dirty-rate",
+      paramLabel = "PAGES/S",
+      defaultValue = "5000",
+      description =
+          "pages of guest RAM the demo's vCPU writes per second, 0 to 1000000 (default:"
+              + " ${DEFAULT-VALUE})")
+  double guestDirtyRate;
+
+  @Option(
       names = "--plot",
       paramLabel = "FILE.png",
       description = "write the migration's timeline plot")
@@ -88,6 +106,8 @@ final class DemoCommand implements Callable<Integer> {
     long memdevBytes = Checks.memdevMib("--memdev-mib", memdevMib);
     demo = TopologyInput.builtIn("the demo host", DemoHost.topology());
     double rate = Checks.dirtyRate("--dirty-rate", dirtyRate);
+    long ramBytes = Checks.guestRamMib("--guest-ram-mib", guestRamMib);
+    double vcpuRate = Checks.guestDirtyRate("--guest-dirty-rate", guestDirtyRate);
     Checks.plot("--plot", plot);
     // both hosts: the source's memdev are filled, the destination's receive as much
     Checks.fitsBudget(
@@ -101,7 +121,9 @@ final class DemoCommand implements Callable<Integer> {
     int tour = json ? 0 : tour();
     // the migration's progress is finished when run() returns: the summary starts a line of its own
     DemoMigration.Outcome m =
-        new DemoMigration(demo, memdevBytes, rate, json || quiet ? null : out, err).run();
+        new DemoMigration(demo, memdevBytes, rate, json || quiet ? null : out, err)
+            .withGuestRam(ramBytes, vcpuRate)
+            .run();
     // the result first, the plot after it: a plot that cannot be written loses nothing else
     out.println(json ? Summary.json(m.report()) : Summary.text(m.report()));
     if (!json) {

@@ -4,11 +4,14 @@ import io.jvfio.devices.Models;
 import io.jvfio.devices.memdev.MemDevice;
 import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
+import io.jvfio.migration.engine.DirtyTracking;
+import io.jvfio.migration.engine.GuestRam;
 import io.jvfio.migration.engine.MigratingDevice;
 import io.jvfio.migration.engine.MigrationOptions;
 import io.jvfio.migration.engine.MigrationReceiver;
 import io.jvfio.migration.engine.MigrationSource;
 import io.jvfio.migration.engine.ProgressListener;
+import io.jvfio.migration.engine.Vcpu;
 import io.jvfio.migration.report.MigrationReport;
 import io.jvfio.migration.report.Progress;
 import io.jvfio.migration.report.Summary;
@@ -63,6 +66,16 @@ final class MigrateCommand implements Runnable {
                 + " device memory budget (default: ${DEFAULT-VALUE})")
     long memdevMib;
 
+    @Option(
+        names = "--guest-ram-mib",
+        paramLabel = "N",
+        defaultValue = "0",
+        description =
+            "guest RAM of the VM in MiB, 0 (none: only device state moves) to 16384, mapped at"
+                + " IOVA 0 for the devices and migrated with them; both ends must give the same"
+                + " (default: ${DEFAULT-VALUE})")
+    long guestRamMib;
+
     @Option(names = "--json", description = "print one JSON object instead of the summary")
     boolean json;
 
@@ -115,6 +128,22 @@ final class MigrateCommand implements Runnable {
       return input;
     }
 
+    /**
+     * {@code --guest-ram-mib} in bytes: the emulator's VMM maps guest RAM for its devices; a native
+     * VMM would map it for kernel devices the same way, but jvfio does not do that yet.
+     */
+    long guestRam(boolean onNative) {
+      long bytes = Checks.guestRamMib("--guest-ram-mib", guestRamMib);
+      if (onNative && bytes != 0) {
+        throw UsageException.of(
+            "--guest-ram-mib",
+            guestRamMib,
+            "only with --backend emulated for now: jvfio does not yet map guest RAM for kernel"
+                + " devices (give 0, or leave it out)");
+      }
+      return bytes;
+    }
+
     /** The progress display, unless {@code --quiet}. */
     ProgressListener progressUnlessQuiet(PrintWriter err, CommandLine.Model.CommandSpec spec) {
       return Main.verbosity(spec) == Logging.Verbosity.QUIET
@@ -132,7 +161,8 @@ final class MigrateCommand implements Runnable {
     MemDevice.Config memdev(double rate) {
       return MemDevice.Config.defaults()
           .withMemorySize(Checks.memdevMib("--memdev-mib", memdevMib))
-          .withDirtyRate(rate);
+          .withDirtyRate(rate)
+          .withDmaRate(DemoMigration.DMA_WRITES_PER_SECOND);
     }
 
     /** The progress display of this command, finished before the result is printed. */
@@ -241,6 +271,26 @@ final class MigrateCommand implements Runnable {
                 + " (default: ${DEFAULT-VALUE})")
     String onNoConvergence;
 
+    @Option(
+        names = "--guest-dirty-rate",
+        paramLabel = "PAGES/S",
+        defaultValue = "0",
+        description =
+            "with --guest-ram-mib: pages of guest RAM a simulated vCPU writes per second, 0 to"
+                + " 1000000 (default: ${DEFAULT-VALUE})")
+    double guestDirtyRate;
+
+    @Option(
+        names = "--guest-dirty-tracking",
+        paramLabel = "HOW",
+        defaultValue = "auto",
+        description =
+            "with --guest-ram-mib: how the devices' writes to guest RAM are found: auto (device"
+                + " DMA logging when every device has it, else iommufd dirty tracking, else none),"
+                + " dma-logging, iommufd, or none (every page is resent at stop-copy)"
+                + " (default: ${DEFAULT-VALUE})")
+    String guestDirtyTracking;
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -257,6 +307,22 @@ final class MigrateCommand implements Runnable {
         MigrationHosts.refuseEmulatorOptions(spec, "--topology", "--memdev-mib", "--dirty-rate");
       }
       double rate = Checks.dirtyRate("--dirty-rate", dirtyRate);
+      long ramBytes = guestRam(onNative);
+      double vcpuRate = Checks.guestDirtyRate("--guest-dirty-rate", guestDirtyRate);
+      DirtyTracking.Choice tracking =
+          Checks.dirtyTracking("--guest-dirty-tracking", guestDirtyTracking);
+      if (ramBytes == 0) {
+        // a vCPU or a tracking method without guest RAM would be silently ignored
+        CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        for (String o : new String[] {"--guest-dirty-rate", "--guest-dirty-tracking"}) {
+          if (parsed.hasMatchedOption(o)) {
+            throw UsageException.of(
+                o,
+                parsed.matchedOption(o).stringValues().getLast(),
+                "only with --guest-ram-mib N (N > 0): the VM has no guest RAM");
+          }
+        }
+      }
       InetSocketAddress receiver = Checks.address("--to", to);
       if (receiver.getPort() == 0) {
         throw UsageException.of(
@@ -277,15 +343,24 @@ final class MigrateCommand implements Runnable {
         progress.step("building the source host from " + input.name());
         try (Host host = Hosts.build("the source host", input, Models.registry(memdev))) {
           HostProcess vmm = host.process("vmm");
-          List<MigratingDevice> list =
-              MigrationHosts.open(host, vmm, MigrationHosts.select(host, wanted));
+          MigrationHosts.Vm vm =
+              MigrationHosts.openVm(
+                  host, vmm, MigrationHosts.select(host, wanted), ramBytes, tracking);
+          if (vm.ram() != null) {
+            progress.step("filling half the guest RAM with random data");
+            MigrationHosts.fillHalf(vm.ram(), 1);
+          }
           progress.step("filling the memdev memory with random data");
           MigrationHosts.startWorkloads(host, rate, 1);
-          progress.step("connecting to " + Addresses.format(target));
-          Channel ch = connect(target);
-          MigrationReport report = new MigrationSource(list, ch, options, progress).run();
-          ch.close();
-          return finish(report, out, err);
+          try (Vcpu vcpu =
+              vm.ram() != null && vcpuRate > 0 ? Vcpu.start(vm.ram(), vcpuRate, 1) : null) {
+            progress.step("connecting to " + Addresses.format(target));
+            Channel ch = connect(target);
+            MigrationReport report =
+                new MigrationSource(vm.devices(), vm.ram(), ch, options, progress).run();
+            ch.close();
+            return finish(report, out, err);
+          }
         }
       } finally {
         endProgress(); // a failure's line must not run into the progress line
@@ -381,6 +456,7 @@ final class MigrateCommand implements Runnable {
       if (onNative) {
         MigrationHosts.refuseEmulatorOptions(spec, "--topology", "--memdev-mib");
       }
+      long ramBytes = guestRam(onNative);
       InetSocketAddress address = Checks.address("--listen", listen);
       if (onNative) {
         return receiveNative(options, address);
@@ -394,9 +470,14 @@ final class MigrateCommand implements Runnable {
       try (TcpListener listener = listen(address);
           Host host = Hosts.build("the destination host", input, Models.registry(memdev))) {
         HostProcess vmm = host.process("vmm");
-        List<MigratingDevice> list =
-            MigrationHosts.open(host, vmm, MigrationHosts.select(host, wanted));
-        return receive(listener, address, list, options, out, err, null);
+        MigrationHosts.Vm vm =
+            MigrationHosts.openVm(
+                host,
+                vmm,
+                MigrationHosts.select(host, wanted),
+                ramBytes,
+                DirtyTracking.Choice.AUTO);
+        return receive(listener, address, vm.devices(), vm.ram(), options, out, err, null);
       }
     }
 
@@ -415,7 +496,14 @@ final class MigrateCommand implements Runnable {
         try (Backend.Session s = backend.session("vmm");
             MigrationHosts.Opened opened = MigrationHosts.openNative(s.sys(), chosen)) {
           return receive(
-              listener, address, opened.devices(), options, out, err, MigrationHosts.NO_DIGESTS);
+              listener,
+              address,
+              opened.devices(),
+              null,
+              options,
+              out,
+              err,
+              MigrationHosts.NO_DIGESTS);
         }
       }
     }
@@ -425,6 +513,7 @@ final class MigrateCommand implements Runnable {
         TcpListener listener,
         InetSocketAddress address,
         List<MigratingDevice> list,
+        GuestRam ram,
         MigrationOptions options,
         PrintWriter out,
         PrintWriter err,
@@ -438,6 +527,7 @@ final class MigrateCommand implements Runnable {
           new MigrationReceiver(
               listener,
               list,
+              ram,
               options,
               progressUnlessQuiet(err, spec),
               line -> LOG.log(System.Logger.Level.WARNING, line));

@@ -9,7 +9,10 @@ import io.jvfio.host.Host;
 import io.jvfio.host.HostProcess;
 import io.jvfio.host.pci.Driver;
 import io.jvfio.host.pci.FunctionSpec;
+import io.jvfio.migration.engine.DirtyTracking;
+import io.jvfio.migration.engine.GuestRam;
 import io.jvfio.migration.engine.MigratingDevice;
+import io.jvfio.migration.engine.MigrationFailure;
 import io.jvfio.uapi.Syscalls;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -88,7 +91,11 @@ final class MigrationHosts {
 
   /** Opens each device through its cdev, bound to one iommufd of process {@code p}. */
   static List<MigratingDevice> open(Host host, HostProcess p, List<String> bdfs) {
-    Iommufd iommufd = Iommufd.open(p);
+    return open(host, p, bdfs, Iommufd.open(p));
+  }
+
+  private static List<MigratingDevice> open(
+      Host host, HostProcess p, List<String> bdfs, Iommufd iommufd) {
     List<MigratingDevice> list = new ArrayList<>();
     for (String bdf : bdfs) {
       var d = host.device(bdf).orElseThrow();
@@ -98,6 +105,46 @@ final class MigrationHosts {
               dev, bdf, d.model().name(), d.vendor(), d.deviceId(), Digests.of(d.model())));
     }
     return list;
+  }
+
+  /** A VM of the emulated host: its devices and, when it has some, its guest RAM. */
+  record Vm(List<MigratingDevice> devices, GuestRam ram) {}
+
+  /**
+   * Opens the devices as {@link #open} does and, when {@code ramBytes} is not 0, gives the VM guest
+   * RAM in the VMM process {@code p}, mapped at IOVA 0 for every device, its device writes tracked
+   * as {@code tracking} says.
+   */
+  static Vm openVm(
+      Host host, HostProcess p, List<String> bdfs, long ramBytes, DirtyTracking.Choice tracking) {
+    Iommufd iommufd = Iommufd.open(p);
+    List<MigratingDevice> list = open(host, p, bdfs, iommufd);
+    if (ramBytes == 0) {
+      return new Vm(list, null);
+    }
+    GuestRam ram = new GuestRam(ramBytes, p.memory()::map);
+    try {
+      ram.attach(iommufd, list, GUEST_RAM_IOVA, tracking);
+    } catch (MigrationFailure e) {
+      throw new CommandFailure(e.getMessage(), null, e);
+    }
+    return new Vm(list, ram);
+  }
+
+  /** Where guest RAM sits in the devices' IO address space: at 0, as guest physical memory. */
+  static final long GUEST_RAM_IOVA = 0;
+
+  /**
+   * A guest that used half its RAM: the first half random (from {@code seed}), the rest zero, so
+   * that zero pages show as markers on the wire.
+   */
+  static void fillHalf(GuestRam ram, long seed) {
+    java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+    long half = ram.bytes() / 2;
+    java.lang.foreign.MemorySegment m = ram.memory();
+    for (long at = 0; at + 8 <= half; at += 8) {
+      m.set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, at, r.nextLong());
+    }
   }
 
   /** Gives every memdev of the host random content and starts its workload. */

@@ -4,6 +4,7 @@ import static io.jvfio.uapi.vfio.MigrationState.*;
 
 import io.jvfio.client.Migration;
 import io.jvfio.client.VfioException;
+import io.jvfio.migration.report.GuestRamReport;
 import io.jvfio.migration.report.MigrationReport;
 import io.jvfio.migration.transport.Channel;
 import io.jvfio.migration.wire.BackWriter;
@@ -13,6 +14,7 @@ import io.jvfio.migration.wire.Record;
 import io.jvfio.migration.wire.WireFormat;
 import io.jvfio.migration.wire.WireReader;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +42,17 @@ public final class MigrationDestination {
   private final int[] rounds;
 
   private final List<String> notes = new ArrayList<>();
+
+  // ---- guest RAM (null or zero without it) ----
+  private final GuestRam ram;
+
+  /** Kept per chunk while pages arrive, so that the digest costs little once the stream ended. */
+  private final PageDigest ramDigest;
+
+  private long ramBytesReceived;
+  private long ramZeroPages;
+  private int ramPasses;
+  private String ramDigestValue;
   private long bytes;
   private String phase = "setup";
   private boolean touched;
@@ -57,6 +70,22 @@ public final class MigrationDestination {
       Channel channel,
       MigrationOptions options,
       ProgressListener progress) {
+    this(devices, null, channel, options, progress);
+  }
+
+  /**
+   * The destination of a VM: its devices and the guest RAM the received pages are written into
+   * (mapped for its devices with {@link GuestRam#attach}; null: devices only). Both ends must have
+   * the same RAM size.
+   */
+  public MigrationDestination(
+      List<MigratingDevice> devices,
+      GuestRam ram,
+      Channel channel,
+      MigrationOptions options,
+      ProgressListener progress) {
+    this.ram = ram;
+    this.ramDigest = ram == null ? null : new PageDigest(ram.memory());
     this.devices = List.copyOf(devices);
     this.channel = channel;
     this.options = options;
@@ -127,8 +156,15 @@ public final class MigrationDestination {
     WireReader in = g.in();
     channel.setDeadline(t0 + options.deadline().toNanos());
     Thread keepAlive = Thread.ofVirtual().name("migration-keep-alive").start(() -> keepAlive(back));
+    Thread hasher = null;
     try {
       match(g.devices());
+      matchRam(in.guestRamBytes());
+      if (ram != null) {
+        // hashes what arrived while the stream still runs, on the machine's other core
+        hasher =
+            Thread.ofPlatform().daemon().name("guest-ram-digest").start(this::hashWhileReceiving);
+      }
       // the sender touches its devices only after this
       back.accept();
       phase("resuming");
@@ -137,6 +173,13 @@ public final class MigrationDestination {
         d.migration().set(RESUMING);
       }
       receive(in, back);
+      if (hasher != null) {
+        hashing = false;
+        hasher.join();
+        hasher = null;
+        // the RAM as loaded, before any device runs and writes it
+        ramDigestValue = ramDigest.digest();
+      }
       phase("completing");
       for (MigratingDevice d : devices) {
         d.migration().set(STOP);
@@ -175,7 +218,10 @@ public final class MigrationDestination {
                 + " ran");
         downtimeNanos = running - commitRead;
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | InterruptedException e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
       error = MigrationSource.describe(e);
       errno = MigrationSource.errnoOf(e);
       phase("recovering");
@@ -185,6 +231,7 @@ public final class MigrationDestination {
       recover(back, error);
     } finally {
       keepAlive.interrupt();
+      hashing = false;
     }
     long totalMs = (long) ((System.nanoTime() - t0) / 1e6);
     return report(completed, error, totalMs);
@@ -243,6 +290,35 @@ public final class MigrationDestination {
                 d.deviceId(),
                 m.flags(),
                 d.bdf()));
+      }
+    }
+  }
+
+  /** Both ends must move the same guest RAM (or none). */
+  private void matchRam(long incoming) {
+    long here = ram == null ? 0 : ram.bytes();
+    if (incoming != here) {
+      throw new MigrationFailure(
+          "the sender migrates "
+              + ramText(incoming)
+              + " of guest RAM but this receiver has "
+              + ramText(here)
+              + ": both ends must give the same --guest-ram-mib");
+    }
+  }
+
+  private static String ramText(long bytes) {
+    return bytes == 0
+        ? "none"
+        : bytes % (1L << 20) == 0 ? (bytes >> 20) + " MiB" : bytes + " bytes";
+  }
+
+  private volatile boolean hashing = true;
+
+  private void hashWhileReceiving() {
+    while (hashing) {
+      if (!ramDigest.hashSome()) {
+        java.util.concurrent.locks.LockSupport.parkNanos(2_000_000L);
       }
     }
   }
@@ -308,6 +384,21 @@ public final class MigrationDestination {
           inRound[s.device()] = false;
         }
         case Record.Section s -> inRound[s.device()] = false;
+        case Record.RamPages p -> {
+          long n = p.payload().byteSize();
+          MemorySegment.copy(p.payload(), 0, ram.memory(), p.address(), n);
+          ramDigest.written(p.address(), n);
+          ramBytesReceived += n;
+          bytes += n;
+          timeline.sample(bytes, 0, phase, false);
+          progress.progress(bytes, -1, Double.NaN);
+        }
+        case Record.RamZero z -> {
+          long n = z.pages() * GuestRam.PAGE;
+          ram.memory().asSlice(z.address(), n).fill((byte) 0);
+          ramDigest.written(z.address(), n);
+          ramZeroPages += z.pages();
+        }
         case Record.Config c ->
             throw new MigrationFailure(
                 "device " + c.device() + " sent config state, which this host does not load");
@@ -379,6 +470,20 @@ public final class MigrationDestination {
               state));
     }
     double seconds = totalMs / 1000.0;
+    GuestRamReport ramReport =
+        ram == null
+            ? null
+            : new GuestRamReport(
+                ram.bytes(),
+                ramBytesReceived,
+                ramZeroPages,
+                0,
+                0,
+                ramPasses,
+                null,
+                null,
+                completed ? ramDigestValue : null,
+                GuestRam.DIGEST_ALGORITHM);
     return new MigrationReport(
         completed ? MigrationReport.COMPLETED : "failed",
         MigrationReport.Side.RECEIVER,
@@ -393,6 +498,7 @@ public final class MigrationDestination {
         error,
         errno,
         List.copyOf(notes),
-        completed ? MigratingDevice.digestAlgorithm(devices) : null);
+        completed ? MigratingDevice.digestAlgorithm(devices) : null,
+        ramReport);
   }
 }

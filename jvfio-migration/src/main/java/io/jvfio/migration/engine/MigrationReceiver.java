@@ -31,6 +31,7 @@ public final class MigrationReceiver {
   private final MigrationOptions options;
   private final ProgressListener progress;
   private final Consumer<String> log;
+  private final GuestRam ram;
   private final AtomicReference<String> migrating = new AtomicReference<>();
   private final CompletableFuture<MigrationReport> result = new CompletableFuture<>();
   private final Set<Channel> greeting = ConcurrentHashMap.newKeySet();
@@ -42,6 +43,18 @@ public final class MigrationReceiver {
       MigrationOptions options,
       ProgressListener progress,
       Consumer<String> log) {
+    this(listener, devices, null, options, progress, log);
+  }
+
+  /** A receiver of a VM: its devices and the guest RAM the pages land in (null: devices only). */
+  public MigrationReceiver(
+      TcpListener listener,
+      List<MigratingDevice> devices,
+      GuestRam ram,
+      MigrationOptions options,
+      ProgressListener progress,
+      Consumer<String> log) {
+    this.ram = ram;
     this.listener = listener;
     this.devices = List.copyOf(devices);
     this.options = options;
@@ -110,7 +123,7 @@ public final class MigrationReceiver {
       return;
     }
     try {
-      result.complete(new MigrationDestination(devices, ch, options, progress).run(g));
+      result.complete(new MigrationDestination(devices, ram, ch, options, progress).run(g));
     } catch (RuntimeException e) {
       result.completeExceptionally(e);
     } finally {

@@ -4,6 +4,7 @@ import static io.jvfio.uapi.vfio.MigrationState.*;
 
 import io.jvfio.client.Migration;
 import io.jvfio.client.VfioException;
+import io.jvfio.migration.report.GuestRamReport;
 import io.jvfio.migration.report.MigrationReport;
 import io.jvfio.migration.transport.Channel;
 import io.jvfio.migration.wire.BackMessage;
@@ -70,6 +71,23 @@ public final class MigrationSource {
   private long arcNanos;
 
   private final Bandwidth bandwidth = new Bandwidth();
+
+  // ---- guest RAM (all null or zero without it) ----
+  private final GuestRam ram;
+  private final DirtyTracking tracking;
+
+  /** The pages still to send in this pass, one bit each; the engine thread's own. */
+  private final long[] ramDirty;
+
+  private long ramDirtyCount;
+  private long ramCursor;
+  private boolean ramFirstPassDone;
+  private int ramIterations;
+  private long ramBytesSent;
+  private long ramZeroPages;
+  private long ramCpuPages;
+  private boolean ramTracking;
+  private MemorySegment ramScratch;
   private long predictedNanos = Long.MAX_VALUE;
   private long downtimeNanos;
 
@@ -78,6 +96,25 @@ public final class MigrationSource {
       Channel channel,
       MigrationOptions options,
       ProgressListener progress) {
+    this(devices, null, channel, options, progress);
+  }
+
+  /**
+   * The source of a VM: its devices and its guest RAM ({@code ram}, attached with {@link
+   * GuestRam#attach} so that the devices' writes are tracked; null: devices only).
+   */
+  public MigrationSource(
+      List<MigratingDevice> devices,
+      GuestRam ram,
+      Channel channel,
+      MigrationOptions options,
+      ProgressListener progress) {
+    if (ram != null && ram.tracking() == null) {
+      throw new IllegalArgumentException("the guest RAM must be attached to the devices first");
+    }
+    this.ram = ram;
+    this.tracking = ram == null ? null : ram.tracking();
+    this.ramDirty = ram == null ? null : new long[(int) ((ram.pages() + 63) / 64)];
     if (devices.isEmpty()) {
       throw new IllegalArgumentException("nothing to migrate: no devices");
     }
@@ -114,7 +151,10 @@ public final class MigrationSource {
       backReader =
           Thread.ofVirtual().name("migration-back-channel").start(() -> readBackChannel(backIn));
       MemorySegment chunk = arena.allocate(options.chunkBytes(), 4096);
-      out.header(nonce, identities());
+      if (ram != null) {
+        ramScratch = arena.allocate((long) WireFormat.MAX_RAM_PAGES * GuestRam.PAGE, 4096);
+      }
+      out.header(nonce, identities(), ram == null ? 0 : ram.bytes());
       out.flush();
       // the receiver compares the header with its own devices before this end touches any
       awaitAccept();
@@ -207,6 +247,11 @@ public final class MigrationSource {
         channel.close();
       } else {
         tellDestination(error);
+      }
+      stopRamTracking();
+      if (ram != null) {
+        // the VM runs on here again: its CPUs with its devices
+        ram.resumeCpus();
       }
       if (touched) {
         recover();
@@ -364,7 +409,145 @@ public final class MigrationSource {
       out.setup(i);
       out.endOfState(i);
     }
+    if (ram != null) {
+      // as QEMU: dirty logging starts before the first pass, which sends every page
+      touched = true;
+      ramTracking = true;
+      tracking.start();
+      java.util.Arrays.fill(ramDirty, -1L);
+      long tail = ram.pages() & 63;
+      if (tail != 0) {
+        ramDirty[ramDirty.length - 1] = (1L << tail) - 1;
+      }
+      ramDirtyCount = ram.pages();
+      ramCursor = 0;
+      ramIterations = 1;
+    }
     out.flush();
+  }
+
+  /** The CPUs' and the devices' dirty pages since the last sync join the pages to send. */
+  private void ramSync() {
+    ramCpuPages += ram.harvestCpuDirty(ramDirty);
+    tracking.sync(ramDirty);
+    long n = 0;
+    for (long w : ramDirty) {
+      n += Long.bitCount(w);
+    }
+    ramDirtyCount = n;
+    ramCursor = 0;
+  }
+
+  /** The next page to send (one must be pending), taken out of the set. */
+  private long nextDirtyPage() {
+    while (true) {
+      int w = (int) (ramCursor >>> 6);
+      long bits = ramDirty[w] & (-1L << (ramCursor & 63));
+      if (bits != 0) {
+        long p = ((long) w << 6) + Long.numberOfTrailingZeros(bits);
+        ramDirty[w] &= ~(1L << (p & 63));
+        ramDirtyCount--;
+        ramCursor = p + 1;
+        return p;
+      }
+      ramCursor = ((long) w + 1) << 6;
+      if (ramCursor >= ram.pages()) {
+        ramCursor = 0;
+      }
+    }
+  }
+
+  /**
+   * Sends up to {@code budget} pending pages: runs of consecutive data pages as RAM_PAGES records,
+   * runs of zero pages as RAM_ZERO markers. Returns the pages handled.
+   */
+  private int sendRam(WireWriter out, int budget, MemorySegment scratch) throws IOException {
+    int done = 0;
+    long runStart = -1;
+    int runLength = 0;
+    boolean runZero = false;
+    MemorySegment mem = ram.memory();
+    while (done < budget && ramDirtyCount > 0) {
+      long p = nextDirtyPage();
+      MemorySegment page = mem.asSlice(p * GuestRam.PAGE, GuestRam.PAGE);
+      boolean zero = GuestRam.isZero(page);
+      if (runLength > 0
+          && (zero != runZero
+              || p != runStart + runLength
+              || (!zero && runLength == WireFormat.MAX_RAM_PAGES))) {
+        flushRun(out, runStart, runLength, runZero, scratch);
+        runLength = 0;
+      }
+      if (runLength == 0) {
+        runStart = p;
+        runZero = zero;
+      }
+      if (!zero) {
+        // a copy, so the record's bytes and its CRC are the same even if the guest writes now
+        MemorySegment.copy(page, 0, scratch, (long) runLength * GuestRam.PAGE, GuestRam.PAGE);
+      }
+      runLength++;
+      done++;
+    }
+    if (runLength > 0) {
+      flushRun(out, runStart, runLength, runZero, scratch);
+    }
+    return done;
+  }
+
+  private void flushRun(WireWriter out, long first, int pages, boolean zero, MemorySegment scratch)
+      throws IOException {
+    long address = first * GuestRam.PAGE;
+    if (zero) {
+      out.ramZero(address, pages);
+      ramZeroPages += pages;
+      return;
+    }
+    long t = System.nanoTime();
+    long n = (long) pages * GuestRam.PAGE;
+    out.ramPages(address, scratch.asSlice(0, n));
+    ramBytesSent += n;
+    bytesSent += n;
+    bandwidth.add(n, System.nanoTime() - t);
+  }
+
+  /** The pages of a precopy pass sent per engine loop, beside a chunk of each device's data. */
+  private static final int RAM_PAGES_PER_LOOP = WireFormat.MAX_RAM_PAGES;
+
+  /**
+   * Stop-copy's RAM: once every device is out of RUNNING and PRE_COPY (and the CPUs are paused) no
+   * page can change any more, so the last sync misses nothing; then logging stops.
+   */
+  private void ramStopCopy(WireWriter out, MemorySegment scratch) throws IOException {
+    ramSync();
+    if (tracking.method() == DirtyTracking.Method.NONE && !tracking.droppingDeviceDirty()) {
+      // nothing says which pages the devices wrote: every page mapped for DMA is resent
+      java.util.Arrays.fill(ramDirty, -1L);
+      long tail = ram.pages() & 63;
+      if (tail != 0) {
+        ramDirty[ramDirty.length - 1] = (1L << tail) - 1;
+      }
+      ramDirtyCount = ram.pages();
+      ramCursor = 0;
+    }
+    while (ramDirtyCount > 0) {
+      sendRam(out, RAM_PAGES_PER_LOOP, scratch);
+      timeline.sample(bytesSent, ramDirtyCount * GuestRam.PAGE, phase, false);
+    }
+    stopRamTracking();
+  }
+
+  /** Stops the dirty tracking if it runs; best effort on a failure path. */
+  private void stopRamTracking() {
+    if (!ramTracking) {
+      return;
+    }
+    ramTracking = false;
+    try {
+      tracking.stop();
+    } catch (RuntimeException e) {
+      notes.add("could not stop the guest RAM's dirty tracking: " + describe(e));
+    }
   }
 
   /**
@@ -387,6 +570,16 @@ public final class MigrationSource {
       }
       precopyPending[i] = precopy;
       pending += Math.max(stopCopy, precopy);
+    }
+    if (ram != null) {
+      // every pending page may be data; with no tracking, stop-copy resends every page, of which
+      // those found zero travel as markers
+      long pages =
+          tracking.method() == DirtyTracking.Method.NONE
+              ? Math.max(ramDirtyCount, ram.pages() - ramZeroPages)
+              : ramDirtyCount;
+      dirtyNow += ramDirtyCount * GuestRam.PAGE;
+      pending += pages * GuestRam.PAGE;
     }
     return pending;
   }
@@ -420,6 +613,9 @@ public final class MigrationSource {
   static final double LIMIT_SHARE = 0.7;
 
   private boolean initialBytesSent() {
+    if (ram != null && !ramFirstPassDone) {
+      return false;
+    }
     for (MigratingDevice d : devices) {
       Migration m = d.migration();
       if (m.hasPreCopy() && m.precopyInfo().initialBytes() > 0) {
@@ -438,7 +634,7 @@ public final class MigrationSource {
    */
   private void precopy(WireWriter out, MemorySegment chunk) throws IOException {
     boolean any = devices.stream().anyMatch(d -> d.migration().hasPreCopy());
-    if (!any) {
+    if (!any && ram == null) {
       return;
     }
     phase("precopy");
@@ -452,6 +648,27 @@ public final class MigrationSource {
     long lastWrite = System.nanoTime();
     while (true) {
       long passBytes = 0;
+      int ramPages = 0;
+      if (ram != null) {
+        if (ramDirtyCount == 0) {
+          ramSync();
+          if (ramDirtyCount > 0) {
+            ramIterations++;
+          }
+        }
+        long before = bytesSent;
+        ramPages = sendRam(out, RAM_PAGES_PER_LOOP, ramScratch);
+        passBytes += bytesSent - before;
+        if (ramDirtyCount == 0) {
+          ramFirstPassDone = true;
+          // as QEMU syncs before it weighs a switchover: the estimate below must count what was
+          // dirtied during the pass, or stop-copy would find it all at once
+          ramSync();
+          if (ramDirtyCount > 0) {
+            ramIterations++;
+          }
+        }
+      }
       for (int i = 0; i < devices.size(); i++) {
         Migration m = devices.get(i).migration();
         if (!m.hasPreCopy()) {
@@ -483,7 +700,7 @@ public final class MigrationSource {
         }
       }
       long t = System.nanoTime();
-      if (passBytes > 0) {
+      if (passBytes > 0 || ramPages > 0) {
         lastWrite = t;
       } else if (t - lastWrite >= options.keepAlive().toNanos()) {
         // nothing to send for a while: empty sections show the destination this end is alive
@@ -555,7 +772,7 @@ public final class MigrationSource {
           break;
         }
       }
-      if (passBytes == 0) {
+      if (passBytes == 0 && ramPages == 0) {
         sleepBriefly();
       }
     }
@@ -621,6 +838,10 @@ public final class MigrationSource {
   private void quiesce() {
     phase("stop-copy");
     touched = true;
+    if (ram != null) {
+      // the VM stops: its CPUs first, then its devices
+      ram.pauseCpus();
+    }
     // every device stops peer DMA before any device stops
     for (MigratingDevice d : devices) {
       Migration m = d.migration();
@@ -656,6 +877,9 @@ public final class MigrationSource {
             bytesSent, Math.max(0, stopCopyEstimate - moved), bandwidth.bytesPerSecond());
       }
       out.endOfState(i);
+    }
+    if (ram != null) {
+      ramStopCopy(out, ramScratch);
     }
   }
 
@@ -891,6 +1115,25 @@ public final class MigrationSource {
               state == null ? "unknown" : state.name()));
     }
     double seconds = totalMs / 1000.0;
+    GuestRamReport ramReport = null;
+    if (ram != null) {
+      if (completed) {
+        progress.step("computing the digest of the guest RAM");
+      }
+      ramReport =
+          new GuestRamReport(
+              ram.bytes(),
+              ramBytesSent,
+              ramZeroPages,
+              ramCpuPages,
+              tracking.devicePages(),
+              ramIterations,
+              tracking.method().text(),
+              tracking.reason(),
+              // the RAM is frozen only once the migration completed (CPUs and devices stopped)
+              completed ? ram.digest() : null,
+              GuestRam.DIGEST_ALGORITHM);
+    }
     return new MigrationReport(
         completed ? MigrationReport.COMPLETED : "failed",
         MigrationReport.Side.SENDER,
@@ -904,6 +1147,7 @@ public final class MigrationSource {
         error,
         completed ? null : errno,
         List.copyOf(notes),
-        algorithm);
+        algorithm,
+        ramReport);
   }
 }

@@ -28,6 +28,7 @@ import java.util.Optional;
  * @param recovery what was done afterwards to leave the devices usable, and other notes (empty when
  *     none)
  * @param digestAlgorithm what the devices' digests are ("SHA-256"); null when no device has one
+ * @param guestRam the guest RAM's part; null when the migration moved devices only
  */
 public record MigrationReport(
     String outcome,
@@ -42,7 +43,8 @@ public record MigrationReport(
     String error,
     String errno,
     List<String> recovery,
-    String digestAlgorithm) {
+    String digestAlgorithm,
+    GuestRamReport guestRam) {
   /** The outcome of a migration that finished. */
   public static final String COMPLETED = "completed";
 
@@ -63,6 +65,38 @@ public record MigrationReport(
     if (totalMs < 0) {
       throw new IllegalArgumentException("negative total time " + totalMs);
     }
+  }
+
+  /** A report without guest RAM. */
+  public MigrationReport(
+      String outcome,
+      Side side,
+      List<DeviceReport> devices,
+      double downtimeMs,
+      double downtimeStartMs,
+      double downtimeLimitMs,
+      long totalMs,
+      double throughputBytesPerSec,
+      List<Sample> timeline,
+      String error,
+      String errno,
+      List<String> recovery,
+      String digestAlgorithm) {
+    this(
+        outcome,
+        side,
+        devices,
+        downtimeMs,
+        downtimeStartMs,
+        downtimeLimitMs,
+        totalMs,
+        throughputBytesPerSec,
+        timeline,
+        error,
+        errno,
+        recovery,
+        digestAlgorithm,
+        null);
   }
 
   /** A sender's report without downtime window, limit, errno or digest algorithm. */
@@ -132,7 +166,8 @@ public record MigrationReport(
         error,
         errno,
         recovery,
-        digestAlgorithm);
+        digestAlgorithm,
+        guestRam);
   }
 
   /** This report with another outcome and error (a check after the migration failed). */
@@ -150,7 +185,8 @@ public record MigrationReport(
         error,
         errno,
         recovery,
-        digestAlgorithm);
+        digestAlgorithm,
+        guestRam);
   }
 
   /** This report with the downtime limit the source worked to, in milliseconds. */
@@ -168,7 +204,8 @@ public record MigrationReport(
         error,
         errno,
         recovery,
-        digestAlgorithm);
+        digestAlgorithm,
+        guestRam);
   }
 
   /** Sum of every device's precopy and stop-copy bytes. */
@@ -225,7 +262,8 @@ public record MigrationReport(
    *
    * @param tMillis milliseconds since the migration started
    * @param bytesSent bytes moved so far (all devices): sent by a sender, received by a receiver
-   * @param dirtyBytes bytes the devices reported dirty at that time
+   * @param dirtyBytes bytes the devices reported dirty at that time, and the guest RAM pages still
+   *     to send in the current pass
    * @param phase the engine's phase ("setup", "precopy", "stop-copy", ...)
    */
   public record Sample(long tMillis, long bytesSent, long dirtyBytes, String phase) {

@@ -17,6 +17,7 @@ import java.util.Locale;
  * @param errno the errno name behind the error ("EIO"), when there is one
  * @param digestAlgorithm what every {@code digest} is ("SHA-256"), when a device has one
  * @param devices per device; {@code digest} is written even when null
+ * @param guestRam the guest RAM's numbers (absent when the migration moved devices only)
  * @param downtimeMs the downtime, at most three decimals (null when unknown)
  * @param downtimeLimitMs the limit the source worked to (absent when this end does not know it)
  * @param downtimeOverLimit whether the downtime went over the limit (absent with the limit)
@@ -33,6 +34,7 @@ record ReportJson(
     String errno,
     String digestAlgorithm,
     List<DeviceJson> devices,
+    GuestRamReport guestRam,
     @JsonInclude(JsonInclude.Include.ALWAYS) BigDecimal downtimeMs,
     BigDecimal downtimeLimitMs,
     Boolean downtimeOverLimit,
@@ -73,6 +75,7 @@ record ReportJson(
                     d.iterations(),
                     d.finalState()))
             .toList(),
+        r.guestRam(),
         Json.millis(r.downtimeMs()),
         limitKnown ? Json.millis(r.downtimeLimitMs()) : null,
         limitKnown ? r.downtimeOverrunMs() > 0 : null,

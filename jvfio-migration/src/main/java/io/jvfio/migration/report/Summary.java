@@ -60,6 +60,9 @@ public final class Summary {
             limit(r),
             Units.mibPerSecond(r.throughputBytesPerSec()),
             Units.duration(r.totalMs())));
+    if (r.guestRam() != null) {
+      b.append(guestRam(r.guestRam(), r.side()));
+    }
     if (r.error() != null) {
       b.append("Error: ").append(oneLine(r.error()));
       b.append(r.errno() == null ? "" : " (" + r.errno() + ")").append('\n');
@@ -70,6 +73,42 @@ public final class Summary {
         b.append("  - ").append(oneLine(note)).append('\n');
       }
     }
+    return b.toString();
+  }
+
+  /** The guest RAM's lines: what moved, who dirtied pages, how device writes were tracked. */
+  static String guestRam(GuestRamReport g, MigrationReport.Side side) {
+    boolean sender = side == MigrationReport.Side.SENDER;
+    StringBuilder b = new StringBuilder();
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "Guest RAM: %s, %s of pages %s and %d zero pages as markers",
+            Units.bytes(g.bytes()),
+            Units.bytes(g.bytesSent()),
+            sender ? "sent" : "received",
+            g.zeroPages()));
+    if (sender) {
+      b.append(
+          String.format(
+              Locale.ROOT,
+              ", %d pass%s; pages dirtied by the CPU %d, by devices %d\n",
+              g.iterations(),
+              g.iterations() == 1 ? "" : "es",
+              g.pagesDirtiedByCpu(),
+              g.pagesDirtiedByDevices()));
+      b.append("  device writes tracked by: ")
+          .append(g.trackingMethod())
+          .append(" (")
+          .append(oneLine(g.trackingReason()))
+          .append(")\n");
+    } else {
+      b.append('\n');
+    }
+    b.append("  RAM digest: ")
+        .append(g.digest() == null ? "-" : g.digest())
+        .append(g.digest() == null ? "" : " (" + g.digestAlgorithm() + ")")
+        .append('\n');
     return b.toString();
   }
 

@@ -120,6 +120,26 @@ public final class TimelinePlot {
     return l;
   }
 
+  /**
+   * The line under the title of a VM's migration: the guest RAM beside the device state, and how
+   * device writes were tracked; null without guest RAM.
+   */
+  static String ramLine(MigrationReport r) {
+    GuestRamReport g = r.guestRam();
+    if (g == null) {
+      return null;
+    }
+    return "guest RAM "
+        + Units.bytes(g.bytes())
+        + ": "
+        + Units.bytes(g.bytesSent())
+        + " of pages and "
+        + g.zeroPages()
+        + " zero pages; device state "
+        + Units.bytes(r.totalBytes())
+        + (g.trackingMethod() == null ? "" : "; device writes: " + g.trackingMethod());
+  }
+
   private static boolean hasWindow(MigrationReport r) {
     return Double.isFinite(r.downtimeStartMs())
         && Double.isFinite(r.downtimeMs())
@@ -338,6 +358,13 @@ public final class TimelinePlot {
       g.setFont(f.deriveFont(Font.BOLD, 14f));
       label(t, plot.x, 8, 0.0, 0.0, new Color(AXIS_RGB));
       g.setFont(f);
+      String ram = ramLine(report);
+      if (ram != null) {
+        // smaller, so that it stays clear of the legend's row below it
+        g.setFont(f.deriveFont(11f));
+        label(ram, plot.x, 26, 0.0, 0.0, new Color(AXIS_RGB));
+        g.setFont(f);
+      }
     }
 
     /**

@@ -27,6 +27,15 @@ public sealed interface Record {
   record Config(int device, MemorySegment payload) implements Record {}
 
   /**
+   * Guest RAM pages at guest address {@code address} whose CRC32C matched: {@code payload} (a whole
+   * number of {@link WireFormat#RAM_PAGE_BYTES} pages) is a view valid until the next call.
+   */
+  record RamPages(long address, MemorySegment payload) implements Record {}
+
+  /** {@code pages} all-zero guest RAM pages from guest address {@code address}. */
+  record RamZero(long address, long pages) implements Record {}
+
+  /**
    * The end of the stream; its counts and the stream CRC matched what was read. Only now is
    * everything before it known to be intact.
    */

@@ -3,7 +3,7 @@ package io.jvfio.migration.wire;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Constants of the jvfio migration stream, version 3; {@code docs/wire-format.md} describes every
+ * Constants of the jvfio migration stream, version 4; {@code docs/wire-format.md} describes every
  * byte. All integers are big-endian.
  */
 public final class WireFormat {
@@ -15,13 +15,31 @@ public final class WireFormat {
   static final byte[] MAGIC_BYTES = MAGIC.getBytes(StandardCharsets.US_ASCII);
 
   /** The version this code writes and the only one it reads. */
-  public static final int VERSION = 3;
+  public static final int VERSION = 4;
 
   /** Bytes of the receiver's session nonce, which the sender's header must echo. */
   public static final int NONCE_BYTES = 16;
 
   /** Record kind: a device section (u16 device index, u64 marker, maybe a payload). */
   public static final int KIND_SECTION = 0x01;
+
+  /**
+   * Record kind (version 4): guest RAM pages (u64 guest address, u32 page count, the pages, their
+   * CRC32C).
+   */
+  public static final int KIND_RAM_PAGES = 0x02;
+
+  /** Record kind (version 4): a run of all-zero guest RAM pages (u64 guest address, u32 count). */
+  public static final int KIND_RAM_ZERO = 0x03;
+
+  /** The page size of guest RAM records. */
+  public static final int RAM_PAGE_BYTES = 4096;
+
+  /** Most pages one RAM_PAGES record carries: one reader window. */
+  public static final int MAX_RAM_PAGES = 256;
+
+  /** Bytes of a RAM record before its pages: kind, address, count. */
+  static final int RAM_RECORD_BYTES = 1 + 8 + 4;
 
   /** Back-channel kind: the destination loaded a device's initial data (switchover-ack). */
   public static final int KIND_SWITCHOVER_ACK = 0x10;
@@ -71,7 +89,10 @@ public final class WireFormat {
   /** Longest string of the back channel and of an abort reason, in bytes of UTF-8. */
   public static final int MAX_STRING_BYTES = 0xffff;
 
-  /** Bytes of the session header before its device entries: magic, version, nonce, count. */
+  /**
+   * Bytes of the session header before its device entries: magic, version, nonce, count (the guest
+   * RAM size, u64, follows the entries).
+   */
   static final int HEADER_FIXED_BYTES = 8 + 4 + NONCE_BYTES + 4;
 
   /** The most payload bytes a reader holds at once, whatever size a record claims. */

@@ -42,6 +42,7 @@ public final class WireReader {
 
   private final byte[] nonce;
   private int devices = -1;
+  private long ramBytes;
   private boolean finished;
   private boolean trailerRead;
   private boolean committed;
@@ -128,6 +129,17 @@ public final class WireReader {
     for (int i = 0; i < count; i++) {
       ids.add(identity(i));
     }
+    long ramAt = in.offset();
+    long ram = in.u64("the guest RAM size");
+    if (ram < 0 || ram % WireFormat.RAM_PAGE_BYTES != 0) {
+      throw new WireFormatException(
+          "guest RAM size "
+              + Long.toUnsignedString(ram)
+              + " is not a whole number of "
+              + WireFormat.RAM_PAGE_BYTES
+              + "-byte pages",
+          ramAt);
+    }
     long at = in.offset();
     int computed = (int) headerCrc.getValue();
     in.crcInto(null);
@@ -142,6 +154,7 @@ public final class WireReader {
     in.crcInto(streamCrc);
     firstRecordOffset = in.offset();
     devices = (int) count;
+    ramBytes = ram;
     return Collections.unmodifiableList(ids);
   }
 
@@ -295,14 +308,21 @@ public final class WireReader {
     int kind = in.u8("the kind byte of the next record (no trailer yet)");
     return switch (kind) {
       case WireFormat.KIND_SECTION -> section();
+      case WireFormat.KIND_RAM_PAGES -> ramPages();
+      case WireFormat.KIND_RAM_ZERO -> ramZero();
       case WireFormat.KIND_TRAILER -> trailer();
       case WireFormat.KIND_ABORT -> abort();
       default ->
           throw new WireFormatException(
               String.format(
-                  "unknown record kind 0x%02x (expected 0x%02x section, 0x%02x trailer or 0x%02x"
-                      + " abort)",
-                  kind, WireFormat.KIND_SECTION, WireFormat.KIND_TRAILER, WireFormat.KIND_ABORT),
+                  "unknown record kind 0x%02x (expected 0x%02x section, 0x%02x RAM pages, 0x%02x"
+                      + " RAM zero pages, 0x%02x trailer or 0x%02x abort)",
+                  kind,
+                  WireFormat.KIND_SECTION,
+                  WireFormat.KIND_RAM_PAGES,
+                  WireFormat.KIND_RAM_ZERO,
+                  WireFormat.KIND_TRAILER,
+                  WireFormat.KIND_ABORT),
               at);
     };
   }
@@ -367,6 +387,67 @@ public final class WireReader {
       return new Record.Config(device, d.payload());
     }
     return piece();
+  }
+
+  /** The guest address and page count of a RAM record, checked against the header's RAM. */
+  private long[] ramRange(String what, long maxPages) throws IOException {
+    long at = in.offset();
+    long address = in.u64("the guest address of a " + what + " record");
+    long pages = in.u32("the page count of a " + what + " record");
+    if (ramBytes == 0) {
+      throw new WireFormatException(
+          "a " + what + " record in a session whose header announced no guest RAM", at - 1);
+    }
+    if (address < 0
+        || address % WireFormat.RAM_PAGE_BYTES != 0
+        || pages == 0
+        || pages > maxPages
+        || address + pages * WireFormat.RAM_PAGE_BYTES > ramBytes) {
+      throw new WireFormatException(
+          String.format(
+              "the %s record's %d pages at guest address 0x%x are not whole pages inside the"
+                  + " header's %d bytes of guest RAM (at most %d pages a record)",
+              what, pages, address, ramBytes, maxPages),
+          at);
+    }
+    records++;
+    return new long[] {address, pages};
+  }
+
+  private Record ramPages() throws IOException {
+    long[] r = ramRange("RAM_PAGES", WireFormat.MAX_RAM_PAGES);
+    long size = r[1] * WireFormat.RAM_PAGE_BYTES;
+    long at = in.offset();
+    payloadCrc.reset();
+    MemorySegment view = view(size);
+    in.payload(view, "the pages of a RAM_PAGES record");
+    crc(view);
+    int computed = (int) payloadCrc.getValue();
+    long crcAt = in.offset();
+    int stored = (int) in.u32("the CRC32C of a RAM_PAGES record");
+    if (stored != computed) {
+      throw new WireFormatException(
+          String.format(
+              "payload CRC32C mismatch in the RAM_PAGES record for guest address 0x%x: the record"
+                  + " says 0x%08x, its %d bytes at offset %d give 0x%08x",
+              r[0], stored, size, at, computed),
+          crcAt);
+    }
+    payloadBytes += size;
+    return new Record.RamPages(r[0], view);
+  }
+
+  private Record ramZero() throws IOException {
+    long[] r = ramRange("RAM_ZERO", 0xffffffffL);
+    return new Record.RamZero(r[0], r[1]);
+  }
+
+  /** The guest RAM the header announced, in bytes (0: none). */
+  public long guestRamBytes() {
+    if (devices < 0) {
+      throw new IllegalStateException("read the header() first");
+    }
+    return ramBytes;
   }
 
   /** The next window of the current payload; the last one only once its CRC32C matched. */

@@ -29,6 +29,7 @@ public final class WireWriter {
   private final CRC32C payloadCrc = new CRC32C();
 
   private int devices = -1;
+  private long ramBytes;
   private boolean finished;
   private boolean trailerWritten;
   private boolean decided;
@@ -52,6 +53,19 @@ public final class WireWriter {
    *     the nonce has not {@value WireFormat#NONCE_BYTES} bytes
    */
   public void header(byte[] nonce, List<DeviceIdentity> identities) throws IOException {
+    header(nonce, identities, 0);
+  }
+
+  /**
+   * The session header of a VM with {@code guestRamBytes} of guest RAM (0: none, only devices), a
+   * multiple of {@value WireFormat#RAM_PAGE_BYTES}.
+   */
+  public void header(byte[] nonce, List<DeviceIdentity> identities, long guestRamBytes)
+      throws IOException {
+    if (guestRamBytes < 0 || guestRamBytes % WireFormat.RAM_PAGE_BYTES != 0) {
+      throw new IllegalArgumentException(
+          "guest RAM of " + guestRamBytes + " bytes is not whole pages");
+    }
     if (devices >= 0) {
       throw new IllegalStateException("the session header was already written");
     }
@@ -63,7 +77,7 @@ public final class WireWriter {
       throw new IllegalArgumentException(
           identities.size() + " devices is more than " + WireFormat.MAX_DEVICES);
     }
-    int size = WireFormat.HEADER_FIXED_BYTES + 4;
+    int size = WireFormat.HEADER_FIXED_BYTES + 8 + 4;
     for (int i = 0; i < identities.size(); i++) {
       DeviceIdentity id = identities.get(i);
       if (id.index() != i) {
@@ -82,11 +96,71 @@ public final class WireWriter {
       h.putShort((short) model.length).put(model);
       h.putShort((short) id.vendor()).putShort((short) id.device()).putLong(id.migrationFlags());
     }
+    h.putLong(guestRamBytes);
     CRC32C crc = new CRC32C();
     crc.update(h.array(), 0, h.position());
     h.putInt((int) crc.getValue());
     channel.write(MemorySegment.ofArray(h.array()));
     devices = identities.size();
+    ramBytes = guestRamBytes;
+  }
+
+  /**
+   * A RAM_PAGES record: {@code pages} (whole pages, at most {@value WireFormat#MAX_RAM_PAGES}) of
+   * guest RAM at guest address {@code address}.
+   */
+  public void ramPages(long address, MemorySegment pages) throws IOException {
+    long n = checkRam(address, pages.byteSize() / WireFormat.RAM_PAGE_BYTES);
+    if (pages.byteSize() % WireFormat.RAM_PAGE_BYTES != 0 || n > WireFormat.MAX_RAM_PAGES) {
+      throw new IllegalArgumentException(
+          "a RAM_PAGES record carries 1-"
+              + WireFormat.MAX_RAM_PAGES
+              + " whole pages, not "
+              + pages.byteSize()
+              + " bytes");
+    }
+    fields.clear();
+    fields.put((byte) WireFormat.KIND_RAM_PAGES).putLong(address).putInt((int) n);
+    emitFields();
+    channel.write(pages);
+    int crc = Checksums.crc32c(payloadCrc, pages);
+    fields.clear();
+    fields.putInt(crc);
+    emitFields();
+    records++;
+    payloadBytes += pages.byteSize();
+  }
+
+  /**
+   * A RAM_ZERO record: {@code pages} all-zero pages of guest RAM from guest address {@code
+   * address}.
+   */
+  public void ramZero(long address, long pages) throws IOException {
+    checkRam(address, pages);
+    if (pages > 0xffffffffL) {
+      throw new IllegalArgumentException("a RAM_ZERO record covers at most 2^32-1 pages");
+    }
+    fields.clear();
+    fields.put((byte) WireFormat.KIND_RAM_ZERO).putLong(address).putInt((int) pages);
+    emitFields();
+    records++;
+  }
+
+  private long checkRam(long address, long pages) {
+    checkOpen();
+    if (pages <= 0
+        || address < 0
+        || address % WireFormat.RAM_PAGE_BYTES != 0
+        || address + pages * WireFormat.RAM_PAGE_BYTES > ramBytes) {
+      throw new IllegalArgumentException(
+          pages
+              + " pages at guest address "
+              + address
+              + " are not inside the header's "
+              + ramBytes
+              + " bytes of guest RAM");
+    }
+    return pages;
   }
 
   /** A SETUP_STATE section marker for {@code device}. */
@@ -191,12 +265,12 @@ public final class WireWriter {
     channel.flush();
   }
 
-  /** Section records (kind 0x01, with or without payload) written so far. */
+  /** Records counted by the trailer (sections and RAM records) written so far. */
   public long records() {
     return records;
   }
 
-  /** Payload bytes (DATA and CONFIG) written so far. */
+  /** Payload bytes (DATA, CONFIG and RAM pages) written so far. */
   public long payloadBytes() {
     return payloadBytes;
   }

@@ -68,7 +68,7 @@ final class Rig {
 
     DeviceModel build() {
       return switch (model) {
-        case "memdev", "memdev-crc" ->
+        case "memdev", "memdev-crc", "memdev-nolog" ->
             new MemDevice(
                 MemDevice.Config.defaults()
                     .withMemorySize(memoryBytes)
@@ -120,6 +120,8 @@ final class Rig {
     final List<FaultyDevice> faulty = new ArrayList<>();
     final List<DeviceModel> models = new ArrayList<>();
     final List<MigratingDevice> devices = new ArrayList<>();
+    final HostProcess vmm;
+    final Iommufd iommufd;
 
     End(String side, List<Spec> specs, RecordingDevice.Log log) {
       this.side = side;
@@ -128,7 +130,8 @@ final class Rig {
       for (int i = 0; i < specs.size(); i++) {
         DeviceModel model = specs.get(i).build();
         FaultyDevice f = new FaultyDevice(model);
-        RecordingDevice r = new RecordingDevice(side, i, log, f);
+        DeviceModel outer = specs.get(i).model().equals("memdev-nolog") ? new NoDmaLogging(f) : f;
+        RecordingDevice r = new RecordingDevice(side, i, log, outer);
         models.add(model);
         faulty.add(f);
         registry.register("m" + i, () -> r);
@@ -137,8 +140,8 @@ final class Rig {
                 "function %s 1b36:0010 driver=vfio-pci:m%d flr=yes group=%d%n", bdf(i), i, i + 1));
       }
       this.host = new Host(Topology.parse(t.toString()), registry);
-      HostProcess vmm = host.process("vmm-" + side);
-      Iommufd iommufd = Iommufd.open(vmm);
+      this.vmm = host.process("vmm-" + side);
+      this.iommufd = Iommufd.open(vmm);
       for (int i = 0; i < specs.size(); i++) {
         var d = host.device(bdf(i)).orElseThrow();
         VfioDevice dev = VfioDevice.openCdev(vmm, d.cdevPath(), iommufd);
@@ -151,6 +154,21 @@ final class Rig {
                 d.pci().spec().device(),
                 Digests.of(faulty.get(i))));
       }
+    }
+
+    /**
+     * Guest RAM of {@code bytes} in this end's VMM process, mapped at IOVA 0 for every device (so
+     * memdev's DMA writes land in it), tracked as {@code choice} says.
+     */
+    GuestRam guestRam(long bytes, DirtyTracking.Choice choice) {
+      GuestRam ram = new GuestRam(bytes, vmm.memory()::map);
+      ram.attach(iommufd, devices, 0, choice);
+      return ram;
+    }
+
+    /** The IOMMU behind device {@code i} keeps (or lacks) second-stage dirty bits. */
+    void iommuDirtyBits(int i, boolean on) {
+      host.device(bdf(i)).orElseThrow().group().iommuGroup().setDirtyTracking(on);
     }
 
     MemDevice memdev(int i) {
@@ -207,6 +225,18 @@ final class Rig {
     }
   }
 
+  /** A device model whose DMA goes unlogged: DMA_LOGGING_* answer ENOTTY, as for most devices. */
+  static final class NoDmaLogging extends io.jvfio.host.sdk.ForwardingDeviceModel {
+    NoDmaLogging(DeviceModel inner) {
+      super(inner);
+    }
+
+    @Override
+    public io.jvfio.host.sdk.DmaLogging dmaLogging() {
+      return null;
+    }
+  }
+
   /** Both reports of one migration. */
   record Outcome(MigrationReport source, MigrationReport destination) {}
 
@@ -230,6 +260,30 @@ final class Rig {
               () -> new MigrationDestination(dst.devices, b, options, ProgressListener.NONE).run(),
               r -> Thread.ofPlatform().name("test-destination").start(r));
       MigrationReport sent = new MigrationSource(src.devices, a, options, progress).run();
+      MigrationReport received = receiving.get(30, TimeUnit.SECONDS);
+      return new Outcome(sent, received);
+    }
+  }
+
+  /** Migrates a VM: the devices of {@code src} with guest RAM {@code srcRam} to {@code dst}'s. */
+  static Outcome migrateVm(
+      End src,
+      GuestRam srcRam,
+      End dst,
+      GuestRam dstRam,
+      MigrationOptions options,
+      ProgressListener progress)
+      throws Exception {
+    try (InMemoryChannels.Pair pair = InMemoryChannels.pair(1 << 20)) {
+      CompletableFuture<MigrationReport> receiving =
+          CompletableFuture.supplyAsync(
+              () ->
+                  new MigrationDestination(
+                          dst.devices, dstRam, pair.b(), options, ProgressListener.NONE)
+                      .run(),
+              r -> Thread.ofPlatform().name("test-destination").start(r));
+      MigrationReport sent =
+          new MigrationSource(src.devices, srcRam, pair.a(), options, progress).run();
       MigrationReport received = receiving.get(30, TimeUnit.SECONDS);
       return new Outcome(sent, received);
     }

@@ -95,7 +95,7 @@ class BackChannelIntegrityTest {
     byte[] hello = m.get(0);
     assertThat(hello).hasSize(25);
     assertThat(hello[0]).isEqualTo((byte) 0x14);
-    assertThat(Arrays.copyOfRange(hello, 1, 5)).containsExactly(0, 0, 0, 3);
+    assertThat(Arrays.copyOfRange(hello, 1, 5)).containsExactly(0, 0, 0, 4);
     assertThat(Arrays.copyOfRange(hello, 5, 21)).isEqualTo(NONCE);
     byte[] keepAlive = m.get(1);
     assertThat(keepAlive).hasSize(5);

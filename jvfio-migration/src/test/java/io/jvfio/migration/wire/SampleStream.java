@@ -92,6 +92,8 @@ final class SampleStream {
         case Record.Data d -> out.add("data " + d.device() + " " + crc(d.payload()));
         case Record.Config cf -> out.add("config " + cf.device() + " " + crc(cf.payload()));
         case Record.Section s -> out.add(s.toString());
+        case Record.RamPages p -> out.add("ram " + p.address() + " " + crc(p.payload()));
+        case Record.RamZero z -> out.add(z.toString());
         case Record.Trailer t -> {
           out.add(t.toString());
           return out;

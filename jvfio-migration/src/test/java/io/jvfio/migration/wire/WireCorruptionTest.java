@@ -197,6 +197,7 @@ class WireCorruptionTest {
             "trailer payload byte count mismatch",
             "stream CRC32C mismatch",
             "device index",
+            "guest RAM size",
             "the abort reason")) {
       if (problem.startsWith(f)) {
         return f;

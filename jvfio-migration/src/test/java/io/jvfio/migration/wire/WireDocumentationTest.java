@@ -69,7 +69,7 @@ class WireDocumentationTest {
     BytesChannel c = BytesChannel.writing();
     WireWriter w = new WireWriter(c);
     w.header(nonce, List.of(new DeviceIdentity(0, "0000:00:03.0", "counter", 0x1af4, 0x10f0, 5)));
-    assertThat(c.writtenLength()).isEqualTo(73);
+    assertThat(c.writtenLength()).isEqualTo(81);
     w.setup(0);
     w.endOfState(0);
     w.stopCopy(0);
@@ -84,7 +84,7 @@ class WireDocumentationTest {
     }
     assertThat(HexFormat.of().formatHex(documented.toByteArray()))
         .isEqualTo(HexFormat.of().formatHex(c.written()));
-    assertThat(documented.size()).isEqualTo(188);
+    assertThat(documented.size()).isEqualTo(196);
 
     BytesChannel b = BytesChannel.writing();
     BackWriter bw = new BackWriter(b, 1);

@@ -26,7 +26,8 @@ class WireMalformationTest {
   private static final int DEV0_MODEL_LENGTH = DEV0_BDF + 12;
   private static final int DEV0_MODEL = DEV0_MODEL_LENGTH + 2;
   private static final int DEV1 = DEV0_MODEL + 13 + 2 + 2 + 8;
-  private static final int HEADER_CRC_AT = DEV1 + 2 + 2 + 12 + 2 + 8 + 2 + 2 + 8;
+  private static final int RAM_AT = DEV1 + 2 + 2 + 12 + 2 + 8 + 2 + 2 + 8;
+  private static final int HEADER_CRC_AT = RAM_AT + 8;
 
   private SampleStream sample;
   private byte[] s;
@@ -46,7 +47,7 @@ class WireMalformationTest {
     // The fixed part of the header as docs/wire-format.md lays it out.
     assertThat(WireFormat.HEADER_FIXED_BYTES).isEqualTo(32).isEqualTo(DEV0);
     assertThat(Arrays.copyOfRange(s, 0, 8)).isEqualTo("JVFIOMIG".getBytes(US_ASCII));
-    assertThat(Arrays.copyOfRange(s, VERSION_AT, NONCE_AT)).containsExactly(0, 0, 0, 3);
+    assertThat(Arrays.copyOfRange(s, VERSION_AT, NONCE_AT)).containsExactly(0, 0, 0, 4);
     assertThat(Arrays.copyOfRange(s, NONCE_AT, COUNT_AT)).isEqualTo(SampleStream.NONCE);
     assertThat(Arrays.copyOfRange(s, COUNT_AT, DEV0)).containsExactly(0, 0, 0, 2);
     assertThat(Arrays.copyOfRange(s, DEV0_BDF, DEV0_BDF + 12))
@@ -86,16 +87,16 @@ class WireMalformationTest {
   void olderVersionIsRefusedWithASentenceSayingSo() {
     putU32(s, VERSION_AT, 2);
     failsAt(VERSION_AT)
-        .hasMessageContaining("the sender speaks wire format version 2, this end speaks version 3")
+        .hasMessageContaining("the sender speaks wire format version 2, this end speaks version 4")
         .hasMessageContaining("an older jvfio on the other end")
         .hasMessageContaining("run the same jvfio release on both ends");
   }
 
   @Test
   void newerVersionIsRefusedWithASentenceSayingSo() {
-    putU32(s, VERSION_AT, 4);
+    putU32(s, VERSION_AT, 5);
     failsAt(VERSION_AT)
-        .hasMessageContaining("the sender speaks wire format version 4, this end speaks version 3")
+        .hasMessageContaining("the sender speaks wire format version 5, this end speaks version 4")
         .hasMessageContaining("a newer jvfio on the other end");
     s = sample.copy();
     putU32(s, VERSION_AT, 0xffffffffL);
@@ -146,8 +147,9 @@ class WireMalformationTest {
 
   @Test
   void deviceCountSmallerThanTheEntries() {
-    putU32(s, COUNT_AT, 1); // the CRC is then read from inside entry 1
-    failsAt(DEV1).hasMessageContaining("header CRC32C mismatch");
+    // the guest RAM size is then read from inside entry 1, where it is no whole number of pages
+    putU32(s, COUNT_AT, 1);
+    failsAt(DEV1).hasMessageContaining("is not a whole number of 4096-byte pages");
   }
 
   @Test
@@ -202,8 +204,8 @@ class WireMalformationTest {
 
   @Test
   void unknownRecordKind() {
-    s[at("setup1")] = 0x02;
-    failsAt(at("setup1")).hasMessageContaining("unknown record kind 0x02");
+    s[at("setup1")] = 0x04;
+    failsAt(at("setup1")).hasMessageContaining("unknown record kind 0x04");
     s = sample.copy();
     s[at("trailer")] = (byte) 0xff;
     failsAt(at("trailer")).hasMessageContaining("unknown record kind 0xff");

@@ -148,17 +148,17 @@ class WireSessionTest {
 
   @Test
   void senderOfAnOlderOrNewerVersionIsRefusedInWords() throws IOException {
-    for (long version : new long[] {1, 2, 4}) {
+    for (long version : new long[] {1, 2, 3, 5}) {
       byte[] s = stream(SampleStream.NONCE);
       SampleStream.putU32(s, VERSION_AT, version);
-      SampleStream.fixHeaderCrc(s, WireFormat.HEADER_FIXED_BYTES + headerEntries() + 4);
-      String age = version < 3 ? "an older jvfio" : "a newer jvfio";
+      SampleStream.fixHeaderCrc(s, WireFormat.HEADER_FIXED_BYTES + headerEntries() + 8 + 4);
+      String age = version < 4 ? "an older jvfio" : "a newer jvfio";
       assertThatThrownBy(() -> readAll(s, SampleStream.NONCE))
           .isInstanceOf(WireFormatException.class)
           .hasMessage(
               "the sender speaks wire format version "
                   + version
-                  + ", this end speaks version 3 ("
+                  + ", this end speaks version 4 ("
                   + age
                   + " on the other end): run the same jvfio release on both ends (at stream"
                   + " offset 8)");
@@ -182,7 +182,7 @@ class WireSessionTest {
   void receiverOfAnOlderOrNewerVersionIsDescribedInWords() throws IOException {
     // A HELLO of another version still parses (its layout is the same), and the sentence the
     // source gives for it names the receiver and which end is older.
-    for (long version : new long[] {1, 2, 4}) {
+    for (long version : new long[] {1, 2, 3, 5}) {
       byte[] hello = new byte[1 + 4 + 16 + 4];
       hello[0] = WireFormat.KIND_HELLO;
       SampleStream.putU32(hello, 1, version);
@@ -194,7 +194,7 @@ class WireSessionTest {
       assertThat(h.version()).isEqualTo(version);
       assertThat(WireReader.versionMismatch("receiver", h.version()))
           .startsWith("the receiver speaks wire format version " + version + ", this end")
-          .contains(version < 3 ? "an older jvfio" : "a newer jvfio");
+          .contains(version < 4 ? "an older jvfio" : "a newer jvfio");
     }
   }
 
@@ -370,7 +370,7 @@ class WireSessionTest {
   void aCommitOrOutcomeKindBeforeTheTrailerIsAnUnknownRecord() throws IOException {
     for (int kind : new int[] {WireFormat.KIND_COMMIT, WireFormat.KIND_OUTCOME}) {
       byte[] s = stream(SampleStream.NONCE);
-      int first = WireFormat.HEADER_FIXED_BYTES + headerEntries() + 4;
+      int first = WireFormat.HEADER_FIXED_BYTES + headerEntries() + 8 + 4;
       s[first] = (byte) kind;
       assertThatThrownBy(() -> readAll(s, SampleStream.NONCE))
           .isInstanceOf(WireFormatException.class)

@@ -1,0 +1,33 @@
+package io.jvfio.migration.report;
+
+/**
+ * The guest RAM's part of a migration, as one end saw it.
+ *
+ * @param bytes the RAM's size
+ * @param bytesSent page bytes that crossed the wire (sent by a sender, received by a receiver);
+ *     zero pages travel as markers and count nothing here
+ * @param zeroPages pages sent as zero-page markers
+ * @param pagesDirtiedByCpu pages the guest CPUs wrote while the RAM was tracked (sender only; 0 at
+ *     a receiver)
+ * @param pagesDirtiedByDevices pages the devices wrote by DMA, as the tracking reported them
+ *     (sender only)
+ * @param iterations passes over the RAM's dirty pages before the switchover (the first covers every
+ *     page)
+ * @param trackingMethod how device writes were tracked ("device DMA logging", "iommufd dirty
+ *     tracking", "none"); null at a receiver
+ * @param trackingReason why that method
+ * @param digest the RAM's digest when the source's devices and CPUs stopped (sender) or before the
+ *     destination's devices ran (receiver); null when unknown
+ * @param digestAlgorithm what {@code digest} is
+ */
+public record GuestRamReport(
+    long bytes,
+    long bytesSent,
+    long zeroPages,
+    long pagesDirtiedByCpu,
+    long pagesDirtiedByDevices,
+    int iterations,
+    String trackingMethod,
+    String trackingReason,
+    String digest,
+    String digestAlgorithm) {}
