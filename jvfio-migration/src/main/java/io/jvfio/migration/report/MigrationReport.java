@@ -153,25 +153,22 @@ public record MigrationReport(
 
   /** This report with {@code error} and {@code recovery} notes. */
   public MigrationReport withError(String error, List<String> recovery) {
-    return new MigrationReport(
-        outcome,
-        side,
-        devices,
-        downtimeMs,
-        downtimeStartMs,
-        downtimeLimitMs,
-        totalMs,
-        throughputBytesPerSec,
-        timeline,
-        error,
-        errno,
-        recovery,
-        digestAlgorithm,
-        guestRam);
+    return copy(outcome, downtimeLimitMs, error, recovery);
   }
 
   /** This report with another outcome and error (a check after the migration failed). */
   public MigrationReport withOutcome(String outcome, String error) {
+    return copy(outcome, downtimeLimitMs, error, recovery);
+  }
+
+  /** This report with the downtime limit the source worked to, in milliseconds. */
+  public MigrationReport withDowntimeLimitMs(double limitMs) {
+    return copy(outcome, limitMs, error, recovery);
+  }
+
+  /** This report with the fields the withers change; every other field as it is. */
+  private MigrationReport copy(
+      String outcome, double downtimeLimitMs, String error, List<String> recovery) {
     return new MigrationReport(
         outcome,
         side,
@@ -179,25 +176,6 @@ public record MigrationReport(
         downtimeMs,
         downtimeStartMs,
         downtimeLimitMs,
-        totalMs,
-        throughputBytesPerSec,
-        timeline,
-        error,
-        errno,
-        recovery,
-        digestAlgorithm,
-        guestRam);
-  }
-
-  /** This report with the downtime limit the source worked to, in milliseconds. */
-  public MigrationReport withDowntimeLimitMs(double limitMs) {
-    return new MigrationReport(
-        outcome,
-        side,
-        devices,
-        downtimeMs,
-        downtimeStartMs,
-        limitMs,
         totalMs,
         throughputBytesPerSec,
         timeline,
