@@ -10,7 +10,6 @@ import io.jvfio.host.HostProcess;
 import io.jvfio.migration.engine.MigratingDevice;
 import io.jvfio.migration.engine.MigrationOptions;
 import io.jvfio.migration.engine.MigrationReceiver;
-import io.jvfio.migration.engine.ProgressListener;
 import io.jvfio.migration.report.MigrationReport;
 import io.jvfio.migration.transport.TcpListener;
 import io.jvfio.migration.transport.TcpTransport;
@@ -124,15 +123,15 @@ public final class BenchPeer {
     MigrationOptions options = MigrationOptions.defaults().withPeerTimeout(peerTimeout);
     while (true) {
       try {
+        MigrationBench.CpuAtStep atDigests = new MigrationBench.CpuAtStep();
         MigrationReport r =
-            new MigrationReceiver(
-                    listener, devices, options, ProgressListener.NONE, System.err::println)
+            new MigrationReceiver(listener, devices, options, atDigests, System.err::println)
                 .run(Duration.ofHours(1));
         if (r == null) {
           continue;
         }
         synchronized (out) {
-          out.println(result(r));
+          out.println(result(r, atDigests.nanos()));
           out.flush();
         }
       } catch (IOException | RuntimeException e) {
@@ -142,16 +141,20 @@ public final class BenchPeer {
     }
   }
 
-  /** {@code RESULT completed=B downtimeMs=D limitMs=L digests=a,b error=...} on one line. */
-  static String result(MigrationReport r) {
+  /**
+   * {@code RESULT completed=B downtimeMs=D limitMs=L cpuNanos=N digests=a,b error=...} on one line;
+   * N: this JVM's CPU time when the digests began.
+   */
+  static String result(MigrationReport r, long cpuNanos) {
     List<String> digests = new ArrayList<>();
     r.devices().forEach(d -> digests.add(d.digest() == null ? "-" : d.digest()));
     return String.format(
         Locale.ROOT,
-        "RESULT completed=%b downtimeMs=%.3f limitMs=%.3f digests=%s error=%s",
+        "RESULT completed=%b downtimeMs=%.3f limitMs=%.3f cpuNanos=%d digests=%s error=%s",
         r.completed(),
         r.downtimeMs(),
         r.downtimeLimitMs(),
+        cpuNanos,
         String.join(",", digests),
         r.error() == null ? "" : r.error().replace('\n', ' '));
   }

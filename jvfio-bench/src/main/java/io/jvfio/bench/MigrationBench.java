@@ -131,10 +131,62 @@ public final class MigrationBench {
    * runs in JVMs that have not migrated before (what a CLI user sees) and is not counted.
    */
   public record Round(
-      long bytes, double rawBytesPerSec, double migrationBytesPerSec, boolean warmup) {
+      long bytes,
+      double rawBytesPerSec,
+      double migrationBytesPerSec,
+      boolean warmup,
+      Cpu rawCpu,
+      Cpu migrationCpu) {
     public double ratio() {
       return migrationBytesPerSec / rawBytesPerSec;
     }
+  }
+
+  /**
+   * CPU time both JVMs used during one transfer (every thread: the JIT's and the collector's too),
+   * read from the OS before it and, for a migration, when an end starts the SHA-256 digests of its
+   * report (they are no part of the transfer). Under load from other processes a throughput ratio
+   * wobbles, CPU time per byte much less: it tells which end costs what.
+   */
+  public record Cpu(long sourceNanos, long destinationNanos) {
+    public double sourceNanosPerByte(long bytes) {
+      return sourceNanos / (double) bytes;
+    }
+
+    public double destinationNanosPerByte(long bytes) {
+      return destinationNanos / (double) bytes;
+    }
+  }
+
+  /** A running total of CPU time of this JVM and the peer's. */
+  private static long[] cpuNow(Peer peer) {
+    return new long[] {cpuNanos(ProcessHandle.current()), cpuNanos(peer.process.toHandle())};
+  }
+
+  private static Cpu cpuSince(long[] before, Peer peer) {
+    long[] now = cpuNow(peer);
+    return new Cpu(now[0] - before[0], now[1] - before[1]);
+  }
+
+  /** This process's CPU time when an engine first names a step (its report's digests). */
+  static final class CpuAtStep implements ProgressListener {
+    private long nanos = -1;
+
+    @Override
+    public void step(String what) {
+      if (nanos < 0) {
+        nanos = cpuNanos(ProcessHandle.current());
+      }
+    }
+
+    /** The CPU time at the first step, or now when there was none. */
+    long nanos() {
+      return nanos >= 0 ? nanos : cpuNanos(ProcessHandle.current());
+    }
+  }
+
+  static long cpuNanos(ProcessHandle p) {
+    return p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
   }
 
   /** One downtime run. */
@@ -184,18 +236,23 @@ public final class MigrationBench {
         b.append(
             String.format(
                 Locale.ROOT,
-                "%nthroughput (no workload)%n  round  bytes         raw TCP      migration    ratio%n"));
+                "%nthroughput (no workload); CPU: ns per byte of both JVMs, source+destination%n"
+                    + "  round  bytes         raw TCP      migration    ratio  CPU raw    CPU migration%n"));
         for (int i = 0; i < rounds.size(); i++) {
           Round r = rounds.get(i);
           b.append(
               String.format(
                   Locale.ROOT,
-                  "  %5s  %-12d  %7.1f MB/s  %7.1f MB/s  %5.3f%n",
+                  "  %5s  %-12d  %7.1f MB/s  %7.1f MB/s  %5.3f  %.2f+%.2f  %.2f+%.2f%n",
                   r.warmup() ? "warm" : Integer.toString(i + 1 - o.warmupRounds()),
                   r.bytes(),
                   r.rawBytesPerSec() / 1e6,
                   r.migrationBytesPerSec() / 1e6,
-                  r.ratio()));
+                  r.ratio(),
+                  r.rawCpu().sourceNanosPerByte(r.bytes()),
+                  r.rawCpu().destinationNanosPerByte(r.bytes()),
+                  r.migrationCpu().sourceNanosPerByte(r.bytes()),
+                  r.migrationCpu().destinationNanosPerByte(r.bytes())));
         }
         b.append(
             String.format(
@@ -263,8 +320,13 @@ public final class MigrationBench {
         for (MigratingDevice d : devices) {
           expect += d.device().migration().stopCopySize();
         }
+        long[] cpu0 = cpuNow(peer);
         double rawRate = rawTransfer(peer.rawPort, raw, expect);
+        Cpu rawCpu = cpuSince(cpu0, peer);
+        long[] cpu1 = cpuNow(peer);
         Migrated m = migrate(peer, devices, MigrationOptions.defaults());
+        Cpu migrationCpu =
+            new Cpu(m.sourceCpuAtDigests() - cpu1[0], m.destinationCpuAtDigests() - cpu1[1]);
         if (!m.source().completed()) {
           throw new IOException("throughput round failed: " + m.source().error());
         }
@@ -279,7 +341,9 @@ public final class MigrationBench {
         long moved = bytes(m.source());
         // the engine's own total: from its start to the destination's confirmation, without the
         // SHA-256 digests the reports compute afterwards
-        Round r = new Round(moved, rawRate, moved / (m.source().totalMs() / 1e3), warmup);
+        Round r =
+            new Round(
+                moved, rawRate, moved / (m.source().totalMs() / 1e3), warmup, rawCpu, migrationCpu);
         rounds.add(r);
         say(
             log,
@@ -400,7 +464,9 @@ public final class MigrationBench {
       boolean destinationCompleted,
       double destinationDowntimeMs,
       String destinationDigests,
-      String destinationError) {}
+      String destinationError,
+      long sourceCpuAtDigests,
+      long destinationCpuAtDigests) {}
 
   private static Migrated migrate(Peer peer, List<MigratingDevice> devices, MigrationOptions o)
       throws IOException, InterruptedException {
@@ -408,9 +474,10 @@ public final class MigrationBench {
         new InetSocketAddress(InetAddress.getLoopbackAddress(), peer.migratePort);
     MigrationReport s;
     long wall;
+    CpuAtStep atDigests = new CpuAtStep();
     try (TcpChannel ch = TcpTransport.connect(to, Duration.ofSeconds(10))) {
       long t0 = System.nanoTime();
-      s = new MigrationSource(devices, ch, o, ProgressListener.NONE).run();
+      s = new MigrationSource(devices, ch, o, atDigests).run();
       wall = System.nanoTime() - t0;
     }
     String line = peer.nextResult();
@@ -418,7 +485,14 @@ public final class MigrationBench {
     double downtime = Double.parseDouble(field(line, "downtimeMs"));
     String error = line.substring(line.indexOf(" error=") + 7);
     return new Migrated(
-        s, wall, ok, downtime, field(line, "digests"), error.isEmpty() ? null : error);
+        s,
+        wall,
+        ok,
+        downtime,
+        field(line, "digests"),
+        error.isEmpty() ? null : error,
+        atDigests.nanos(),
+        Long.parseLong(field(line, "cpuNanos")));
   }
 
   private static String field(String line, String name) {

@@ -302,7 +302,11 @@ final class BenchCommand implements Runnable {
               Math.round(x.rawBytesPerSec()),
               Math.round(x.migrationBytesPerSec()),
               CliJson.round(x.ratio(), 4),
-              x.warmup()));
+              x.warmup(),
+              x.rawCpu().sourceNanos(),
+              x.rawCpu().destinationNanos(),
+              x.migrationCpu().sourceNanos(),
+              x.migrationCpu().destinationNanos()));
     }
     List<BenchJson.Run> runs = new ArrayList<>();
     for (MigrationBench.Run x : r.runs()) {

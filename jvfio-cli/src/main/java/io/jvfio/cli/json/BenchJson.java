@@ -64,13 +64,20 @@ public final class BenchJson {
       BigDecimal medianRatio,
       List<Run> downtimeRuns) {}
 
-  /** A throughput round: the migration's rate against raw TCP's. */
+  /**
+   * A throughput round: the migration's rate against raw TCP's, and the CPU time each JVM spent on
+   * either transfer (all threads; the migration's includes both ends' digests).
+   */
   public record Round(
       long bytes,
       long rawBytesPerSec,
       long migrationBytesPerSec,
       BigDecimal ratio,
-      boolean warmup) {}
+      boolean warmup,
+      long rawSourceCpuNanos,
+      long rawDestinationCpuNanos,
+      long migrationSourceCpuNanos,
+      long migrationDestinationCpuNanos) {}
 
   /** A downtime run under a limit; {@code error} absent when it completed. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
