@@ -1,5 +1,7 @@
 package io.jvfio.migration.wire;
 
+import io.jvfio.migration.transport.Channel;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.zip.CRC32C;
 
@@ -38,6 +40,27 @@ final class Checksums {
         crc.update(copy, 0, run);
         at += run;
       }
+    }
+    return (int) crc.getValue();
+  }
+
+  /**
+   * Writes {@code segment} to {@code channel} and returns its CRC32C (with {@code crc}, reset
+   * first), a piece of {@link WireFormat#PIECE_BYTES} at a time: each piece is checksummed right
+   * after the socket copied it, while it is still in the core's cache. Checksumming a whole 1 MiB
+   * chunk after sending it read it back from L3 or memory.
+   */
+  static int sendWithCrc32c(Channel channel, CRC32C crc, MemorySegment segment) throws IOException {
+    crc.reset();
+    long size = segment.byteSize();
+    if (!viewable(segment) || size <= WireFormat.PIECE_BYTES) {
+      channel.write(segment);
+      return crc32c(crc, segment);
+    }
+    for (long at = 0; at < size; at += WireFormat.PIECE_BYTES) {
+      MemorySegment piece = segment.asSlice(at, Math.min(WireFormat.PIECE_BYTES, size - at));
+      channel.write(piece);
+      crc.update(piece.asByteBuffer());
     }
     return (int) crc.getValue();
   }

@@ -28,9 +28,10 @@ import java.util.zip.CRC32C;
  * trailer.
  *
  * <p>Payloads land in one native buffer of at most {@link WireFormat#WINDOW_BYTES}, whatever size a
- * record claims: a larger DATA payload comes out as several {@link Record.Data} pieces, the last
- * with {@code complete} set once the record's CRC32C matched. A piece is a view valid until the
- * next call. A session header must echo the receiver's nonce, so a recorded stream cannot be
+ * record claims: a DATA payload larger than {@link WireFormat#PIECE_BYTES} comes out as several
+ * {@link Record.Data} pieces (small enough to stay in the cache while checksummed and copied), the
+ * last with {@code complete} set once the record's CRC32C matched. A piece is a view valid until
+ * the next call. A session header must echo the receiver's nonce, so a recorded stream cannot be
  * replayed to another session. With {@link #setRecordTimeout}, every record (and payload window)
  * must arrive whole within that time. Not thread-safe.
  */
@@ -302,7 +303,7 @@ public final class WireReader {
     }
     in.begin();
     if (payloadLeft > 0) {
-      return piece();
+      return piece(WireFormat.PIECE_BYTES);
     }
     long at = in.offset();
     int kind = in.u8("the kind byte of the next record (no trailer yet)");
@@ -383,10 +384,10 @@ public final class WireReader {
                 + WireFormat.WINDOW_BYTES,
             at);
       }
-      Record.Data d = piece();
+      Record.Data d = piece(WireFormat.WINDOW_BYTES);
       return new Record.Config(device, d.payload());
     }
-    return piece();
+    return piece(WireFormat.PIECE_BYTES);
   }
 
   /** The guest address and page count of a RAM record, checked against the header's RAM. */
@@ -451,8 +452,8 @@ public final class WireReader {
   }
 
   /** The next window of the current payload; the last one only once its CRC32C matched. */
-  private Record.Data piece() throws IOException {
-    long n = Math.min(payloadLeft, WireFormat.WINDOW_BYTES);
+  private Record.Data piece(int most) throws IOException {
+    long n = Math.min(payloadLeft, most);
     MemorySegment view = view(n);
     in.payload(view, "the payload of a section record");
     crc(view);

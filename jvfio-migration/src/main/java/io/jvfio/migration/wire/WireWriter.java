@@ -122,8 +122,7 @@ public final class WireWriter {
     fields.clear();
     fields.put((byte) WireFormat.KIND_RAM_PAGES).putLong(address).putInt((int) n);
     emitFields();
-    channel.write(pages);
-    int crc = Checksums.crc32c(payloadCrc, pages);
+    int crc = Checksums.sendWithCrc32c(channel, payloadCrc, pages);
     fields.clear();
     fields.putInt(crc);
     emitFields();
@@ -293,8 +292,7 @@ public final class WireWriter {
         .putLong(marker.value())
         .putLong(size);
     emitFields();
-    channel.write(bytes);
-    int crc = Checksums.crc32c(payloadCrc, bytes);
+    int crc = Checksums.sendWithCrc32c(channel, payloadCrc, bytes);
     fields.clear();
     fields.putInt(crc);
     emitFields();
