@@ -208,7 +208,43 @@ public final class MigrationBench {
     }
   }
 
+  /** Issue 8's throughput target: the median ratio of migration to raw TCP, at least this. */
+  public static final double THROUGHPUT_TARGET = 0.85;
+
   public record Result(Options options, List<Round> rounds, List<Run> runs) {
+    /** The median ratio reached {@link #THROUGHPUT_TARGET} (true without measured rounds). */
+    public boolean throughputMet() {
+      double m = medianRatio();
+      return Double.isNaN(m) || m >= THROUGHPUT_TARGET;
+    }
+
+    /** Every downtime run completed within its limit, both ends reporting the same downtime. */
+    public boolean downtimeKept() {
+      return runs.stream().allMatch(r -> r.withinLimit() && r.endsAgree());
+    }
+
+    /** Null when every target was met, else a sentence naming what was not. */
+    public String shortfall() {
+      List<String> missed = new ArrayList<>();
+      if (!throughputMet()) {
+        missed.add(
+            String.format(
+                Locale.ROOT,
+                "the median throughput ratio %.3f is below the target of %.2f",
+                medianRatio(),
+                THROUGHPUT_TARGET));
+      }
+      long bad = runs.stream().filter(r -> !(r.withinLimit() && r.endsAgree())).count();
+      if (bad > 0) {
+        missed.add(
+            bad
+                + " of "
+                + runs.size()
+                + " downtime runs failed, went over their limit or the ends disagreed");
+      }
+      return missed.isEmpty() ? null : String.join("; ", missed);
+    }
+
     /** The median ratio of the measured rounds (NaN without any). */
     public double medianRatio() {
       double[] r =
@@ -257,8 +293,11 @@ public final class MigrationBench {
         b.append(
             String.format(
                 Locale.ROOT,
-                "  median ratio %.3f (the warm-up round runs in fresh JVMs and is not counted)%n",
-                medianRatio()));
+                "  median ratio %.3f, target %.2f: %s (the warm-up round runs in fresh JVMs and is"
+                    + " not counted)%n",
+                medianRatio(),
+                THROUGHPUT_TARGET,
+                throughputMet() ? "met" : "NOT met"));
       }
       for (int limit : o.limitsMs()) {
         List<Run> at = runsAt(limit);

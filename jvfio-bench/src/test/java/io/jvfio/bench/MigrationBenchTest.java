@@ -21,6 +21,10 @@ class MigrationBenchTest {
     assertThat(round.rawBytesPerSec()).isPositive();
     assertThat(round.migrationBytesPerSec()).isPositive();
     assertThat(r.medianRatio()).isEqualTo(round.ratio());
+    // both JVMs worked on both transfers (the source at least copies every byte into the socket)
+    assertThat(round.rawCpu().sourceNanos()).isPositive();
+    assertThat(round.migrationCpu().sourceNanos()).isPositive();
+    assertThat(round.migrationCpu().destinationNanos()).isPositive();
     assertThat(r.runs()).hasSize(2);
     assertThat(r.runs())
         .allSatisfy(run -> {
@@ -60,5 +64,37 @@ class MigrationBenchTest {
     assertThat(over.withinLimit()).isFalse();
     assertThat(split.endsAgree()).isFalse();
     assertThat(r.table()).contains("OVER").contains("the ends disagree").contains("1 of 2 within");
+    assertThat(r.downtimeKept()).isFalse();
+    assertThat(r.shortfall())
+        .isEqualTo("2 of 2 downtime runs failed, went over their limit or the ends disagreed");
+  }
+
+  @Test
+  void theThroughputTargetIsJudgedOnTheMedianOfTheMeasuredRounds() {
+    MigrationBench.Cpu cpu = new MigrationBench.Cpu(1, 1);
+    // the warm-up round is far below and must not count; the median of 0.80, 0.86, 0.90 is 0.86
+    List<MigrationBench.Round> met =
+        List.of(
+            new MigrationBench.Round(100, 100, 10, true, cpu, cpu),
+            new MigrationBench.Round(100, 100, 80, false, cpu, cpu),
+            new MigrationBench.Round(100, 100, 90, false, cpu, cpu),
+            new MigrationBench.Round(100, 100, 86, false, cpu, cpu));
+    MigrationBench.Result ok =
+        new MigrationBench.Result(MigrationBench.Options.quick(), met, List.of());
+    assertThat(ok.throughputMet()).isTrue();
+    assertThat(ok.shortfall()).isNull();
+    assertThat(ok.table()).contains("median ratio 0.860, target 0.85: met");
+
+    List<MigrationBench.Round> missed =
+        List.of(
+            new MigrationBench.Round(100, 100, 84, false, cpu, cpu),
+            new MigrationBench.Round(100, 100, 95, false, cpu, cpu),
+            new MigrationBench.Round(100, 100, 70, false, cpu, cpu));
+    MigrationBench.Result low =
+        new MigrationBench.Result(MigrationBench.Options.quick(), missed, List.of());
+    assertThat(low.throughputMet()).isFalse();
+    assertThat(low.shortfall())
+        .isEqualTo("the median throughput ratio 0.840 is below the target of 0.85");
+    assertThat(low.table()).contains("target 0.85: NOT met");
   }
 }

@@ -6,6 +6,7 @@ import io.jvfio.bench.ScaleRatios;
 import io.jvfio.cli.json.BenchJson;
 import io.jvfio.cli.json.CliJson;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -140,7 +141,9 @@ final class BenchCommand implements Runnable {
       description =
           "Live-migrate the demo host's two memdev to a second JVM over loopback TCP: throughput"
               + " against a raw TCP transfer of the same bytes measured right before it, then"
-              + " downtime runs with the workloads dirtying memory under each limit.")
+              + " downtime runs with the workloads dirtying memory under each limit. Shows the CPU"
+              + " time both JVMs spent per byte; exits 1 when the median ratio is below 0.85 or a"
+              + " downtime run went over its limit.")
   static final class Migration implements Callable<Integer> {
     @Option(
         names = "--quick",
@@ -189,7 +192,11 @@ final class BenchCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       out.print(json ? CliJson.line(json(r)) + System.lineSeparator() : r.table());
       out.flush();
-      return 0;
+      String shortfall = r.shortfall();
+      if (shortfall != null && !json) {
+        spec.commandLine().getErr().println("jvfio bench migration: " + shortfall);
+      }
+      return shortfall == null ? 0 : 1;
     }
 
     MigrationBench.Options options() {
@@ -321,15 +328,20 @@ final class BenchCommand implements Runnable {
               x.totalMs(),
               x.error()));
     }
+    String shortfall = r.shortfall();
     return new BenchJson.Migration(
-        CliJson.OK,
+        shortfall == null ? CliJson.OK : CliJson.FAILED,
         "migration",
         o.memdevMib(),
         2,
         o.dirtyRate(),
         rounds,
-        CliJson.round(r.medianRatio(), 4),
-        runs);
+        Double.isNaN(r.medianRatio()) ? null : CliJson.round(r.medianRatio(), 4),
+        BigDecimal.valueOf(MigrationBench.THROUGHPUT_TARGET),
+        r.throughputMet(),
+        r.downtimeKept(),
+        runs,
+        shortfall);
   }
 
   /** The data fd bench's JSON: rates in bytes per second. */

@@ -53,7 +53,11 @@ public final class BenchJson {
       BigDecimal ratio,
       boolean withinTarget) {}
 
-  /** {@code bench migration}. */
+  /**
+   * {@code bench migration}: {@code result} "failed" when a target was missed ({@code error} says
+   * which); {@code medianRatio} absent without measured rounds.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Migration(
       String result,
       String benchmark,
@@ -62,7 +66,11 @@ public final class BenchJson {
       double dirtyRate,
       List<Round> rounds,
       BigDecimal medianRatio,
-      List<Run> downtimeRuns) {}
+      BigDecimal throughputTarget,
+      boolean throughputMet,
+      boolean downtimeKept,
+      List<Run> downtimeRuns,
+      String error) {}
 
   /**
    * A throughput round: the migration's rate against raw TCP's, and the CPU time each JVM spent on
