@@ -390,6 +390,7 @@ public final class MigrationDestination {
           countRamPass(p.address(), n / GuestRam.PAGE, stopped);
           ramDigest.written(p.address(), n);
           ramBytesReceived += n;
+          timeline.ramBytes(ramBytesReceived);
           bytes += n;
           timeline.sample(bytes, 0, phase, false);
           progress.progress(bytes, -1, Double.NaN);

@@ -511,6 +511,7 @@ public final class MigrationSource {
     long n = (long) pages * GuestRam.PAGE;
     out.ramPages(address, scratch.asSlice(0, n));
     ramBytesSent += n;
+    timeline.ramBytes(ramBytesSent);
     bytesSent += n;
     bandwidth.add(n, System.nanoTime() - t);
   }

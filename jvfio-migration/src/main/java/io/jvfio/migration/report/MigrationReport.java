@@ -243,10 +243,16 @@ public record MigrationReport(
    * @param dirtyBytes bytes the devices reported dirty at that time, and the guest RAM pages still
    *     to send in the current pass
    * @param phase the engine's phase ("setup", "precopy", "stop-copy", ...)
+   * @param ramBytes the guest RAM's page bytes among {@code bytesSent} (0 without guest RAM)
    */
-  public record Sample(long tMillis, long bytesSent, long dirtyBytes, String phase) {
+  public record Sample(long tMillis, long bytesSent, long dirtyBytes, String phase, long ramBytes) {
     public Sample {
       Objects.requireNonNull(phase, "phase");
+    }
+
+    /** A sample of a migration without guest RAM. */
+    public Sample(long tMillis, long bytesSent, long dirtyBytes, String phase) {
+      this(tMillis, bytesSent, dirtyBytes, phase, 0);
     }
   }
 }

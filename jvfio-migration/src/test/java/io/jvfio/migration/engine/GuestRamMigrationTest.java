@@ -123,6 +123,12 @@ class GuestRamMigrationTest {
           .as("RAM passes at the receiver")
           .isEqualTo(o.source().guestRam().iterations())
           .isPositive();
+      // the timelines carry the RAM's bytes for the plot's band, to the last byte
+      assertThat(o.source().timeline().getLast().ramBytes())
+          .isEqualTo(o.source().guestRam().bytesSent());
+      assertThat(o.destination().timeline().getLast().ramBytes())
+          .isEqualTo(o.destination().guestRam().bytesSent())
+          .isPositive();
       return new Run(o, o.source().guestRam(), o.destination().guestRam(), w);
     }
   }
