@@ -239,7 +239,8 @@ public record MigrationReport(
    * A point of the timeline.
    *
    * @param tMillis milliseconds since the migration started
-   * @param bytesSent bytes moved so far (all devices): sent by a sender, received by a receiver
+   * @param bytesSent bytes moved so far (all devices, and the guest RAM's pages): sent by a sender,
+   *     received by a receiver
    * @param dirtyBytes bytes the devices reported dirty at that time, and the guest RAM pages still
    *     to send in the current pass
    * @param phase the engine's phase ("setup", "precopy", "stop-copy", ...)
