@@ -413,6 +413,15 @@ public final class MigrationDestination {
     }
   }
 
+  private static boolean any(boolean[] flags) {
+    for (boolean f : flags) {
+      if (f) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * RAM sent before the switchover walks the RAM in passes; the source sends the RAM of stop-copy
    * after every device's STOP_COPY_STATE, and counts the same.
@@ -421,15 +430,6 @@ public final class MigrationDestination {
     if (!any(stopped)) {
       ramPasses.record(address, pages);
     }
-  }
-
-  private static boolean any(boolean[] flags) {
-    for (boolean f : flags) {
-      if (f) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** Every local device is reset (RUNNING with no partial state), and the source is told. */
