@@ -36,6 +36,8 @@ class MigrateGuestRamTest {
     assertThat(s.get("zeroPages").asLong()).isPositive();
     assertThat(s.get("pagesDirtiedByDevices").asLong()).isPositive();
     assertThat(s.get("digest").asText()).hasSize(64).isEqualTo(r.get("digest").asText());
+    // the receiver counts the RAM's passes from the stream, as the sender does
+    assertThat(r.get("iterations").asInt()).isEqualTo(s.get("iterations").asInt()).isPositive();
   }
 
   @Test

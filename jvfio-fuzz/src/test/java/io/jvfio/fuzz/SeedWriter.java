@@ -91,6 +91,16 @@ public final class SeedWriter {
           w.commit();
           w.outcome(12_000_000L, 300_000_000L);
         }));
+    m.put("vm-with-guest-ram", vmWithGuestRam(ids.subList(0, 1), memdev));
+    m.put(
+        "vm-aborted-in-guest-ram",
+        stream(w -> {
+          w.header(NONCE, ids.subList(0, 1), SEED_RAM_PAGES * WireFormat.RAM_PAGE_BYTES);
+          w.setup(0);
+          w.ramZero(0, SEED_RAM_PAGES);
+          w.ramPages(0, pages(1, 9));
+          w.abort("the source gave up during the guest RAM");
+        }));
     m.put("claims-a-gigabyte", claimsAGigabyte(ids));
     m.put(
         "aborted",
@@ -107,6 +117,42 @@ public final class SeedWriter {
           w.abort("refused after the trailer");
         }));
     return m;
+  }
+
+  /** Pages of guest RAM the RAM seeds announce: small, so that mutations reach every field. */
+  static final long SEED_RAM_PAGES = 16;
+
+  /**
+   * A VM migrated as the engine does it: a first pass over every RAM page (data pages and a run of
+   * zero pages), the device's precopy, a second pass of the pages written meanwhile, then the
+   * device's stop-copy and the RAM's last dirty pages, committed.
+   */
+  private static byte[] vmWithGuestRam(List<DeviceIdentity> ids, byte[] memdev) {
+    long page = WireFormat.RAM_PAGE_BYTES;
+    return stream(w -> {
+      w.header(NONCE, ids, SEED_RAM_PAGES * page);
+      w.setup(0);
+      w.ramPages(0, pages(3, 1));
+      w.ramZero(3 * page, SEED_RAM_PAGES - 3);
+      w.data(0, MemorySegment.ofArray(memdev));
+      w.endOfState(0);
+      w.ramPages(page, pages(1, 2));
+      w.ramZero(7 * page, 2);
+      w.stopCopy(0);
+      w.endOfState(0);
+      w.ramPages(2 * page, pages(1, 3));
+      w.ramZero(15 * page, 1);
+      w.trailer();
+      w.commit();
+      w.outcome(9_000_000L, 300_000_000L);
+    });
+  }
+
+  /** {@code n} pages of random bytes. */
+  private static MemorySegment pages(int n, long seed) {
+    byte[] b = new byte[n * WireFormat.RAM_PAGE_BYTES];
+    new SplittableRandom(seed).nextBytes(b);
+    return MemorySegment.ofArray(b);
   }
 
   /**

@@ -49,6 +49,11 @@ class SeedsTest {
     // header, 2 setups, init-data-sent, data, 2 end-of-states, config, trailer
     assertThat(WireFuzzTest.forward(fwd.get("two-devices-committed"))).isEqualTo(8);
     assertThat(WireFuzzTest.forward(fwd.get("aborted"))).isEqualTo(2);
+    // setup, 2 RAM records (first pass), data, end-of-state, 2 RAM records (second pass),
+    // stop-copy, end-of-state, 2 RAM records (stop-copy), trailer
+    assertThat(WireFuzzTest.forward(fwd.get("vm-with-guest-ram"))).isEqualTo(12);
+    // setup, RAM_ZERO, RAM_PAGES, abort
+    assertThat(WireFuzzTest.forward(fwd.get("vm-aborted-in-guest-ram"))).isEqualTo(4);
     // the 1 GiB claim passes the size check, then the input ends inside the first window
     assertThat(WireFuzzTest.forward(fwd.get("claims-a-gigabyte"))).isZero();
     assertThat(WireFuzzTest.back(seeds("WireFuzzTestInputs/backChannel").get("every-message")))

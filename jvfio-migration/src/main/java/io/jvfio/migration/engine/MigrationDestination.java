@@ -51,7 +51,7 @@ public final class MigrationDestination {
 
   private long ramBytesReceived;
   private long ramZeroPages;
-  private int ramPasses;
+  private final RamPasses ramPasses = new RamPasses();
   private String ramDigestValue;
   private long bytes;
   private String phase = "setup";
@@ -387,8 +387,10 @@ public final class MigrationDestination {
         case Record.RamPages p -> {
           long n = p.payload().byteSize();
           MemorySegment.copy(p.payload(), 0, ram.memory(), p.address(), n);
+          countRamPass(p.address(), n / GuestRam.PAGE, stopped);
           ramDigest.written(p.address(), n);
           ramBytesReceived += n;
+          timeline.ramBytes(ramBytesReceived);
           bytes += n;
           timeline.sample(bytes, 0, phase, false);
           progress.progress(bytes, -1, Double.NaN);
@@ -396,6 +398,7 @@ public final class MigrationDestination {
         case Record.RamZero z -> {
           long n = z.pages() * GuestRam.PAGE;
           ram.memory().asSlice(z.address(), n).fill((byte) 0);
+          countRamPass(z.address(), z.pages(), stopped);
           ramDigest.written(z.address(), n);
           ramZeroPages += z.pages();
         }
@@ -417,6 +420,16 @@ public final class MigrationDestination {
       }
     }
     return false;
+  }
+
+  /**
+   * RAM sent before the switchover walks the RAM in passes; the source sends the RAM of stop-copy
+   * after every device's STOP_COPY_STATE, and counts the same.
+   */
+  private void countRamPass(long address, long pages, boolean[] stopped) {
+    if (!any(stopped)) {
+      ramPasses.record(address, pages);
+    }
   }
 
   /** Every local device is reset (RUNNING with no partial state), and the source is told. */
@@ -479,7 +492,7 @@ public final class MigrationDestination {
                 ramZeroPages,
                 0,
                 0,
-                ramPasses,
+                ramPasses.passes(),
                 null,
                 null,
                 completed ? ramDigestValue : null,

@@ -82,7 +82,9 @@ public final class MigrationSource {
   private long ramDirtyCount;
   private long ramCursor;
   private boolean ramFirstPassDone;
-  private int ramIterations;
+  // the passes as the stream shows them, so that the destination counts the same
+  private final RamPasses ramPasses = new RamPasses();
+  private boolean ramStopCopying;
   private long ramBytesSent;
   private long ramZeroPages;
   private long ramCpuPages;
@@ -421,7 +423,6 @@ public final class MigrationSource {
       }
       ramDirtyCount = ram.pages();
       ramCursor = 0;
-      ramIterations = 1;
     }
     out.flush();
   }
@@ -498,6 +499,9 @@ public final class MigrationSource {
   private void flushRun(WireWriter out, long first, int pages, boolean zero, MemorySegment scratch)
       throws IOException {
     long address = first * GuestRam.PAGE;
+    if (!ramStopCopying) {
+      ramPasses.record(address, pages);
+    }
     if (zero) {
       out.ramZero(address, pages);
       ramZeroPages += pages;
@@ -507,6 +511,7 @@ public final class MigrationSource {
     long n = (long) pages * GuestRam.PAGE;
     out.ramPages(address, scratch.asSlice(0, n));
     ramBytesSent += n;
+    timeline.ramBytes(ramBytesSent);
     bytesSent += n;
     bandwidth.add(n, System.nanoTime() - t);
   }
@@ -519,6 +524,7 @@ public final class MigrationSource {
    * page can change any more, so the last sync misses nothing; then logging stops.
    */
   private void ramStopCopy(WireWriter out, MemorySegment scratch) throws IOException {
+    ramStopCopying = true;
     ramSync();
     if (tracking.method() == DirtyTracking.Method.NONE && !tracking.droppingDeviceDirty()) {
       // nothing says which pages the devices wrote: every page mapped for DMA is resent
@@ -652,9 +658,6 @@ public final class MigrationSource {
       if (ram != null) {
         if (ramDirtyCount == 0) {
           ramSync();
-          if (ramDirtyCount > 0) {
-            ramIterations++;
-          }
         }
         long before = bytesSent;
         ramPages = sendRam(out, RAM_PAGES_PER_LOOP, ramScratch);
@@ -664,9 +667,6 @@ public final class MigrationSource {
           // as QEMU syncs before it weighs a switchover: the estimate below must count what was
           // dirtied during the pass, or stop-copy would find it all at once
           ramSync();
-          if (ramDirtyCount > 0) {
-            ramIterations++;
-          }
         }
       }
       for (int i = 0; i < devices.size(); i++) {
@@ -1127,7 +1127,7 @@ public final class MigrationSource {
               ramZeroPages,
               ramCpuPages,
               tracking.devicePages(),
-              ramIterations,
+              ramPasses.passes(),
               tracking.method().text(),
               tracking.reason(),
               // the RAM is frozen only once the migration completed (CPUs and devices stopped)

@@ -11,8 +11,9 @@ package io.jvfio.migration.report;
  *     a receiver)
  * @param pagesDirtiedByDevices pages the devices wrote by DMA, as the tracking reported them
  *     (sender only)
- * @param iterations passes over the RAM's dirty pages before the switchover (the first covers every
- *     page)
+ * @param iterations passes over the RAM's dirty pages that sent pages before the switchover (the
+ *     first covers every page), counted from the order of the RAM records on the wire so that both
+ *     ends give the same number: a record that starts below the end of the one before opens a pass
  * @param trackingMethod how device writes were tracked ("device DMA logging", "iommufd dirty
  *     tracking", "none"); null at a receiver
  * @param trackingReason why that method

@@ -239,14 +239,21 @@ public record MigrationReport(
    * A point of the timeline.
    *
    * @param tMillis milliseconds since the migration started
-   * @param bytesSent bytes moved so far (all devices): sent by a sender, received by a receiver
+   * @param bytesSent bytes moved so far (all devices, and the guest RAM's pages): sent by a sender,
+   *     received by a receiver
    * @param dirtyBytes bytes the devices reported dirty at that time, and the guest RAM pages still
    *     to send in the current pass
    * @param phase the engine's phase ("setup", "precopy", "stop-copy", ...)
+   * @param ramBytes the guest RAM's page bytes among {@code bytesSent} (0 without guest RAM)
    */
-  public record Sample(long tMillis, long bytesSent, long dirtyBytes, String phase) {
+  public record Sample(long tMillis, long bytesSent, long dirtyBytes, String phase, long ramBytes) {
     public Sample {
       Objects.requireNonNull(phase, "phase");
+    }
+
+    /** A sample of a migration without guest RAM. */
+    public Sample(long tMillis, long bytesSent, long dirtyBytes, String phase) {
+      this(tMillis, bytesSent, dirtyBytes, phase, 0);
     }
   }
 }

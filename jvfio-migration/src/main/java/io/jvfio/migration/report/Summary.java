@@ -83,18 +83,19 @@ public final class Summary {
     b.append(
         String.format(
             Locale.ROOT,
-            "Guest RAM: %s, %s of pages %s and %d zero pages as markers",
+            "Guest RAM: %s, %s of pages %s and %d zero pages as markers, %d pass%s",
             Units.bytes(g.bytes()),
             Units.bytes(g.bytesSent()),
             sender ? "sent" : "received",
-            g.zeroPages()));
+            g.zeroPages(),
+            g.iterations(),
+            g.iterations() == 1 ? "" : "es"));
     if (sender) {
+      // only the sender knows who dirtied the pages and how device writes were tracked
       b.append(
           String.format(
               Locale.ROOT,
-              ", %d pass%s; pages dirtied by the CPU %d, by devices %d\n",
-              g.iterations(),
-              g.iterations() == 1 ? "" : "es",
+              "; pages dirtied by the CPU %d, by devices %d\n",
               g.pagesDirtiedByCpu(),
               g.pagesDirtiedByDevices()));
       b.append("  device writes tracked by: ")

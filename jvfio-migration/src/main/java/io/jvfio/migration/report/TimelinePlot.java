@@ -8,7 +8,9 @@ import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.Rectangle;
 import java.awt.RenderingHints;
+import java.awt.Shape;
 import java.awt.Stroke;
+import java.awt.geom.Area;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -17,14 +19,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.ToLongFunction;
 import javax.imageio.ImageIO;
 
 /**
  * The timeline of a {@link MigrationReport} as a PNG line chart: bytes moved over time (sent, or
- * received in a receiver's report) and, at a sender, the devices' dirty bytes; the downtime window
- * shaded; a dashed vertical marker where each phase begins, its label laid out so that no two
- * labels overlap ({@link #labelBoxes}); axis labels and a legend above the plot. Rendered
- * off-screen with Java2D; {@code java.awt.headless} is set to true unless the caller chose
+ * received in a receiver's report), the guest RAM's part of them as a filled band under its own
+ * line (device state is the rest, up to the bytes line) and, at a sender, the dirty bytes; the
+ * downtime window shaded; a dashed vertical marker where each phase begins, its label laid out so
+ * that no two labels overlap ({@link #labelBoxes}); axis labels and a legend above the plot.
+ * Rendered off-screen with Java2D; {@code java.awt.headless} is set to true unless the caller chose
  * otherwise. When the JDK cannot render text (no fonts installed), the chart is drawn without its
  * labels rather than not at all.
  */
@@ -38,6 +42,15 @@ public final class TimelinePlot {
   public static final int SENT_RGB = 0x1f77b4;
 
   public static final int DIRTY_RGB = 0xd62728;
+
+  /** The guest RAM's line, and its band below it (outside and inside the downtime window). */
+  public static final int RAM_RGB = 0x2ca02c;
+
+  public static final int RAM_BAND_RGB = 0xc7e9c0;
+
+  /** The band seen through the downtime shade (the two multiplied), so the window still shows. */
+  public static final int RAM_BAND_DOWNTIME_RGB = 0xc3c29c;
+
   static final int BACKGROUND_RGB = 0xffffff;
   static final int AXIS_RGB = 0x333333;
   static final int GRID_RGB = 0xe6e6e6;
@@ -98,13 +111,16 @@ public final class TimelinePlot {
 
   /**
    * The legend's entries for {@code report}: its byte series ("bytes sent", or "bytes received" at
-   * a receiver), "dirty bytes" at a sender, and the downtime with its limit when the report has a
-   * downtime window.
+   * a receiver), the guest RAM's band when it has guest RAM, "dirty bytes" at a sender, and the
+   * downtime with its limit when the report has a downtime window.
    */
   static List<String> legend(MigrationReport report) {
     List<String> l = new ArrayList<>();
     boolean receiver = report.side() == MigrationReport.Side.RECEIVER;
     l.add(receiver ? "bytes received" : "bytes sent");
+    if (report.guestRam() != null) {
+      l.add(receiver ? "guest RAM received" : "guest RAM sent");
+    }
     if (!receiver) {
       l.add("dirty bytes");
     }
@@ -237,7 +253,7 @@ public final class TimelinePlot {
       for (Sample s : samples) {
         lo = Math.min(lo, s.tMillis());
         hi = Math.max(hi, s.tMillis());
-        top = Math.max(top, Math.max(s.bytesSent(), s.dirtyBytes()));
+        top = Math.max(top, Math.max(Math.max(s.bytesSent(), s.dirtyBytes()), s.ramBytes()));
       }
       this.t0 = lo;
       this.xStep = niceStep(Math.max(1, hi - lo), 8);
@@ -253,11 +269,26 @@ public final class TimelinePlot {
           RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
       g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
       downtime();
+      boolean ram = report.guestRam() != null;
+      if (ram) {
+        ramBand();
+      }
       grid();
       phases();
-      series(SENT_RGB, true);
+      if (ram) {
+        // from the last sample before the first RAM byte: no line along the axis before it
+        int first = 0;
+        while (first < samples.size() && samples.get(first).ramBytes() <= 0) {
+          first++;
+        }
+        if (first < samples.size()) {
+          series(RAM_RGB, Sample::ramBytes, Math.max(0, first - 1));
+        }
+      }
+      // the total after the RAM's line: where every byte moved was RAM, the total shows
+      series(SENT_RGB, Sample::bytesSent, 0);
       if (report.side() == MigrationReport.Side.SENDER) {
-        series(DIRTY_RGB, false);
+        series(DIRTY_RGB, Sample::dirtyBytes, 0);
       }
       axes();
       title();
@@ -306,6 +337,43 @@ public final class TimelinePlot {
 
     private int xAt(double ms) {
       return plot.x + (int) Math.round((ms - t0) * plot.width / Math.max(1, t1 - t0));
+    }
+
+    /**
+     * The guest RAM's bytes as a band from the axis up to its line, in a darker shade inside the
+     * downtime window (the RAM of stop-copy), so that the window still shows through it.
+     */
+    private void ramBand() {
+      if (samples.size() < 2) {
+        return;
+      }
+      int n = samples.size();
+      int[] xs = new int[n + 2];
+      int[] ys = new int[n + 2];
+      for (int i = 0; i < n; i++) {
+        xs[i] = x(samples.get(i).tMillis());
+        ys[i] = y(samples.get(i).ramBytes());
+      }
+      xs[n] = xs[n - 1];
+      ys[n] = y(0);
+      xs[n + 1] = xs[0];
+      ys[n + 1] = y(0);
+      g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_OFF);
+      Shape clip = g.getClip();
+      Rectangle w = window();
+      Area outside = new Area(new Rectangle(0, 0, width, height));
+      if (w != null) {
+        outside.subtract(new Area(w));
+      }
+      g.setClip(outside);
+      g.setColor(new Color(RAM_BAND_RGB));
+      g.fillPolygon(xs, ys, xs.length);
+      if (w != null) {
+        g.setClip(w);
+        g.setColor(new Color(RAM_BAND_DOWNTIME_RGB));
+        g.fillPolygon(xs, ys, xs.length);
+      }
+      g.setClip(clip);
     }
 
     private void grid() {
@@ -368,8 +436,9 @@ public final class TimelinePlot {
     }
 
     /**
-     * Above the plot, right-aligned: a short line of each series' colour and its name, and a box of
-     * the downtime shade with the downtime and its limit.
+     * Above the plot, right-aligned: a short line of each series' colour and its name (the guest
+     * RAM's over a box of its band), and a box of the downtime shade with the downtime and its
+     * limit.
      */
     private void legend() {
       int yLine = TOP - 18;
@@ -384,6 +453,11 @@ public final class TimelinePlot {
         if (name.startsWith("downtime")) {
           g.setColor(new Color(DOWNTIME_RGB));
           g.fillRect(x + 6, yLine - 6, 16, 12);
+        } else if (name.startsWith("guest RAM")) {
+          g.setColor(new Color(RAM_BAND_RGB));
+          g.fillRect(x + 6, yLine - 6, 16, 12);
+          g.setColor(new Color(RAM_RGB));
+          g.fillRect(x, yLine - 1, 22, 3);
         } else {
           g.setColor(new Color(name.equals("dirty bytes") ? DIRTY_RGB : SENT_RGB));
           g.fillRect(x, yLine - 1, 22, 3);
@@ -428,16 +502,17 @@ public final class TimelinePlot {
       }
     }
 
-    private void series(int rgb, boolean sent) {
-      if (samples.isEmpty()) {
+    /** The line of {@code value} through the samples from index {@code from} on. */
+    private void series(int rgb, ToLongFunction<Sample> value, int from) {
+      if (samples.size() <= from) {
         return;
       }
       g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_OFF);
       g.setColor(new Color(rgb));
       g.setStroke(new BasicStroke(2, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
       List<int[]> pts = new ArrayList<>();
-      for (Sample s : samples) {
-        pts.add(new int[] {x(s.tMillis()), y(sent ? s.bytesSent() : s.dirtyBytes())});
+      for (Sample s : samples.subList(from, samples.size())) {
+        pts.add(new int[] {x(s.tMillis()), y(value.applyAsLong(s))});
       }
       if (pts.size() == 1) {
         int[] p = pts.getFirst();

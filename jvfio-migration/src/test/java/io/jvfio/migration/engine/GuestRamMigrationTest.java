@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.migration.report.GuestRamReport;
 import java.lang.foreign.MemorySegment;
+import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -79,6 +80,26 @@ class GuestRamMigrationTest {
       boolean cpu,
       boolean dropDeviceDirty)
       throws Exception {
+    // a cold JVM may measure a first pass too slow for the whole RAM to fit the limit
+    return migrate(
+        specs,
+        choice,
+        iommuDirtyBits,
+        dma,
+        cpu,
+        dropDeviceDirty,
+        Rig.options().withOnNoConvergence(MigrationOptions.NoConvergence.SWITCHOVER));
+  }
+
+  static Run migrate(
+      List<Rig.Spec> specs,
+      DirtyTracking.Choice choice,
+      boolean iommuDirtyBits,
+      boolean dma,
+      boolean cpu,
+      boolean dropDeviceDirty,
+      MigrationOptions options)
+      throws Exception {
     RecordingDevice.Log log = new RecordingDevice.Log();
     try (Rig.End src = new Rig.End("src", specs, log);
         Rig.End dst = new Rig.End("dst", specs, log)) {
@@ -91,20 +112,23 @@ class GuestRamMigrationTest {
       fillHalf(srcRam, 11);
       srcRam.tracking().dropDeviceDirty(dropDeviceDirty);
       Writer w = new Writer(src, srcRam, dma, cpu);
-      Rig.Outcome o =
-          Rig.migrateVm(
-              src,
-              srcRam,
-              dst,
-              dstRam,
-              // a cold JVM may measure a first pass too slow for the whole RAM to fit the limit
-              Rig.options().withOnNoConvergence(MigrationOptions.NoConvergence.SWITCHOVER),
-              w);
+      Rig.Outcome o = Rig.migrateVm(src, srcRam, dst, dstRam, options, w);
       assertThat(o.source().completed()).as("source: %s", o.source().error()).isTrue();
       assertThat(o.destination().completed()).as("dest: %s", o.destination().error()).isTrue();
       assertThat(o.destination().devices())
           .extracting("digest")
           .isEqualTo(o.source().devices().stream().map(d -> d.digest()).toList());
+      // the receiver counts the passes from the stream as the source does
+      assertThat(o.destination().guestRam().iterations())
+          .as("RAM passes at the receiver")
+          .isEqualTo(o.source().guestRam().iterations())
+          .isPositive();
+      // the timelines carry the RAM's bytes for the plot's band, to the last byte
+      assertThat(o.source().timeline().getLast().ramBytes())
+          .isEqualTo(o.source().guestRam().bytesSent());
+      assertThat(o.destination().timeline().getLast().ramBytes())
+          .isEqualTo(o.destination().guestRam().bytesSent())
+          .isPositive();
       return new Run(o, o.source().guestRam(), o.destination().guestRam(), w);
     }
   }
@@ -124,6 +148,29 @@ class GuestRamMigrationTest {
     assertThat(r.sent().trackingReason()).isEqualTo("every device has it");
     assertThat(r.sent().pagesDirtiedByDevices()).isPositive();
     assertThat(r.received().digest()).isEqualTo(r.sent().digest()).isNotNull();
+  }
+
+  /**
+   * A precopy held back by a downtime limit no switchover can meet, while the CPU and the device
+   * keep writing: pass after pass of dirty pages, and the receiver reports as many as the source.
+   */
+  @Test
+  void bothEndsReportTheSameNumberOfRamPasses() throws Exception {
+    Run r =
+        migrate(
+            List.of(Rig.Spec.memdev(P2P_PRECOPY)),
+            DirtyTracking.Choice.AUTO,
+            true,
+            true,
+            true,
+            false,
+            Rig.options()
+                .withDowntimeLimit(Duration.ofNanos(1))
+                .withMaxPrecopy(Duration.ofMillis(300))
+                .withOnNoConvergence(MigrationOptions.NoConvergence.SWITCHOVER));
+    assertThat(r.sent().iterations()).isGreaterThanOrEqualTo(3);
+    assertThat(r.received().iterations()).isEqualTo(r.sent().iterations());
+    assertThat(r.received().digest()).isEqualTo(r.sent().digest());
   }
 
   @Test

@@ -20,10 +20,14 @@ class GuestRamReportTest {
           "SHA-256 of the 4 KiB page SHA-256s");
 
   static MigrationReport withRam() {
+    return withRam(MigrationReport.Side.SENDER, RAM);
+  }
+
+  static MigrationReport withRam(MigrationReport.Side side, GuestRamReport ram) {
     MigrationReport r = Reports.completed();
     return new MigrationReport(
         r.outcome(),
-        r.side(),
+        side,
         r.devices(),
         r.downtimeMs(),
         r.downtimeStartMs(),
@@ -35,7 +39,7 @@ class GuestRamReportTest {
         r.errno(),
         r.recovery(),
         r.digestAlgorithm(),
-        RAM);
+        ram);
   }
 
   @Test
@@ -50,6 +54,29 @@ class GuestRamReportTest {
                 + " logging)\n")
         .contains("  RAM digest: " + "ab".repeat(32) + " (SHA-256 of the 4 KiB page SHA-256s)\n");
     assertThat(Summary.text(Reports.completed())).doesNotContain("Guest RAM");
+  }
+
+  @Test
+  void theReceiversSummaryGivesItsPassesButNotWhoDirtiedThePages() {
+    GuestRamReport received =
+        new GuestRamReport(
+            256L << 20,
+            130L << 20,
+            32768,
+            0,
+            0,
+            1,
+            null,
+            null,
+            "cd".repeat(32),
+            RAM.digestAlgorithm());
+    String text = Summary.text(withRam(MigrationReport.Side.RECEIVER, received));
+    assertThat(text)
+        .contains(
+            "Guest RAM: 256 MiB, 130 MiB of pages received and 32768 zero pages as markers, 1"
+                + " pass\n")
+        .doesNotContain("dirtied")
+        .doesNotContain("tracked by");
   }
 
   @Test

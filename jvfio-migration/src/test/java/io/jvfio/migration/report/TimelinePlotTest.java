@@ -9,6 +9,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -328,6 +329,110 @@ class TimelinePlotTest {
     assertThat(TimelinePlot.byteStep(3, 5)).isEqualTo(1);
     assertThat(TimelinePlot.byteStep(Long.MAX_VALUE, 5)).isEqualTo(1L << 61);
     assertThat(TimelinePlot.byteStep(Long.MAX_VALUE, 1)).isEqualTo(1L << 62);
+  }
+
+  /**
+   * A VM's 2 s: device bytes all along; guest RAM sent from 300 ms to 1000 ms (its precopy passes),
+   * none until the switchover, then more in stop-copy (1550-1800 ms, in the downtime window).
+   */
+  private static MigrationReport withRam(MigrationReport.Side side) {
+    List<Sample> s = new ArrayList<>();
+    long ram = 0;
+    for (Sample d : Reports.timeline()) {
+      long t = d.tMillis();
+      if ((t >= 300 && t <= 1000) || (t >= 1550 && t <= 1800)) {
+        ram += 200 << 10;
+      }
+      s.add(new Sample(t, d.bytesSent() + ram, d.dirtyBytes(), d.phase(), ram));
+    }
+    MigrationReport r = Reports.completed();
+    return new MigrationReport(
+        r.outcome(),
+        side,
+        r.devices(),
+        300,
+        1500,
+        300,
+        2000,
+        r.throughputBytesPerSec(),
+        s,
+        null,
+        null,
+        List.of(),
+        r.digestAlgorithm(),
+        GuestRamReportTest.RAM);
+  }
+
+  /**
+   * The guest RAM has its band: filled from the axis where RAM was sent and nowhere before, its
+   * line, a darker band inside the downtime window (the RAM of stop-copy), and a legend entry.
+   */
+  @Test
+  void aVmsRamHasItsOwnBandWhereItWasSent() throws IOException {
+    Path png = dir.resolve("ram.png");
+    TimelinePlot.write(withRam(MigrationReport.Side.SENDER), png);
+    BufferedImage img = ImageIO.read(png.toFile());
+    Rectangle plot = TimelinePlot.plotArea(img.getWidth(), img.getHeight());
+    // before any RAM was sent: no band
+    Rectangle before = new Rectangle(plot.x, plot.y, xOf(plot, 250) - plot.x, plot.height);
+    assertThat(count(img, before, TimelinePlot.RAM_BAND_RGB)).isZero();
+    assertThat(count(img, before, TimelinePlot.RAM_RGB)).isZero();
+    // once the first pass went out: band from just above the axis, in every column
+    for (int ms = 400; ms <= 1400; ms += 100) {
+      Rectangle column = new Rectangle(xOf(plot, ms) + 2, plot.y, 1, plot.height - 1);
+      assertThat(count(img, column, TimelinePlot.RAM_BAND_RGB))
+          .as("band pixels at %d ms", ms)
+          .isGreaterThan(4);
+    }
+    // the stop-copy part, seen through the downtime shade
+    Rectangle window = new Rectangle(xOf(plot, 1500) + 2, plot.y, 50, plot.height);
+    assertThat(count(img, window, TimelinePlot.RAM_BAND_DOWNTIME_RGB)).isGreaterThan(500);
+    assertThat(count(img, window, TimelinePlot.RAM_BAND_RGB)).isZero();
+    assertThat(count(img, plot, TimelinePlot.RAM_RGB)).isGreaterThan(500);
+    // and its legend entry, between the bytes and the dirty bytes
+    Rectangle header = new Rectangle(0, 0, img.getWidth(), plot.y);
+    assertThat(count(img, header, TimelinePlot.RAM_RGB)).isPositive();
+    assertThat(count(img, header, TimelinePlot.RAM_BAND_RGB)).isPositive();
+    assertThat(TimelinePlot.legend(withRam(MigrationReport.Side.SENDER)))
+        .containsExactly(
+            "bytes sent", "guest RAM sent", "dirty bytes", "downtime 300 ms, limit 300 ms");
+    assertThat(TimelinePlot.legend(withRam(MigrationReport.Side.RECEIVER)))
+        .containsExactly("bytes received", "guest RAM received", "downtime 300 ms, limit 300 ms");
+  }
+
+  /**
+   * A migration of devices only has no RAM band, no RAM line and no RAM legend entry, even when its
+   * samples (wrongly) count RAM bytes: the report's guest RAM decides.
+   */
+  @Test
+  void devicesOnlyHaveNoRamBand() throws IOException {
+    MigrationReport vm = withRam(MigrationReport.Side.SENDER);
+    MigrationReport counted =
+        new MigrationReport(
+            vm.outcome(),
+            vm.side(),
+            vm.devices(),
+            vm.downtimeMs(),
+            vm.downtimeStartMs(),
+            vm.downtimeLimitMs(),
+            vm.totalMs(),
+            vm.throughputBytesPerSec(),
+            vm.timeline(),
+            null,
+            null,
+            List.of(),
+            vm.digestAlgorithm(),
+            null);
+    for (MigrationReport r : List.of(Reports.completed(), withWindow(1200, 200, 300), counted)) {
+      Path png = dir.resolve("devices.png");
+      TimelinePlot.write(r, png);
+      BufferedImage img = ImageIO.read(png.toFile());
+      Rectangle all = new Rectangle(0, 0, img.getWidth(), img.getHeight());
+      assertThat(count(img, all, TimelinePlot.RAM_BAND_RGB)).isZero();
+      assertThat(count(img, all, TimelinePlot.RAM_BAND_DOWNTIME_RGB)).isZero();
+      assertThat(count(img, all, TimelinePlot.RAM_RGB)).isZero();
+      assertThat(TimelinePlot.legend(r)).noneMatch(e -> e.contains("RAM"));
+    }
   }
 
   private static int count(BufferedImage img, Rectangle r, int rgb) {
