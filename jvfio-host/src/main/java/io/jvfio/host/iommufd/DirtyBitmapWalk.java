@@ -15,8 +15,9 @@ import java.nio.ByteOrder;
  * for every dirty page {@code a} and clearing it unless NO_CLEAR. As in Linux the walk's own
  * failures are not returned: a hole in the mappings, a window of bitmap memory that cannot be
  * pinned after the first, or tracking being off (VT-d's read_and_clear_dirty refuses a bitmap then)
- * end it early with success. A first window that cannot be pinned is ENOMEM (iova_bitmap_alloc's
- * failure, as iommufd reports it).
+ * end it early with success. A window is pinned as far as the caller's memory goes, so a bitmap
+ * smaller than the range reports the part that fits. A first window of which nothing can be pinned
+ * is ENOMEM (iova_bitmap_alloc's failure, as iommufd reports it).
  */
 final class DirtyBitmapWalk {
   /** The most bitmap memory one window pins: 512 pages. */
@@ -27,7 +28,10 @@ final class DirtyBitmapWalk {
 
   private DirtyBitmapWalk() {}
 
-  /** Walks {@code [iova, iova + length)} ({@code length > 0}) into the bitmap at {@code data}. */
+  /**
+   * Walks {@code [iova, iova + length)} into the bitmap at {@code data}; a {@code length} of 0
+   * (only valid at iova 0) is the whole 2^64 space, as Linux computes {@code length - 1}.
+   */
   static void run(
       Hwpt h, long iova, long length, long pageSize, long data, boolean keep, UserMemory memory) {
     long last = iova + length - 1;
@@ -38,15 +42,14 @@ final class DirtyBitmapWalk {
       long addr = data + done * 8;
       long cap = (WINDOW_BYTES - (addr & (Iova.PAGE_SIZE - 1)) + 7) / 8;
       long n = Long.compareUnsigned(words - done, cap) < 0 ? words - done : cap;
-      MemorySegment bits;
-      try {
-        bits = memory.resolveWritable(addr, n * 8);
-      } catch (KernelError e) {
+      MemorySegment bits = pin(memory, addr, n);
+      if (bits == null) {
         if (done == 0) {
           throw new KernelError(Errno.ENOMEM, "the bitmap memory cannot be pinned");
         }
         return;
       }
+      n = bits.byteSize() / 8;
       long wStart = iova + bitsToBytes(done * 64, shift);
       long span = bitsToBytes(n * 64, shift);
       long wLast = span == 0 || Iova.lt(last - wStart, span - 1) ? last : wStart + span - 1;
@@ -55,6 +58,21 @@ final class DirtyBitmapWalk {
       }
       done += n;
     }
+  }
+
+  /**
+   * Pins up to {@code words} u64 words of bitmap at {@code addr}: as many as the caller's writable
+   * memory holds from there (pin_user_pages stops at the first page it cannot pin and reports what
+   * it got), or null when not even one word can be had. The window then covers only the IOVA of the
+   * words pinned.
+   */
+  private static MemorySegment pin(UserMemory memory, long addr, long words) {
+    MemorySegment tail = memory.tail(addr);
+    if (tail == null || tail.isReadOnly() || tail.byteSize() < 8) {
+      return null;
+    }
+    long have = Math.min(words, tail.byteSize() / 8);
+    return memory.resolveWritable(addr, have * 8);
   }
 
   /** {@code nbits << shift}, or 0 when that reaches past 2^64 (the rest of the range). */

@@ -1,0 +1,146 @@
+package io.jvfio.host.iommufd;
+
+import static io.jvfio.host.testkit.Cdev.attach;
+import static io.jvfio.host.testkit.Cdev.bindOk;
+import static io.jvfio.host.testkit.Iommufd.*;
+import static io.jvfio.uapi.iommufd.IommufdConstants.IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jvfio.host.Host;
+import io.jvfio.host.HostProcess;
+import io.jvfio.host.testkit.DmaModel;
+import io.jvfio.host.testkit.Kit;
+import io.jvfio.host.testkit.Migrations;
+import io.jvfio.uapi.iommufd.IommufdIoctls;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * GET_DIRTY_BITMAP calls that Linux 6.12 accepts although they look wrong, with the bits they give:
+ * a zero length at IOVA 0 (the whole 2^64 space: iommufd_check_iova_range computes {@code length -
+ * 1} and has no zero test), a bitmap smaller than the range (iova_bitmap pins what it can and the
+ * walk ends where the pinned memory ends), and a page size that is not a power of two (the checks
+ * are mask tests with {@code page_size - 1}; the bit is found with its lowest set bit). Guest RAM
+ * is 1 MiB at IOVA 0, then a hole, then 1 MiB at 4 MiB.
+ */
+class DirtyBitmapEdgeTest {
+  static final long RAM = 1L << 20;
+  static final long HIGH = 4L << 20;
+
+  private final DmaModel model = new DmaModel();
+  private Host host;
+  private HostProcess p;
+  private int fd;
+  private int hwpt;
+  private int ioas;
+  private final Arena own = Arena.ofShared();
+
+  @BeforeEach
+  void setUp() {
+    host = Migrations.host(model);
+    p = host.process("vmm");
+    fd = openIommufdOk(p);
+    int dev = Kit.openOk(p, Migrations.device(host, 0).cdevPath());
+    int devid = bindOk(p, dev, fd);
+    ioas = ioasAllocOk(p, fd);
+    assertThat(mapFixed(p, fd, ioas, 0, p.memory().map(RAM).address(), RAM)).isZero();
+    assertThat(mapFixed(p, fd, ioas, HIGH, p.memory().map(RAM).address(), RAM)).isZero();
+    hwpt = hwptAlloc(p, fd, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, devid, ioas);
+    assertThat(attach(p, dev, hwpt)).isEqualTo(hwpt);
+    assertThat(setDirtyTracking(p, fd, hwpt, true)).isZero();
+  }
+
+  @AfterEach
+  void tearDown() {
+    host.close();
+    own.close();
+  }
+
+  /**
+   * One page of bitmap memory with nothing mapped right after it, so a walk that wants more finds
+   * the end of the caller's memory there (two pages are taken, only the first is made visible).
+   */
+  private MemorySegment onePage() {
+    return p.memory().adopt(own.allocate(8192, 4096).asSlice(0, 4096));
+  }
+
+  private void write(long iova) {
+    model.dma().write(iova, MemorySegment.ofArray(new byte[] {1}));
+  }
+
+  private int get(long iova, long length, long pageSize, MemorySegment bitmap) {
+    MemorySegment s = dirtyBitmapArg(hwpt, 0, iova, length, pageSize, bitmap.address());
+    return p.ioctl(fd, IommufdIoctls.IOMMU_HWPT_GET_DIRTY_BITMAP, s);
+  }
+
+  private static List<Long> bits(MemorySegment bitmap) {
+    List<Long> out = new ArrayList<>();
+    for (long w = 0; w < bitmap.byteSize() / 8; w++) {
+      long word = bitmap.get(ValueLayout.JAVA_LONG_UNALIGNED, w * 8);
+      for (long b = word; b != 0; b &= b - 1) {
+        out.add(w * 64 + Long.numberOfTrailingZeros(b));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void zeroLengthAtIovaZeroWalksFromZeroUpToTheFirstHole() {
+    write(0x3000);
+    write(RAM - 1);
+    write(HIGH + 0x5000);
+    MemorySegment bitmap = p.memory().map(4096);
+    assertThat(get(0, 0, 4096, bitmap)).isZero();
+    // pages 3 and 255; the page past the hole is not reached
+    assertThat(bits(bitmap)).containsExactly(3L, 255L);
+    // what was reported was cleared; the high page is still dirty
+    MemorySegment again = p.memory().map(4096);
+    assertThat(get(0, 0, 4096, again)).isZero();
+    assertThat(bits(again)).isEmpty();
+    MemorySegment high = p.memory().map(4096);
+    assertThat(get(HIGH, RAM, 4096, high)).isZero();
+    assertThat(bits(high)).containsExactly(5L);
+  }
+
+  @Test
+  void zeroLengthAtIovaZeroWithNothingMappedThereSucceedsEmpty() {
+    write(0x1000);
+    assertThat(unmap(p, fd, ioas, 0, RAM).ret()).isZero();
+    write(HIGH);
+    MemorySegment bitmap = p.memory().map(4096);
+    assertThat(get(0, 0, 4096, bitmap)).isZero();
+    assertThat(bits(bitmap)).isEmpty();
+  }
+
+  @Test
+  void aBitmapSmallerThanTheRangeReportsThePartThatFitsAndLeavesTheRestDirty() {
+    // 1 MiB at a 1-byte page size needs 128 KiB of bitmap; give it one page (32768 bits, 8 pages)
+    write(0x2000 + 9);
+    write(0x9000);
+    MemorySegment small = onePage();
+    assertThat(get(0, RAM, 1, small)).isZero();
+    List<Long> got = bits(small);
+    assertThat(got).hasSize(4096);
+    assertThat(got.getFirst()).isEqualTo(0x2000L);
+    assertThat(got.getLast()).isEqualTo(0x2fffL);
+    // page 9 lay past the pinned bitmap: not read, so not cleared
+    MemorySegment full = p.memory().map(4096);
+    assertThat(get(0, RAM, 4096, full)).isZero();
+    assertThat(bits(full)).containsExactly(9L);
+  }
+
+  @Test
+  void aPageSizeThatIsNotAPowerOfTwoCountsByItsLowestSetBit() {
+    // 0x3000: the mask 0x2fff passes for 0 and 1 MiB, and bits are 4 KiB apart (lowest bit 0x1000)
+    write(0x7000);
+    MemorySegment bitmap = p.memory().map(4096);
+    assertThat(get(0, RAM, 0x3000, bitmap)).isZero();
+    assertThat(bits(bitmap)).containsExactly(7L);
+  }
+}
