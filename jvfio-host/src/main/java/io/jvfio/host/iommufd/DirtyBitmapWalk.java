@@ -38,6 +38,9 @@ final class DirtyBitmapWalk {
     int shift = Long.numberOfTrailingZeros(pageSize);
     long words = Long.divideUnsigned((length - 1) >>> shift, 64) + 1;
     long done = 0;
+    // bit indexes [ahead[0], ahead[1]] still to set: a dirty page that went on past the end of the
+    // previous window (iova_bitmap's set_ahead); ahead[0] > ahead[1] when there are none
+    long[] ahead = {1, 0};
     while (Long.compareUnsigned(done, words) < 0) {
       long addr = data + done * 8;
       long cap = (WINDOW_BYTES - (addr & (Iova.PAGE_SIZE - 1)) + 7) / 8;
@@ -50,10 +53,16 @@ final class DirtyBitmapWalk {
         return;
       }
       n = bits.byteSize() / 8;
+      if (ahead[0] <= ahead[1]) {
+        // the rest of the page the previous window ended inside; what does not fit waits again
+        long to = Math.min(ahead[1], done * 64 + n * 64 - 1);
+        setBits(bits, ahead[0] - done * 64, to - done * 64);
+        ahead[0] = to + 1;
+      }
       long wStart = iova + bitsToBytes(done * 64, shift);
       long span = bitsToBytes(n * 64, shift);
       long wLast = span == 0 || Iova.lt(last - wStart, span - 1) ? last : wStart + span - 1;
-      if (!readAndClear(h, wStart, wLast, iova, shift, keep, bits, done * 64)) {
+      if (!readAndClear(h, wStart, wLast, last, iova, shift, keep, bits, done * 64, ahead)) {
         return;
       }
       done += n;
@@ -75,6 +84,14 @@ final class DirtyBitmapWalk {
     return memory.resolveWritable(addr, have * 8);
   }
 
+  /** Sets bits {@code [from, to]} of {@code bits} (little-endian u64 words). */
+  private static void setBits(MemorySegment bits, long from, long to) {
+    for (long b = from; b <= to; b++) {
+      long at = (b >>> 6) * 8;
+      bits.set(U64, at, bits.get(U64, at) | (1L << (b & 63)));
+    }
+  }
+
   /** {@code nbits << shift}, or 0 when that reaches past 2^64 (the rest of the range). */
   private static long bitsToBytes(long nbits, int shift) {
     return shift > Long.numberOfLeadingZeros(nbits) ? 0 : nbits << shift;
@@ -89,11 +106,13 @@ final class DirtyBitmapWalk {
       Hwpt h,
       long start,
       long last,
+      long rangeLast,
       long iova,
       int shift,
       boolean keep,
       MemorySegment bits,
-      long firstBit) {
+      long firstBit,
+      long[] ahead) {
     if (!h.tracking) {
       return false;
     }
@@ -115,9 +134,13 @@ final class DirtyBitmapWalk {
             long hi = Iova.lt(end, (page << 12) + Iova.PAGE_SIZE - 1) ? end : (page << 12) + 4095;
             long from = ((lo - iova) >>> shift) - firstBit;
             long to = ((hi - iova) >>> shift) - firstBit;
-            for (long b = from; b <= to; b++) {
-              long at = (b >>> 6) * 8;
-              bits.set(U64, at, bits.get(U64, at) | (1L << (b & 63)));
+            setBits(bits, from, to);
+            long pageLast = (page << 12) + 4095;
+            if (hi == last && last != rangeLast && Iova.lt(last, pageLast)) {
+              // the page goes on past this window: its remaining bits are set in the next one
+              long aheadLast = Iova.lt(rangeLast, pageLast) ? rangeLast : pageLast;
+              ahead[0] = ((last + 1 - iova) >>> shift);
+              ahead[1] = ((aheadLast - iova) >>> shift);
             }
           });
       if (end == last) {

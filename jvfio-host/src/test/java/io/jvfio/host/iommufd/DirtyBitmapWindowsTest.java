@@ -86,6 +86,28 @@ class DirtyBitmapWindowsTest {
   }
 
   @Test
+  void aPageThatAWindowEndsInsideHasItsLastBitsSetInTheNextWindow() {
+    // a bitmap 8 bytes into a page: the first window pins 2 MiB - 8 bytes, so it covers 16 MiB - 64
+    // bytes of IOVA and ends 64 bytes before the end of page 4095
+    long straddling = (16L << 20) / 4096 - 1;
+    model.dma().write(IOVA + straddling * 4096 + 4095, MemorySegment.ofArray(new byte[] {1}));
+    MemorySegment mapped = p.memory().map(RAM / 8 + 4096);
+    MemorySegment bitmap = mapped.asSlice(8, RAM / 8);
+    assertThat(get(bitmap)).isZero();
+    long words = RAM / 64;
+    // all 4096 bits of that page, the last 64 of them in the second window; the others as before
+    for (long w = 0; w < words; w++) {
+      long word = bitmap.get(ValueLayout.JAVA_LONG_UNALIGNED, w * 8);
+      long bit = w * 64;
+      boolean dirty =
+          (bit >= LOW_PAGE * 4096 && bit < (LOW_PAGE + 1) * 4096)
+              || (bit >= straddling * 4096 && bit < (straddling + 1) * 4096)
+              || (bit >= HIGH_PAGE * 4096 && bit < (HIGH_PAGE + 1) * 4096);
+      assertThat(word).as("word %d", w).isEqualTo(dirty ? -1L : 0L);
+    }
+  }
+
+  @Test
   void aSecondWindowThatCannotBePinnedEndsTheWalkWithSuccess() {
     // only the first 2 MiB of the 4 MiB bitmap exist: the high page's bits have nowhere to go
     MemorySegment bitmap = p.memory().map(2L << 20);
