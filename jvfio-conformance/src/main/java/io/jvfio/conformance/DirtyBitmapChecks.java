@@ -11,8 +11,9 @@ import java.lang.foreign.MemorySegment;
  * io_pagetable.c {@code iommufd_check_iova_range}). Such a HWPT (the one an ATTACH to an IOAS
  * makes) answers EOPNOTSUPP only after the range checks, so EOPNOTSUPP says a range passed them:
  * that is how a kernel without dirty-tracking hardware still shows which odd ranges Linux accepts
- * (a zero length at IOVA 0, a page size that is not a power of two or is below the IOMMU page). No
- * bitmap is ever read, so the kit needs no memory in the caller's address space.
+ * (a range ending at 2^64, a page size that is not a power of two or is below the IOMMU page) and
+ * which it refuses (a zero length, even at IOVA 0). No bitmap is ever read, so the kit needs no
+ * memory in the caller's address space.
  */
 final class DirtyBitmapChecks {
   private static final String SOURCE =
@@ -31,14 +32,19 @@ final class DirtyBitmapChecks {
         get(sys, iommufd, hwpt, MIB, MIB, 4096));
     r.check(
         "dirty-bitmap.zero-length-at-0",
-        SOURCE + " (no zero-length rule: the whole 2^64 space passes)",
-        "EOPNOTSUPP",
+        SOURCE + " (6.12.117 tests the length first: not the whole 2^64 space)",
+        "EINVAL",
         get(sys, iommufd, hwpt, 0, 0, 4096));
     r.check(
-        "dirty-bitmap.zero-length-wraps",
+        "dirty-bitmap.zero-length",
+        SOURCE + " (the length test comes before the wrap test)",
+        "EINVAL",
+        get(sys, iommufd, hwpt, MIB, 0, 4096));
+    r.check(
+        "dirty-bitmap.wraps",
         SOURCE + " (iova + length - 1 wraps)",
         "EOVERFLOW",
-        get(sys, iommufd, hwpt, MIB, 0, 4096));
+        get(sys, iommufd, hwpt, -4096L, 8192, 4096));
     r.check(
         "dirty-bitmap.ends-at-top",
         SOURCE + " (the last byte is 2^64 - 1: no wrap)",
