@@ -24,12 +24,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * GET_DIRTY_BITMAP calls that Linux 6.12 accepts although they look wrong, with the bits they give:
- * a zero length at IOVA 0 (the whole 2^64 space: iommufd_check_iova_range computes {@code length -
- * 1} and has no zero test), a bitmap smaller than the range (iova_bitmap pins what it can and the
- * walk ends where the pinned memory ends), and a page size that is not a power of two (the checks
- * are mask tests with {@code page_size - 1}; the bit is found with its lowest set bit). Guest RAM
- * is 1 MiB at IOVA 0, then a hole, then 1 MiB at 4 MiB.
+ * GET_DIRTY_BITMAP edge cases as Linux 6.12.117 answers them (its source in the lab, and the lab's
+ * conformance run): a zero length is EINVAL even at IOVA 0; the walk ends at the first hole with
+ * success; the bitmap is pinned only where a bit is set, so a bitmap the kernel cannot write (not
+ * mapped, too small) loses those bits while the pages are still read and cleared; a page size that
+ * is not a power of two passes its mask test and counts by its lowest set bit. Guest RAM is 1 MiB
+ * at IOVA 0, then a hole, then 1 MiB at 4 MiB.
  */
 class DirtyBitmapEdgeTest {
   static final long RAM = 1L << 20;
@@ -65,8 +65,8 @@ class DirtyBitmapEdgeTest {
   }
 
   /**
-   * One page of bitmap memory with nothing mapped right after it, so a walk that wants more finds
-   * the end of the caller's memory there (two pages are taken, only the first is made visible).
+   * One page of bitmap memory with nothing mapped right after it, so bits past it find no memory
+   * (two pages are taken, only the first is made visible).
    */
   private MemorySegment onePage() {
     return p.memory().adopt(own.allocate(8192, 4096).asSlice(0, 4096));
