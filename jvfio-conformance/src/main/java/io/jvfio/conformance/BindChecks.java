@@ -135,6 +135,9 @@ final class BindChecks {
             a.ptId() == ioas
                 ? "pt_id " + a.ptId() + " (the IOAS itself)"
                 : "pt_id a new HWPT, not the IOAS " + ioas);
+        if (a.ptId() != ioas) {
+          DirtyBitmapChecks.run(sys, iommufd, a.ptId(), r);
+        }
       }
     } catch (KitException e) {
       r.broken("bind", BIND, "the device opens on its cdev", e);

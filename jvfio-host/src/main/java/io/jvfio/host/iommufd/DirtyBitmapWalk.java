@@ -1,27 +1,23 @@
 package io.jvfio.host.iommufd;
 
 import io.jvfio.host.iommu.Iova;
-import io.jvfio.host.kernel.KernelError;
 import io.jvfio.host.kernel.UserMemory;
-import io.jvfio.uapi.Errno;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * The walk of IOMMU_HWPT_GET_DIRTY_BITMAP once the range is valid: the caller's bitmap is taken in
- * windows of at most 512 pages of its memory (iova_bitmap.c), each window walked over the
- * contiguous mappings from its start (io_pagetable.c), setting bit {@code (a - iova) / page_size}
- * for every dirty page {@code a} and clearing it unless NO_CLEAR. As in Linux the walk's own
- * failures are not returned: a hole in the mappings, a window of bitmap memory that cannot be
- * pinned after the first, or tracking being off (VT-d's read_and_clear_dirty refuses a bitmap then)
- * end it early with success. A first window that cannot be pinned is ENOMEM (iova_bitmap_alloc's
- * failure, as iommufd reports it).
+ * The walk of IOMMU_HWPT_GET_DIRTY_BITMAP once the range is valid, as Linux 6.12.117 does it: one
+ * pass over the contiguous mappings from {@code iova} (io_pagetable.c), reading and clearing
+ * (unless NO_CLEAR) every dirty page and setting bit {@code (a - iova) / page_size} for each of its
+ * addresses {@code a}. The caller's bitmap is never pinned up front (iova_bitmap_alloc pins
+ * nothing); a bit is set by pinning the bitmap memory it lies in when it is needed, and when that
+ * memory cannot be pinned (not mapped, read-only) the bit is dropped without an error, although the
+ * page was read and cleared. The walk's own failures are not returned either: a hole in the
+ * mappings, or tracking being off (VT-d's read_and_clear_dirty refuses a bitmap then), end it early
+ * with success.
  */
 final class DirtyBitmapWalk {
-  /** The most bitmap memory one window pins: 512 pages. */
-  private static final long WINDOW_BYTES = 512 * Iova.PAGE_SIZE;
-
   private static final ValueLayout.OfLong U64 =
       ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -30,60 +26,16 @@ final class DirtyBitmapWalk {
   /** Walks {@code [iova, iova + length)} ({@code length > 0}) into the bitmap at {@code data}. */
   static void run(
       Hwpt h, long iova, long length, long pageSize, long data, boolean keep, UserMemory memory) {
+    if (!h.tracking) {
+      return;
+    }
     long last = iova + length - 1;
     int shift = Long.numberOfTrailingZeros(pageSize);
-    long words = Long.divideUnsigned((length - 1) >>> shift, 64) + 1;
-    long done = 0;
-    while (Long.compareUnsigned(done, words) < 0) {
-      long addr = data + done * 8;
-      long cap = (WINDOW_BYTES - (addr & (Iova.PAGE_SIZE - 1)) + 7) / 8;
-      long n = Long.compareUnsigned(words - done, cap) < 0 ? words - done : cap;
-      MemorySegment bits;
-      try {
-        bits = memory.resolveWritable(addr, n * 8);
-      } catch (KernelError e) {
-        if (done == 0) {
-          throw new KernelError(Errno.ENOMEM, "the bitmap memory cannot be pinned");
-        }
-        return;
-      }
-      long wStart = iova + bitsToBytes(done * 64, shift);
-      long span = bitsToBytes(n * 64, shift);
-      long wLast = span == 0 || Iova.lt(last - wStart, span - 1) ? last : wStart + span - 1;
-      if (!readAndClear(h, wStart, wLast, iova, shift, keep, bits, done * 64)) {
-        return;
-      }
-      done += n;
-    }
-  }
-
-  /** {@code nbits << shift}, or 0 when that reaches past 2^64 (the rest of the range). */
-  private static long bitsToBytes(long nbits, int shift) {
-    return shift > Long.numberOfLeadingZeros(nbits) ? 0 : nbits << shift;
-  }
-
-  /**
-   * One window: the dirty pages of the contiguous mappings from {@code start} up to {@code last}
-   * into {@code bits} (whose bit 0 is bit {@code firstBit} of the caller's bitmap). False when the
-   * walk ends early (tracking off, or a hole).
-   */
-  private static boolean readAndClear(
-      Hwpt h,
-      long start,
-      long last,
-      long iova,
-      int shift,
-      boolean keep,
-      MemorySegment bits,
-      long firstBit) {
-    if (!h.tracking) {
-      return false;
-    }
-    long cur = start;
+    long cur = iova;
     while (true) {
       Area a = h.ioas.table.areaAt(cur);
       if (a == null) {
-        return false;
+        return;
       }
       long end = Iova.lt(a.last(), last) ? a.last() : last;
       long pieceStart = cur;
@@ -92,20 +44,49 @@ final class DirtyBitmapWalk {
           end,
           keep,
           page -> {
-            // the part of the page inside this window (a window may end inside a page)
             long lo = Iova.lt(page << 12, pieceStart) ? pieceStart : page << 12;
-            long hi = Iova.lt(end, (page << 12) + Iova.PAGE_SIZE - 1) ? end : (page << 12) + 4095;
-            long from = ((lo - iova) >>> shift) - firstBit;
-            long to = ((hi - iova) >>> shift) - firstBit;
-            for (long b = from; b <= to; b++) {
-              long at = (b >>> 6) * 8;
-              bits.set(U64, at, bits.get(U64, at) | (1L << (b & 63)));
-            }
+            long pageLast = (page << 12) + Iova.PAGE_SIZE - 1;
+            long hi = Iova.lt(end, pageLast) ? end : pageLast;
+            setBits(memory, data, (lo - iova) >>> shift, (hi - iova) >>> shift);
           });
       if (end == last) {
-        return true;
+        return;
       }
       cur = end + 1;
     }
+  }
+
+  /**
+   * Sets bits {@code [from, to]} of the caller's bitmap at {@code data} (little-endian u64 words),
+   * each word only where the caller's memory can be written: iova_bitmap_set pins the bitmap page a
+   * bit is in and gives up on that bit quietly when it cannot.
+   */
+  private static void setBits(UserMemory memory, long data, long from, long to) {
+    long b = from;
+    while (Long.compareUnsigned(b, to) <= 0) {
+      long word = b >>> 6;
+      long upTo = Long.compareUnsigned(to, word * 64 + 63) < 0 ? to : word * 64 + 63;
+      MemorySegment w = pinWord(memory, data + word * 8);
+      if (w != null) {
+        long mask = -1L << (b & 63);
+        if ((upTo & 63) != 63) {
+          mask &= (1L << ((upTo & 63) + 1)) - 1;
+        }
+        w.set(U64, 0, w.get(U64, 0) | mask);
+      }
+      if (upTo == -1L) {
+        return;
+      }
+      b = upTo + 1;
+    }
+  }
+
+  /** The 8 bytes at {@code addr} if the caller's memory there can be pinned for writing. */
+  private static MemorySegment pinWord(UserMemory memory, long addr) {
+    MemorySegment tail = memory.tail(addr);
+    if (tail == null || tail.isReadOnly() || tail.byteSize() < 8) {
+      return null;
+    }
+    return tail.asSlice(0, 8);
   }
 }

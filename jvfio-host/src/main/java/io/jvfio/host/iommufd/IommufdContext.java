@@ -471,6 +471,9 @@ public final class IommufdContext extends OpenFile {
     long length = IommuHwptGetDirtyBitmap.LENGTH.get(k);
     long pageSize = IommuHwptGetDirtyBitmap.PAGE_SIZE.get(k);
     long data = IommuHwptGetDirtyBitmap.DATA.get(k);
+    // 6.12.117 refuses a zero length first (before that, length - 1 made 0 at iova 0 the whole
+    // 2^64 space)
+    KernelError.check(length != 0, Errno.EINVAL);
     KernelError.check(!Iova.addOverflows(iova, length - 1), Errno.EOVERFLOW);
     long last = iova + length - 1;
     long align = h.ioas.table.iovaAlignment();
@@ -478,10 +481,6 @@ public final class IommufdContext extends OpenFile {
     KernelError.check(pageSize != 0, Errno.EINVAL);
     KernelError.check(((iova | (last + 1)) & (pageSize - 1)) == 0, Errno.EINVAL);
     KernelError.check(h.dirtyCapable, Errno.EOPNOTSUPP);
-    if (length == 0) {
-      // iova 0 and length 0 pass the checks as the whole 2^64 space: Linux would walk all of it
-      throw new KernelError(Errno.EINVAL, "a zero length is not emulated");
-    }
     boolean keep = (flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) != 0;
     DirtyBitmapWalk.run(h, iova, length, pageSize, data, keep, arg.memory());
     return 0;

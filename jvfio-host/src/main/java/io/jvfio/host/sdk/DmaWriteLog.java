@@ -12,8 +12,8 @@ import java.util.function.LongConsumer;
  * DeviceModel#dmaLogging()} and every write it makes through {@link DeviceContext#dma()} that lands
  * inside a logged range marks its 4 KiB pages. Nothing else marks it, so a report holds exactly the
  * pages the device wrote since the last report of them. Like mlx5, a second start without a stop is
- * EINVAL and a stop without a start does nothing; pages are tracked at 4 KiB whatever size START
- * asked for, and that is the size START answers.
+ * EINVAL, a report while not started is EINVAL and a stop without a start does nothing; pages are
+ * tracked at 4 KiB whatever size START asked for, and that is the size START answers.
  */
 public final class DmaWriteLog implements DmaLogging {
   /** The granularity of the log. */
@@ -80,12 +80,16 @@ public final class DmaWriteLog implements DmaLogging {
    */
   @Override
   public void report(long iova, long length, long pageSize, LongConsumer dirty) {
-    if (length == 0) {
-      return;
-    }
-    long last = iova + length - 1;
     List<Long> pages = new ArrayList<>();
+    long last = iova + length - 1;
     synchronized (this) {
+      // mlx5 refuses a report while its tracker is not running
+      if (ranges == null) {
+        throw new MigrationException(Errno.EINVAL, "DMA logging not started");
+      }
+      if (length == 0) {
+        return;
+      }
       long firstPage = iova >>> 12;
       long lastPage = last >>> 12;
       for (Map.Entry<Long, Long> e :

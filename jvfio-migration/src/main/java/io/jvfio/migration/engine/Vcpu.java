@@ -1,5 +1,6 @@
 package io.jvfio.migration.engine;
 
+import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.locks.LockSupport;
 
@@ -16,19 +17,25 @@ public final class Vcpu implements AutoCloseable {
   private volatile boolean closed;
   private volatile long writes;
 
-  private Vcpu(GuestRam ram, double pagesPerSecond, long seed) {
+  // the pacing state, touched only by the vCPU's own thread (or a test driving step())
+  private long last;
+  private double credit;
+
+  /** A vCPU whose pacing starts at {@code now} (System.nanoTime), not yet running. */
+  Vcpu(GuestRam ram, double pagesPerSecond, long seed, long now) {
+    this.ram = Objects.requireNonNull(ram, "ram");
     if (!(pagesPerSecond > 0) || Double.isInfinite(pagesPerSecond)) {
       throw new IllegalArgumentException("a vCPU's write rate must be positive: " + pagesPerSecond);
     }
-    this.ram = ram;
     this.pagesPerSecond = pagesPerSecond;
     this.random = new SplittableRandom(seed);
+    this.last = now;
     this.thread = Thread.ofPlatform().daemon().name("guest-vcpu").unstarted(this::run);
   }
 
   /** Starts a vCPU writing {@code ram} at {@code pagesPerSecond}. */
   public static Vcpu start(GuestRam ram, double pagesPerSecond, long seed) {
-    Vcpu v = new Vcpu(ram, pagesPerSecond, seed);
+    Vcpu v = new Vcpu(ram, pagesPerSecond, seed, System.nanoTime());
     v.thread.start();
     return v;
   }
@@ -39,16 +46,27 @@ public final class Vcpu implements AutoCloseable {
   }
 
   private void run() {
-    long last = System.nanoTime();
-    double credit = 0;
     while (!closed) {
-      long now = System.nanoTime();
-      // at most a tenth of a second's worth at once, so a stall is not made up in a burst
-      credit = Math.min(credit + pagesPerSecond * (now - last) / 1e9, pagesPerSecond / 10 + 1);
-      last = now;
-      long n = (long) credit;
-      if (n > 0) {
-        credit -= n;
+      step(System.nanoTime());
+      LockSupport.parkNanos(1_000_000L);
+    }
+  }
+
+  /**
+   * One pacing step at {@code now}: writes the whole words the time since the previous step has
+   * earned, and returns how many it wrote. While the CPUs are paused the earned writes are dropped,
+   * not saved, so a resume does not bring a burst.
+   */
+  long step(long now) {
+    // at most a tenth of a second's worth at once, so a stall is not made up in a burst
+    credit = Math.min(credit + pagesPerSecond * (now - last) / 1e9, pagesPerSecond / 10 + 1);
+    last = now;
+    long n = (long) credit;
+    if (n == 0) {
+      return 0;
+    }
+    credit -= n;
+    boolean ran =
         ram.asVcpu(() -> {
           for (long i = 0; i < n; i++) {
             long page = random.nextLong(ram.pages());
@@ -58,9 +76,12 @@ public final class Vcpu implements AutoCloseable {
           }
           writes += n;
         });
-      }
-      LockSupport.parkNanos(1_000_000L);
-    }
+    return ran ? n : 0;
+  }
+
+  /** Whether the vCPU's thread is still running (false once {@link #close} returned). */
+  boolean running() {
+    return thread.isAlive();
   }
 
   /** Stops the thread and waits for it (at most a second: it never blocks for long). */
