@@ -49,6 +49,20 @@ public final class MigrationDestination {
   /** Kept per chunk while pages arrive, so that the digest costs little once the stream ended. */
   private final PageDigest ramDigest;
 
+  /**
+   * The most pages the RAM digest may owe while pages arrive; beyond it the receiving thread hashes
+   * before it reads on. What is owed when the stream ends is hashed inside the downtime (4 MiB: a
+   * few ms), and a destination that hashes slower than the link carries slows the sender down in
+   * precopy, where its rate is measured, not at the switchover.
+   */
+  static final long DIGEST_BACKLOG_PAGES = 1024;
+
+  /** Whether a second thread hashes arrived pages beside the receiving one (tests turn it off). */
+  private boolean hashInBackground = true;
+
+  /** Pages the digest still had to hash after the stream ended, inside the downtime. */
+  private long ramPagesHashedAfterStream;
+
   private long ramBytesReceived;
   private long ramZeroPages;
   private int ramPasses;
@@ -160,7 +174,7 @@ public final class MigrationDestination {
     try {
       match(g.devices());
       matchRam(in.guestRamBytes());
-      if (ram != null) {
+      if (ram != null && hashInBackground) {
         // hashes what arrived while the stream still runs, on the machine's other core
         hasher =
             Thread.ofPlatform().daemon().name("guest-ram-digest").start(this::hashWhileReceiving);
@@ -177,8 +191,11 @@ public final class MigrationDestination {
         hashing = false;
         hasher.join();
         hasher = null;
-        // the RAM as loaded, before any device runs and writes it
+      }
+      if (ram != null) {
+        // the RAM as loaded, before any device runs and writes it; at most the bounded backlog
         ramDigestValue = ramDigest.digest();
+        ramPagesHashedAfterStream = ramDigest.hashedByDigest();
       }
       phase("completing");
       for (MigratingDevice d : devices) {
@@ -313,6 +330,17 @@ public final class MigrationDestination {
         : bytes % (1L << 20) == 0 ? (bytes >> 20) + " MiB" : bytes + " bytes";
   }
 
+  /** For tests: only the receiving thread hashes, so the backlog bound alone limits the debt. */
+  MigrationDestination hashInBackground(boolean on) {
+    hashInBackground = on;
+    return this;
+  }
+
+  /** Pages the RAM digest hashed after the stream ended (inside the downtime). */
+  long ramPagesHashedAfterStream() {
+    return ramPagesHashedAfterStream;
+  }
+
   private volatile boolean hashing = true;
 
   private void hashWhileReceiving() {
@@ -388,6 +416,7 @@ public final class MigrationDestination {
           long n = p.payload().byteSize();
           MemorySegment.copy(p.payload(), 0, ram.memory(), p.address(), n);
           ramDigest.written(p.address(), n);
+          keepDigestUp();
           ramBytesReceived += n;
           bytes += n;
           timeline.sample(bytes, 0, phase, false);
@@ -397,6 +426,7 @@ public final class MigrationDestination {
           long n = z.pages() * GuestRam.PAGE;
           ram.memory().asSlice(z.address(), n).fill((byte) 0);
           ramDigest.written(z.address(), n);
+          keepDigestUp();
           ramZeroPages += z.pages();
         }
         case Record.Config c ->
@@ -407,6 +437,13 @@ public final class MigrationDestination {
         }
         case Record.Abort a -> throw new MigrationFailure("the source aborted: " + a.reason());
       }
+    }
+  }
+
+  /** Hashes arrived pages until the digest owes at most {@link #DIGEST_BACKLOG_PAGES}. */
+  private void keepDigestUp() {
+    while (ramDigest.backlogPages() > DIGEST_BACKLOG_PAGES && ramDigest.hashSome()) {
+      // one 64-page word at a time
     }
   }
 

@@ -4,14 +4,16 @@ import java.lang.foreign.MemorySegment;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The guest RAM digest ({@link GuestRam#DIGEST_ALGORITHM}) kept per 4 KiB page, so that a
  * destination can hash pages while precopy still runs and, once the stream ended, hash only the
- * pages written since: that work falls inside the downtime, and stop-copy writes few pages. A
- * writer marks a page after writing it, the hasher clears the mark before reading it: a write that
- * races a hash leaves the mark set, and the page is hashed again.
+ * pages written since: that work falls inside the downtime, so the destination keeps it small (see
+ * {@link #backlogPages}). A writer marks a page after writing it, a hasher clears the mark before
+ * reading it: a write that races a hash leaves the mark set, and the page is hashed again. Two
+ * threads may hash at once (each claims whole 64-page words); {@link #digest} runs alone.
  */
 final class PageDigest {
   private static final int PAGE = GuestRam.PAGE;
@@ -21,9 +23,18 @@ final class PageDigest {
   private final long pages;
   private final byte[] hashes;
   private final AtomicLongArray stale;
-  private final MessageDigest sha = sha256();
+
+  /** Pages marked and not yet claimed by a hasher. */
+  private final AtomicLong backlog = new AtomicLong();
+
+  private final ThreadLocal<MessageDigest> sha = ThreadLocal.withInitial(PageDigest::sha256);
   private final byte[] zeroHash;
-  private int nextWord;
+
+  /** Where the next search for stale pages starts; a hint, so a racy value only costs a scan. */
+  private volatile int nextWord;
+
+  /** Pages the last {@link #digest} had to hash itself. */
+  private long hashedByDigest;
 
   PageDigest(MemorySegment memory) {
     this.memory = memory;
@@ -35,7 +46,8 @@ final class PageDigest {
       long left = pages - 64L * w;
       stale.set(w, left >= 64 ? -1L : (1L << left) - 1);
     }
-    this.zeroHash = sha.digest(new byte[PAGE]);
+    backlog.set(pages);
+    this.zeroHash = sha256().digest(new byte[PAGE]);
   }
 
   /** Marks the pages of {@code [offset, offset + length)} changed (after writing them). */
@@ -46,17 +58,30 @@ final class PageDigest {
       long old;
       do {
         old = stale.get(w);
-      } while ((old & bit) == 0 && !stale.compareAndSet(w, old, old | bit));
+        if ((old & bit) != 0) {
+          break;
+        }
+      } while (!stale.compareAndSet(w, old, old | bit));
+      if ((old & bit) == 0) {
+        backlog.incrementAndGet();
+      }
     }
+  }
+
+  /** Pages changed and not yet taken by a hasher: what a digest now would still have to hash. */
+  long backlogPages() {
+    return backlog.get();
   }
 
   /** Hashes the changed pages of one 64-page word, if any; returns whether there were. */
   boolean hashSome() {
     int words = stale.length();
+    int from = nextWord;
     for (int k = 0; k < words; k++) {
-      int w = (nextWord + k) % words;
+      int w = (from + k) % words;
       long bits = stale.getAndSet(w, 0);
       if (bits != 0) {
+        backlog.addAndGet(-Long.bitCount(bits));
         nextWord = w + 1;
         for (; bits != 0; bits &= bits - 1) {
           hash(64L * w + Long.numberOfTrailingZeros(bits));
@@ -67,12 +92,22 @@ final class PageDigest {
     return false;
   }
 
-  /** Hashes what changed, then the page hashes in order into the hex digest. */
+  /**
+   * Hashes what changed, then the page hashes in order into the hex digest. Every other hasher must
+   * have finished (joined) before.
+   */
   String digest() {
+    long before = backlog.get();
     while (hashSome()) {
       // until no page is stale
     }
-    return HexFormat.of().formatHex(sha.digest(hashes));
+    hashedByDigest = before;
+    return HexFormat.of().formatHex(sha.get().digest(hashes));
+  }
+
+  /** How many pages the last {@link #digest} hashed itself (0 before any). */
+  long hashedByDigest() {
+    return hashedByDigest;
   }
 
   private void hash(long page) {
@@ -82,9 +117,10 @@ final class PageDigest {
       System.arraycopy(zeroHash, 0, hashes, at, HASH);
       return;
     }
-    sha.update(p.asByteBuffer());
+    MessageDigest d = sha.get();
+    d.update(p.asByteBuffer());
     try {
-      sha.digest(hashes, at, HASH);
+      d.digest(hashes, at, HASH);
     } catch (java.security.DigestException e) {
       throw new AssertionError("32 bytes hold a SHA-256", e);
     }
