@@ -193,9 +193,9 @@ public final class MigrationDestination {
         hasher = null;
       }
       if (ram != null) {
-        // the RAM as loaded, before any device runs and writes it; at most the bounded backlog
-        ramDigestValue = ramDigest.digest();
-        ramPagesHashedAfterStream = ramDigest.hashedByDigest();
+        // the RAM as loaded, before any device runs and writes it: at most the bounded backlog;
+        // the pages of stop-copy were kept aside and are hashed once the devices run
+        ramPagesHashedAfterStream = ramDigest.hashMarked();
       }
       phase("completing");
       for (MigratingDevice d : devices) {
@@ -223,6 +223,11 @@ public final class MigrationDestination {
       completed = true;
       try {
         back.result(true, "every device is RUNNING", running - commitRead, Map.of());
+        if (ram != null) {
+          // after the downtime; from the copies of stop-copy's pages, whatever the devices write
+          afterRunning.run();
+          ramDigestValue = ramDigest.digestKept();
+        }
         WireReader.Outcome outcome = in.outcome();
         downtimeNanos = outcome.downtimeNanos();
         limitNanos = outcome.limitNanos();
@@ -249,6 +254,10 @@ public final class MigrationDestination {
     } finally {
       keepAlive.interrupt();
       hashing = false;
+      if (ramDigest != null && ramDigestValue == null) {
+        // a failed migration needs no digest: the copies kept for it go
+        ramDigest.release();
+      }
     }
     long totalMs = (long) ((System.nanoTime() - t0) / 1e6);
     return report(completed, error, totalMs);
@@ -329,6 +338,14 @@ public final class MigrationDestination {
         ? "none"
         : bytes % (1L << 20) == 0 ? (bytes >> 20) + " MiB" : bytes + " bytes";
   }
+
+  /** For tests: runs once the devices run, before the RAM digest is finished. */
+  MigrationDestination afterRunning(Runnable r) {
+    afterRunning = r;
+    return this;
+  }
+
+  private Runnable afterRunning = () -> {};
 
   /** For tests: only the receiving thread hashes, so the backlog bound alone limits the debt. */
   MigrationDestination hashInBackground(boolean on) {
@@ -415,8 +432,11 @@ public final class MigrationDestination {
         case Record.RamPages p -> {
           long n = p.payload().byteSize();
           MemorySegment.copy(p.payload(), 0, ram.memory(), p.address(), n);
-          ramDigest.written(p.address(), n);
-          keepDigestUp();
+          // in stop-copy a copy aside is cheaper than a hash, which would slow the downtime
+          if (!any(stopped) || !ramDigest.keep(p.address(), p.payload())) {
+            ramDigest.written(p.address(), n);
+            keepDigestUp();
+          }
           ramBytesReceived += n;
           bytes += n;
           timeline.sample(bytes, 0, phase, false);
@@ -425,8 +445,10 @@ public final class MigrationDestination {
         case Record.RamZero z -> {
           long n = z.pages() * GuestRam.PAGE;
           ram.memory().asSlice(z.address(), n).fill((byte) 0);
-          ramDigest.written(z.address(), n);
-          keepDigestUp();
+          if (!any(stopped) || !ramDigest.keepZero(z.address(), z.pages())) {
+            ramDigest.written(z.address(), n);
+            keepDigestUp();
+          }
           ramZeroPages += z.pages();
         }
         case Record.Config c ->
