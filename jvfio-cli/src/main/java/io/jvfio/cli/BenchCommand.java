@@ -1,6 +1,7 @@
 package io.jvfio.cli;
 
 import io.jvfio.bench.DataFdRatios;
+import io.jvfio.bench.GuestRamBench;
 import io.jvfio.bench.MigrationBench;
 import io.jvfio.bench.ScaleRatios;
 import io.jvfio.cli.json.BenchJson;
@@ -18,8 +19,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code jvfio bench datafd|migration|scale}: speed of jvfio's own paths, as ratios against a
- * baseline measured in the same run.
+ * {@code jvfio bench datafd|migration|guest-ram|scale}: speed of jvfio's own paths, as ratios
+ * against a baseline measured in the same run.
  */
 @Command(
     name = "bench",
@@ -28,6 +29,7 @@ import picocli.CommandLine.Option;
     subcommands = {
       BenchCommand.DataFd.class,
       BenchCommand.Migration.class,
+      BenchCommand.GuestRam.class,
       BenchCommand.Scale.class
     })
 final class BenchCommand implements Runnable {
@@ -211,6 +213,64 @@ final class BenchCommand implements Runnable {
     }
   }
 
+  /** {@code jvfio bench guest-ram}: the demo's VM over loopback TCP against the downtime limit. */
+  @Command(
+      name = "guest-ram",
+      mixinStandardHelpOptions = true,
+      description =
+          "Live-migrate the demo's VM (guest RAM, half random and half zero, and the demo host's"
+              + " devices, with their workloads and DMA into guest RAM at the demo's rates) between"
+              + " two hosts in this JVM over loopback TCP, several times: each run's downtime at"
+              + " both ends against the default 300 ms limit, RAM and device bytes on the wire and"
+              + " the digests of both ends; first one run with the workloads off shows the"
+              + " half-zero RAM's bytes on the wire against its size. Exits 1 when a run is over"
+              + " the limit or the digests differ.")
+  static final class GuestRam implements Callable<Integer> {
+    @Option(names = "--quick", description = "2 runs of 256 MiB (default: 5 runs of 1024 MiB)")
+    boolean quick;
+
+    @Option(names = "--json", description = "print one JSON object instead of the table")
+    boolean json;
+
+    @Option(names = "--runs", paramLabel = "N", description = "runs with the workloads, 1-100")
+    Integer runs;
+
+    @Option(
+        names = "--guest-ram-mib",
+        paramLabel = "N",
+        description = "the VM's guest RAM in MiB, 1-16384")
+    Integer guestRamMib;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      Backends.requireEmulated(
+          spec, "bench times calls into the emulated host; it runs with --backend emulated only");
+      GuestRamBench.Options o = checked(this::options);
+      GuestRamBench.Result r =
+          GuestRamBench.run(o, Main.verbosity(spec) == Logging.Verbosity.QUIET ? null : System.err);
+      PrintWriter out = spec.commandLine().getOut();
+      out.print(json ? CliJson.line(json(r)) + System.lineSeparator() : r.table());
+      out.flush();
+      return r.ok() ? 0 : 1;
+    }
+
+    GuestRamBench.Options options() {
+      GuestRamBench.Options o =
+          GuestRamBench.Options.standard(
+              Integer.parseInt(DemoCommand.MEMDEV_MIB_DEFAULT),
+              Double.parseDouble(Checks.DIRTY_RATE_DEFAULT),
+              DemoMigration.DMA_WRITES_PER_SECOND,
+              Double.parseDouble(DemoCommand.GUEST_DIRTY_RATE_DEFAULT));
+      if (quick) {
+        o = o.quick();
+      }
+      o = option(o, "--runs", runs, x -> x.withRuns(runs));
+      return option(o, "--guest-ram-mib", guestRamMib, x -> x.withGuestRamMib(guestRamMib));
+    }
+  }
+
   /** {@code jvfio bench scale}: growth of per-call costs for 16 times the size. */
   @Command(
       name = "scale",
@@ -342,6 +402,45 @@ final class BenchCommand implements Runnable {
         r.downtimeKept(),
         runs,
         shortfall);
+  }
+
+  /** The guest RAM bench's JSON. */
+  static BenchJson.GuestRam json(GuestRamBench.Result r) {
+    GuestRamBench.Options o = r.options();
+    List<BenchJson.GuestRamRun> runs = new ArrayList<>();
+    for (GuestRamBench.Run x : r.runs()) {
+      runs.add(json(x));
+    }
+    String failure = r.failure();
+    return new BenchJson.GuestRam(
+        failure == null ? CliJson.OK : CliJson.FAILED,
+        "guest-ram",
+        o.guestRamMib(),
+        o.memdevMib(),
+        o.dirtyRate(),
+        o.dmaRate(),
+        o.vcpuRate(),
+        json(r.halfZero()),
+        CliJson.round(r.halfZero().wireRatio(), 4),
+        runs,
+        failure);
+  }
+
+  private static BenchJson.GuestRamRun json(GuestRamBench.Run x) {
+    return new BenchJson.GuestRamRun(
+        x.completed(),
+        CliJson.round(x.sourceDowntimeMs(), 3),
+        CliJson.round(x.destinationDowntimeMs(), 3),
+        CliJson.round(x.limitMs(), 3),
+        x.withinLimit(),
+        x.ramBytes(),
+        x.ramBytesSent(),
+        x.ramZeroPages(),
+        x.deviceBytes(),
+        x.trackingMethod(),
+        x.digestsEqual(),
+        x.totalMs(),
+        x.error());
   }
 
   /** The data fd bench's JSON: rates in bytes per second. */

@@ -50,6 +50,12 @@ final class DemoCommand implements Callable<Integer> {
   private PrintWriter out;
   private int failures;
 
+  /** The demo's memdev size, MiB (also the guest RAM bench's). */
+  static final String MEMDEV_MIB_DEFAULT = "512";
+
+  /** The demo's vCPU rate, pages/s (also the guest RAM bench's). */
+  static final String GUEST_DIRTY_RATE_DEFAULT = "5000";
+
   /** The demo host: the tour's, and both ends of the migration. */
   private TopologyInput demo;
 
@@ -59,7 +65,7 @@ final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--memdev-mib",
       paramLabel = "N",
-      defaultValue = "512",
+      defaultValue = MEMDEV_MIB_DEFAULT,
       description =
           "memory of each of the two memdev devices in MiB, 1 to 65536, and the four of both hosts"
               + " within the JVM's device memory budget (default: ${DEFAULT-VALUE})")
@@ -86,7 +92,7 @@ final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--guest-dirty-rate",
       paramLabel = "PAGES/S",
-      defaultValue = "5000",
+      defaultValue = GUEST_DIRTY_RATE_DEFAULT,
       description =
           "pages of guest RAM the demo's vCPU writes per second, 0 to 1000000 (default:"
               + " ${DEFAULT-VALUE})")

@@ -145,7 +145,7 @@ class BadInputTest {
             "a subcommand is needed: demo, topology, fsm, reset, conformance, compare, migrate,"
                 + " state, bench"),
         usageAlone("migrate", "a subcommand is needed: send, receive"),
-        usageAlone("bench", "a subcommand is needed: datafd, migration, scale"),
+        usageAlone("bench", "a subcommand is needed: datafd, migration, guest-ram, scale"),
         usageAlone("--bogus", "unknown option --bogus", "(see jvfio --help)"),
         usageAlone("nope", "unknown subcommand nope", "demo, topology"),
         usage("demo --jsn", "unknown option --jsn", "did you mean --json?"),

@@ -3,6 +3,7 @@ package io.jvfio.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.bench.DataFdRatios;
+import io.jvfio.bench.GuestRamBench;
 import io.jvfio.bench.ScaleRatios;
 import io.jvfio.cli.json.CliJson;
 import java.util.List;
@@ -78,7 +79,8 @@ class BenchCommandTest {
     assertThat(small.err()).contains("at least two of the largest chunk");
     CliRun parent = run("bench");
     assertThat(parent.code()).isEqualTo(2);
-    assertThat(parent.err()).contains("a subcommand is needed: datafd, migration, scale");
+    assertThat(parent.err())
+        .contains("a subcommand is needed: datafd, migration, guest-ram, scale");
   }
 
   @Test
@@ -177,5 +179,92 @@ class BenchCommandTest {
     CliRun noTime = run("bench", "scale", "--time-ms", "0");
     assertThat(noTime.code()).isEqualTo(2);
     assertThat(noTime.err()).contains("--time-ms 0: must be 1 to 1000000");
+  }
+
+  /** A guest RAM bench run as the bench reports it: 300 ms limit, 1 GiB, DMA logging. */
+  private static GuestRamBench.Run ramRun(double downtimeMs, long ramSent, boolean equal) {
+    return new GuestRamBench.Run(
+        true,
+        downtimeMs,
+        downtimeMs,
+        300,
+        1L << 30,
+        ramSent,
+        131072,
+        700L << 20,
+        "device DMA logging",
+        equal,
+        4000,
+        null);
+  }
+
+  private static final GuestRamBench.Options RAM_OPTIONS =
+      GuestRamBench.Options.standard(512, 20000, 20000, 5000);
+
+  @Test
+  void guestRamSettingsQuickAndOverrides() {
+    BenchCommand.GuestRam s = new BenchCommand.GuestRam();
+    new CommandLine(s).parseArgs();
+    GuestRamBench.Options o = s.options();
+    // the demo's VM at the demo's rates, 1 GiB of RAM, 5 runs
+    assertThat(o)
+        .isEqualTo(
+            GuestRamBench.Options.standard(512, 20000, DemoMigration.DMA_WRITES_PER_SECOND, 5000));
+    assertThat(o.runs()).isEqualTo(5);
+    assertThat(o.guestRamMib()).isEqualTo(1024);
+    BenchCommand.GuestRam q = new BenchCommand.GuestRam();
+    new CommandLine(q).parseArgs("--quick", "--runs", "3", "--guest-ram-mib", "64");
+    assertThat(q.options()).isEqualTo(o.quick().withRuns(3).withGuestRamMib(64));
+    CliRun zero = run("bench", "guest-ram", "--runs", "0");
+    assertThat(zero.code()).isEqualTo(2);
+    assertThat(zero.err())
+        .isEqualTo("jvfio bench guest-ram: --runs 0: runs must be 1-100, not 0\n");
+    CliRun big = run("bench", "guest-ram", "--guest-ram-mib", "20000");
+    assertThat(big.code()).isEqualTo(2);
+    assertThat(big.err())
+        .isEqualTo(
+            "jvfio bench guest-ram: --guest-ram-mib 20000: the guest RAM must be 1-16384 MiB, not"
+                + " 20000\n");
+  }
+
+  @Test
+  void guestRamTableAndJsonSayWithinOrOverAndTheHalfZeroRatio() {
+    GuestRamBench.Run halfZero = ramRun(30, 512L << 20, true);
+    GuestRamBench.Result ok =
+        new GuestRamBench.Result(RAM_OPTIONS, halfZero, List.of(ramRun(120.5, 600L << 20, true)));
+    assertThat(ok.ok()).isTrue();
+    assertThat(ok.table())
+        .contains("1024 MiB of RAM, 512 MiB on the wire (ratio 0.500)")
+        .contains("      120.5 ms      120.5 ms  300 ms  within    600.0 MiB")
+        .endsWith("every run within the limit, digests equal\n");
+    String json = CliJson.line(BenchCommand.json(ok));
+    assertThat(json)
+        .startsWith(
+            "{\"result\":\"ok\",\"benchmark\":\"guest-ram\",\"guestRamMib\":1024,"
+                + "\"memdevMib\":512,\"dirtyRate\":20000,\"dmaRate\":20000,"
+                + "\"vcpuRate\":5000,\"halfZero\":{\"completed\":true,")
+        .contains("\"halfZeroWireRatio\":0.5,")
+        .contains(
+            "\"runs\":[{\"completed\":true,\"sourceDowntimeMs\":120.5,"
+                + "\"destinationDowntimeMs\":120.5,\"limitMs\":300,\"withinLimit\":true,")
+        .doesNotContain("\"error\"");
+
+    GuestRamBench.Result bad =
+        new GuestRamBench.Result(
+            RAM_OPTIONS,
+            halfZero,
+            List.of(ramRun(120.5, 600L << 20, false), ramRun(313.2, 600L << 20, true)));
+    assertThat(bad.ok()).isFalse();
+    assertThat(bad.table())
+        .contains("313.2 ms  300 ms  OVER")
+        .contains("DIFFER")
+        .endsWith(
+            "FAILED: 1 of 2 runs over the downtime limit or failed; 1 of 2 runs with different"
+                + " digests at the two ends\n");
+    assertThat(CliJson.line(BenchCommand.json(bad)))
+        .startsWith("{\"result\":\"failed\",")
+        .endsWith(
+            "\"error\":\"1 of 2 runs over the downtime limit or failed; 1 of 2 runs with"
+                + " different digests at the two ends\"}");
   }
 }

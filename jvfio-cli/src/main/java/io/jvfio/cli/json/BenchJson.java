@@ -98,4 +98,40 @@ public final class BenchJson {
       long stopCopyBytes,
       long totalMs,
       String error) {}
+
+  /**
+   * {@code bench guest-ram}: {@code result} is failed (with {@code error}) when a run was over the
+   * limit, failed or ended with different digests, or the half-zero RAM was not smaller on the
+   * wire.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record GuestRam(
+      String result,
+      String benchmark,
+      int guestRamMib,
+      int memdevMib,
+      double dirtyRate,
+      double dmaRate,
+      double vcpuRate,
+      GuestRamRun halfZero,
+      BigDecimal halfZeroWireRatio,
+      List<GuestRamRun> runs,
+      String error) {}
+
+  /** One migration of the VM; {@code error} absent when it completed. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record GuestRamRun(
+      boolean completed,
+      BigDecimal sourceDowntimeMs,
+      BigDecimal destinationDowntimeMs,
+      BigDecimal limitMs,
+      boolean withinLimit,
+      long ramBytes,
+      long ramBytesSent,
+      long ramZeroPages,
+      long deviceBytes,
+      String trackingMethod,
+      boolean digestsEqual,
+      long totalMs,
+      String error) {}
 }

@@ -84,6 +84,14 @@ public final class MemDevice implements DeviceModel {
   public static final long MAX_MEMORY_SIZE = 1L << 40;
 
   private static final int MAX_BATCH = 4096;
+
+  /**
+   * The most workload steps, and apart from them DMA writes, the workload thread performs in one
+   * hold of the device lock: a migration arc waiting for the lock then waits for at most 2 x 32
+   * small operations (well under 1 ms), not for a catch-up batch of thousands.
+   */
+  static final int LOCK_BATCH = 32;
+
   private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   /**
@@ -209,8 +217,12 @@ public final class MemDevice implements DeviceModel {
   /** Checksums device memory as streams copy it. */
   final MemoryCrc memoryCrc;
 
-  /** Guards everything below, including the memory contents. */
-  final ReentrantLock lock = new ReentrantLock();
+  /**
+   * Guards everything below, including the memory contents. Fair, so that the workload thread,
+   * which takes it again right after releasing it between batches, queues behind an arc that waits
+   * for it instead of barging ahead of it.
+   */
+  final ReentrantLock lock = new ReentrantLock(true);
 
   private final Condition wake = lock.newCondition();
 
@@ -224,6 +236,10 @@ public final class MemDevice implements DeviceModel {
   private final SplittableRandom dmaRandom;
   private double rate;
   private long workloadSteps;
+
+  /** The most operations (workload steps plus DMA writes) one workload lock hold performed. */
+  private long maxOpsPerLockHold;
+
   private Thread workload;
   private boolean workloadStop;
   private boolean open;
@@ -407,6 +423,19 @@ public final class MemDevice implements DeviceModel {
     lock.lock();
     try {
       return workloadSteps;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The most operations (workload steps plus DMA writes) the workload thread performed in one hold
+   * of the device lock so far: what an arc may have to wait for.
+   */
+  public long maxOpsPerLockHold() {
+    lock.lock();
+    try {
+      return maxOpsPerLockHold;
     } finally {
       lock.unlock();
     }
@@ -806,8 +835,10 @@ public final class MemDevice implements DeviceModel {
         dmaCredit =
             Math.min(dmaCredit + dmaRate * (now - last) / 1e9, Math.max(MAX_BATCH, dmaRate / 10));
         last = now;
-        long steps = (long) Math.min(credit, MAX_BATCH);
-        long dmaSteps = (long) Math.min(dmaCredit, MAX_BATCH);
+        // owed steps are caught up in small batches, the lock released between them
+        long steps = (long) Math.min(credit, LOCK_BATCH);
+        long dmaSteps = (long) Math.min(dmaCredit, LOCK_BATCH);
+        maxOpsPerLockHold = Math.max(maxOpsPerLockHold, steps + dmaSteps);
         if (dmaSteps > 0) {
           // writes to guest memory: nothing to do (and nothing owed) while nothing is mapped
           dmaWriteBatch(dmaSteps);
@@ -826,7 +857,7 @@ public final class MemDevice implements DeviceModel {
         if (credit < 1 && dmaCredit < 1) {
           wake.awaitNanos(TICK_NANOS);
         } else {
-          // give the core's thread a chance at the lock between batches
+          // between batches: the fair lock goes to a waiting arc (or reader) first
           lock.unlock();
           Thread.yield();
           lock.lock();

@@ -49,6 +49,20 @@ public final class MigrationDestination {
   /** Kept per chunk while pages arrive, so that the digest costs little once the stream ended. */
   private final PageDigest ramDigest;
 
+  /**
+   * The most pages the RAM digest may owe while pages arrive; beyond it the receiving thread hashes
+   * before it reads on. What is owed when the stream ends is hashed inside the downtime (4 MiB: a
+   * few ms), and a destination that hashes slower than the link carries slows the sender down in
+   * precopy, where its rate is measured, not at the switchover.
+   */
+  static final long DIGEST_BACKLOG_PAGES = 1024;
+
+  /** Whether a second thread hashes arrived pages beside the receiving one (tests turn it off). */
+  private boolean hashInBackground = true;
+
+  /** Pages the digest still had to hash after the stream ended, inside the downtime. */
+  private long ramPagesHashedAfterStream;
+
   private long ramBytesReceived;
   private long ramZeroPages;
   private final RamPasses ramPasses = new RamPasses();
@@ -160,7 +174,7 @@ public final class MigrationDestination {
     try {
       match(g.devices());
       matchRam(in.guestRamBytes());
-      if (ram != null) {
+      if (ram != null && hashInBackground) {
         // hashes what arrived while the stream still runs, on the machine's other core
         hasher =
             Thread.ofPlatform().daemon().name("guest-ram-digest").start(this::hashWhileReceiving);
@@ -177,8 +191,11 @@ public final class MigrationDestination {
         hashing = false;
         hasher.join();
         hasher = null;
-        // the RAM as loaded, before any device runs and writes it
-        ramDigestValue = ramDigest.digest();
+      }
+      if (ram != null) {
+        // the RAM as loaded, before any device runs and writes it: at most the bounded backlog;
+        // the pages of stop-copy were kept aside and are hashed once the devices run
+        ramPagesHashedAfterStream = ramDigest.hashMarked();
       }
       phase("completing");
       for (MigratingDevice d : devices) {
@@ -206,6 +223,11 @@ public final class MigrationDestination {
       completed = true;
       try {
         back.result(true, "every device is RUNNING", running - commitRead, Map.of());
+        if (ram != null) {
+          // after the downtime; from the copies of stop-copy's pages, whatever the devices write
+          afterRunning.run();
+          ramDigestValue = ramDigest.digestKept();
+        }
         WireReader.Outcome outcome = in.outcome();
         downtimeNanos = outcome.downtimeNanos();
         limitNanos = outcome.limitNanos();
@@ -232,6 +254,10 @@ public final class MigrationDestination {
     } finally {
       keepAlive.interrupt();
       hashing = false;
+      if (ramDigest != null && ramDigestValue == null) {
+        // a failed migration needs no digest: the copies kept for it go
+        ramDigest.release();
+      }
     }
     long totalMs = (long) ((System.nanoTime() - t0) / 1e6);
     return report(completed, error, totalMs);
@@ -313,6 +339,25 @@ public final class MigrationDestination {
         : bytes % (1L << 20) == 0 ? (bytes >> 20) + " MiB" : bytes + " bytes";
   }
 
+  /** For tests: runs once the devices run, before the RAM digest is finished. */
+  MigrationDestination afterRunning(Runnable r) {
+    afterRunning = r;
+    return this;
+  }
+
+  private Runnable afterRunning = () -> {};
+
+  /** For tests: only the receiving thread hashes, so the backlog bound alone limits the debt. */
+  MigrationDestination hashInBackground(boolean on) {
+    hashInBackground = on;
+    return this;
+  }
+
+  /** Pages the RAM digest hashed after the stream ended (inside the downtime). */
+  long ramPagesHashedAfterStream() {
+    return ramPagesHashedAfterStream;
+  }
+
   private volatile boolean hashing = true;
 
   private void hashWhileReceiving() {
@@ -388,7 +433,11 @@ public final class MigrationDestination {
           long n = p.payload().byteSize();
           MemorySegment.copy(p.payload(), 0, ram.memory(), p.address(), n);
           countRamPass(p.address(), n / GuestRam.PAGE, stopped);
-          ramDigest.written(p.address(), n);
+          // in stop-copy a copy aside is cheaper than a hash, which would slow the downtime
+          if (!any(stopped) || !ramDigest.keep(p.address(), p.payload())) {
+            ramDigest.written(p.address(), n);
+            keepDigestUp();
+          }
           ramBytesReceived += n;
           timeline.ramBytes(ramBytesReceived);
           bytes += n;
@@ -399,7 +448,10 @@ public final class MigrationDestination {
           long n = z.pages() * GuestRam.PAGE;
           ram.memory().asSlice(z.address(), n).fill((byte) 0);
           countRamPass(z.address(), z.pages(), stopped);
-          ramDigest.written(z.address(), n);
+          if (!any(stopped) || !ramDigest.keepZero(z.address(), z.pages())) {
+            ramDigest.written(z.address(), n);
+            keepDigestUp();
+          }
           ramZeroPages += z.pages();
         }
         case Record.Config c ->
@@ -410,6 +462,13 @@ public final class MigrationDestination {
         }
         case Record.Abort a -> throw new MigrationFailure("the source aborted: " + a.reason());
       }
+    }
+  }
+
+  /** Hashes arrived pages until the digest owes at most {@link #DIGEST_BACKLOG_PAGES}. */
+  private void keepDigestUp() {
+    while (ramDigest.backlogPages() > DIGEST_BACKLOG_PAGES && ramDigest.hashSome()) {
+      // one 64-page word at a time
     }
   }
 

@@ -72,6 +72,9 @@ public final class MigrationSource {
 
   private final Bandwidth bandwidth = new Bandwidth();
 
+  /** The rate of guest RAM passes alone: scattered pages move slower than device state chunks. */
+  private final Bandwidth ramBandwidth = new Bandwidth();
+
   // ---- guest RAM (all null or zero without it) ----
   private final GuestRam ram;
   private final DirtyTracking tracking;
@@ -463,6 +466,9 @@ public final class MigrationSource {
    * runs of zero pages as RAM_ZERO markers. Returns the pages handled.
    */
   private int sendRam(WireWriter out, int budget, MemorySegment scratch) throws IOException {
+    // the rate counts the whole pass (zero checks, copies, writes): stop-copy pays all of it
+    long t = System.nanoTime();
+    long sentBefore = ramBytesSent;
     int done = 0;
     long runStart = -1;
     int runLength = 0;
@@ -493,6 +499,11 @@ public final class MigrationSource {
     if (runLength > 0) {
       flushRun(out, runStart, runLength, runZero, scratch);
     }
+    if (done > 0) {
+      long took = System.nanoTime() - t;
+      bandwidth.add(ramBytesSent - sentBefore, took);
+      ramBandwidth.add(ramBytesSent - sentBefore, took);
+    }
     return done;
   }
 
@@ -507,13 +518,11 @@ public final class MigrationSource {
       ramZeroPages += pages;
       return;
     }
-    long t = System.nanoTime();
     long n = (long) pages * GuestRam.PAGE;
     out.ramPages(address, scratch.asSlice(0, n));
     ramBytesSent += n;
     timeline.ramBytes(ramBytesSent);
     bytesSent += n;
-    bandwidth.add(n, System.nanoTime() - t);
   }
 
   /** The pages of a precopy pass sent per engine loop, beside a chunk of each device's data. */
@@ -602,6 +611,19 @@ public final class MigrationSource {
       return pending <= SMALL_PENDING ? fixed : Long.MAX_VALUE;
     }
     return fixed + (long) (pending / bytesPerSecond * 1e9);
+  }
+
+  /**
+   * The rate the switchover estimate assumes. With guest RAM, stop-copy moves mostly RAM pages, and
+   * those scattered pages travel slower than the devices' chunks that fill most of precopy: the
+   * slower of the two rates once RAM has been measured.
+   */
+  private double switchoverRate() {
+    double all = bandwidth.bytesPerSecond();
+    if (ram == null || !ramBandwidth.measured()) {
+      return all;
+    }
+    return Math.min(all, ramBandwidth.bytesPerSecond());
   }
 
   /** Whether a predicted downtime leaves the limit its share for noise. */
@@ -721,7 +743,7 @@ public final class MigrationSource {
       acks += drainAcks();
       long now = System.nanoTime();
       pending = pendingEstimate();
-      double rate = bandwidth.bytesPerSecond();
+      double rate = switchoverRate();
       predictedNanos = predictDowntimeNanos(pending, rate);
       timeline.sample(bytesSent, dirtyNow, phase, false);
       progress.progress(bytesSent, pending, rate);
@@ -729,7 +751,17 @@ public final class MigrationSource {
       // a backlog that still drains is cheaper to send now than with the devices stopped
       boolean draining = backlog.draining(now, pending);
       if (acked && initialBytesSent() && fitsLimit(predictedNanos) && !draining) {
-        break;
+        if (ram == null) {
+          break;
+        }
+        // as QEMU syncs the dirty log once more before it completes: the estimate must also count
+        // the pages dirtied since the current pass began, or stop-copy finds them all at once
+        ramSync();
+        pending = pendingEstimate();
+        predictedNanos = predictDowntimeNanos(pending, rate);
+        if (fitsLimit(predictedNanos)) {
+          break;
+        }
       }
       if (now - deadlineAt >= 0) {
         throw new MigrationFailure(
