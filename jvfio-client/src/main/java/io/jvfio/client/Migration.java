@@ -38,6 +38,10 @@ public final class Migration {
 
   private MigrationState knownState;
   private int dataFd = -1;
+
+  /** Whether the open stream's fd has O_NONBLOCK: set before its first read, not in the SET. */
+  private boolean nonBlocking;
+
   private long readWaitNanos = DEFAULT_READ_WAIT.toNanos();
 
   private Migration(VfioDevice device, long flags) {
@@ -138,9 +142,7 @@ public final class Migration {
     if (newFd >= 0) {
       closeDataFd();
       dataFd = newFd;
-      if (target.inSavingGroup()) {
-        readsNeverWait(newFd);
-      }
+      nonBlocking = false;
     } else {
       dropEndedSession(target);
     }
@@ -149,7 +151,8 @@ public final class Migration {
   /**
    * Sets O_NONBLOCK on a saving fd: a driver whose read waits for the device (mlx5's, while its
    * save command runs) then answers EAGAIN instead, and {@link #read} waits in polls with a
-   * deadline. A read that blocks in the kernel could not be cut short. Done once per session, so a
+   * deadline. A read that blocks in the kernel could not be cut short. Done once per session, at
+   * its first read rather than in the SET, whose time an engine measures as the device's arc; a
    * device whose reads never wait (every emulated one) pays nothing per read.
    */
   private void readsNeverWait(int fd) {
@@ -192,6 +195,10 @@ public final class Migration {
    */
   public long read(MemorySegment buf) {
     int fd = requireStream();
+    if (!nonBlocking) {
+      readsNeverWait(fd);
+      nonBlocking = true;
+    }
     long r = sys.read(fd, buf);
     if (r >= 0) {
       return r; // the data path: no poll, and no message is built unless the call failed

@@ -40,13 +40,21 @@ class MigrationReadWaitTest {
   }
 
   @Test
-  void aSavingFdIsNonBlockingAResumingFdIsNot() {
+  void aSavingFdIsNonBlockingFromItsFirstReadAResumingFdIsNot() {
     Migration m = a.migration();
     List<Integer> before = emu.p.openFds();
     m.set(PRE_COPY);
+    assertThat(emu.p.fcntl(newFd(before), PollBits.F_GETFL, 0)).isEqualTo(OpenFlags.O_RDONLY);
+    assertThat(m.read(buf)).isPositive();
     assertThat(emu.p.fcntl(newFd(before), PollBits.F_GETFL, 0))
         .isEqualTo(OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK);
     m.set(RUNNING);
+    // a new saving session starts as the driver made it, until its first read
+    m.set(STOP_COPY);
+    assertThat(emu.p.fcntl(newFd(before), PollBits.F_GETFL, 0)).isEqualTo(OpenFlags.O_RDONLY);
+    assertThat(m.read(buf)).isPositive();
+    assertThat(emu.p.fcntl(newFd(before), PollBits.F_GETFL, 0))
+        .isEqualTo(OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK);
     m.set(STOP);
     m.set(RESUMING);
     assertThat(emu.p.fcntl(newFd(before), PollBits.F_GETFL, 0)).isEqualTo(OpenFlags.O_WRONLY);
