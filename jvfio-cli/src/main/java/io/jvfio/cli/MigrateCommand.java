@@ -88,7 +88,9 @@ final class MigrateCommand implements Runnable {
         defaultValue = "30000",
         description =
             "the longest wait for the peer: to connect or be connected, for each record or"
-                + " message, for each write; 1 to 86400000 (default: ${DEFAULT-VALUE})")
+                + " message, for each write; on the sender also for a device's data to be ready"
+                + " (a real driver's read can wait for the device); 1 to 86400000 (default:"
+                + " ${DEFAULT-VALUE})")
     long timeoutMs;
 
     @Option(

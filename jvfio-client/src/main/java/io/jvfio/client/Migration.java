@@ -3,6 +3,7 @@ package io.jvfio.client;
 import static io.jvfio.uapi.vfio.VfioConstants.*;
 
 import io.jvfio.uapi.Errno;
+import io.jvfio.uapi.OpenFlags;
 import io.jvfio.uapi.PollBits;
 import io.jvfio.uapi.Syscalls;
 import io.jvfio.uapi.vfio.MigrationState;
@@ -14,6 +15,7 @@ import io.jvfio.uapi.vfio.VfioIoctls;
 import io.jvfio.uapi.vfio.VfioPrecopyInfo;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.time.Duration;
 
 /**
  * A device's migration (protocol v2): flags, state, the data stream and its accounting. The data fd
@@ -27,8 +29,20 @@ public final class Migration {
   private final VfioDevice device;
   private final Syscalls sys;
   private final long flags;
+
+  /**
+   * How long a read waits for a device that has no data ready yet, unless the caller says: a
+   * device's whole image is seldom a minute's work.
+   */
+  public static final Duration DEFAULT_READ_WAIT = Duration.ofSeconds(60);
+
   private MigrationState knownState;
   private int dataFd = -1;
+
+  /** Whether the open stream's fd has O_NONBLOCK: set before its first read, not in the SET. */
+  private boolean nonBlocking;
+
+  private long readWaitNanos = DEFAULT_READ_WAIT.toNanos();
 
   private Migration(VfioDevice device, long flags) {
     this.device = device;
@@ -128,9 +142,38 @@ public final class Migration {
     if (newFd >= 0) {
       closeDataFd();
       dataFd = newFd;
+      nonBlocking = false;
     } else {
       dropEndedSession(target);
     }
+  }
+
+  /**
+   * Sets O_NONBLOCK on a saving fd: a driver whose read waits for the device (mlx5's, while its
+   * save command runs) then answers EAGAIN instead, and {@link #read} waits in polls with a
+   * deadline. A read that blocks in the kernel could not be cut short. Done once per session, at
+   * its first read rather than in the SET, whose time an engine measures as the device's arc; a
+   * device whose reads never wait (every emulated one) pays nothing per read.
+   */
+  private void readsNeverWait(int fd) {
+    int fl = sys.fcntl(fd, PollBits.F_GETFL, 0);
+    if (fl < 0) {
+      Calls.check(fl, "fcntl(F_GETFL, data fd of " + device.name() + ")");
+    }
+    Calls.check(
+        sys.fcntl(fd, PollBits.F_SETFL, fl | OpenFlags.O_NONBLOCK),
+        "fcntl(F_SETFL O_NONBLOCK, data fd of " + device.name() + ")");
+  }
+
+  /**
+   * The longest a {@link #read} waits for a device that has no data ready (EAGAIN) before it fails
+   * with ETIMEDOUT; a migration engine passes its peer timeout.
+   */
+  public void setReadWait(Duration limit) {
+    if (limit.isNegative() || limit.isZero()) {
+      throw new IllegalArgumentException("read wait must be positive: " + limit);
+    }
+    readWaitNanos = limit.toNanos();
   }
 
   private void dropEndedSession(MigrationState now) {
@@ -146,17 +189,66 @@ public final class Migration {
 
   /**
    * Reads the next bytes of the saving stream into {@code buf}: the count, 0 at the end (or a
-   * temporary end for devices that answer 0 in PRE_COPY), or {@link #NO_DATA_NOW}.
+   * temporary end for devices that answer 0 in PRE_COPY), or {@link #NO_DATA_NOW}. A device that is
+   * still preparing its data (EAGAIN) is waited for, at most the read wait ({@link #setReadWait});
+   * then this fails with ETIMEDOUT.
    */
   public long read(MemorySegment buf) {
-    long r = sys.read(requireStream(), buf);
+    int fd = requireStream();
+    if (!nonBlocking) {
+      readsNeverWait(fd);
+      nonBlocking = true;
+    }
+    long r = sys.read(fd, buf);
     if (r >= 0) {
-      return r; // the data path: no message is built unless the call failed
+      return r; // the data path: no poll, and no message is built unless the call failed
+    }
+    if (r == Errno.EAGAIN.negative()) {
+      r = readWhenReady(fd, buf);
     }
     if (r == Errno.ENOMSG.negative()) {
       return NO_DATA_NOW;
     }
     return Calls.check(r, "read(data fd of " + device.name() + ")");
+  }
+
+  /**
+   * Polls (without waiting, pausing 1 ms, doubling to 10 ms, between polls) until a read returns
+   * something other than EAGAIN, or the read wait has passed. Returns that read's answer.
+   */
+  private long readWhenReady(int fd, MemorySegment buf) {
+    long end = System.nanoTime() + readWaitNanos;
+    long pauseMs = 1;
+    while (true) {
+      int p = sys.poll(fd, PollBits.POLLIN);
+      if (p < 0) {
+        Calls.check(p, "poll(data fd of " + device.name() + ")");
+      }
+      if (PollBits.readWontWait(p)) {
+        long r = sys.read(fd, buf);
+        if (r != Errno.EAGAIN.negative()) {
+          return r;
+        }
+      }
+      if (System.nanoTime() - end >= 0) {
+        throw new VfioException(
+            Errno.ETIMEDOUT.negative(),
+            "read(data fd of " + device.name() + ")",
+            "the device had no data ready within the read wait of "
+                + readWaitNanos / 1_000_000
+                + " ms");
+      }
+      try {
+        Thread.sleep(pauseMs);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new VfioException(
+            Errno.EINTR.negative(),
+            "read(data fd of " + device.name() + ")",
+            "interrupted while waiting for the device's data");
+      }
+      pauseMs = Math.min(pauseMs * 2, 10);
+    }
   }
 
   /**

@@ -257,7 +257,12 @@ public final class HostProcess implements Syscalls, AutoCloseable {
               fds.setCloseOnExec(fd, (arg & PollBits.FD_CLOEXEC) != 0);
               yield 0L;
             }
-            case PollBits.F_GETFL -> (long) f.accessMode();
+            case PollBits.F_GETFL ->
+                (long) (f.accessMode() | (f.nonBlocking() ? OpenFlags.O_NONBLOCK : 0));
+            case PollBits.F_SETFL -> {
+              f.setNonBlocking((arg & OpenFlags.O_NONBLOCK) != 0);
+              yield 0L;
+            }
             default -> throw new KernelError(Errno.EINVAL, "fcntl command " + cmd);
           };
         });

@@ -272,14 +272,17 @@ public final class NativeSyscalls implements Syscalls {
   }
 
   /**
-   * F_GETFD, F_SETFD and F_GETFL, the commands the boundary has; any other is EINVAL, as the
-   * emulator answers, since some (F_GETLK, F_SETOWN_EX) take a pointer this word could not carry
-   * safely. F_GETFL is the kernel's whole answer: on 64-bit Linux it includes O_LARGEFILE (0x8000),
-   * which the emulator does not model; compare the access mode ({@code & O_ACCMODE}).
+   * F_GETFD, F_SETFD, F_GETFL and F_SETFL, the commands the boundary has; any other is EINVAL, as
+   * the emulator answers, since some (F_GETLK, F_SETOWN_EX) take a pointer this word could not
+   * carry safely. F_GETFL is the kernel's whole answer: on 64-bit Linux it includes O_LARGEFILE
+   * (0x8000), which the emulator does not model; compare the access mode ({@code & O_ACCMODE}).
    */
   @Override
   public int fcntl(int fd, int cmd, long arg) {
-    if (cmd != PollBits.F_GETFD && cmd != PollBits.F_SETFD && cmd != PollBits.F_GETFL) {
+    if (cmd != PollBits.F_GETFD
+        && cmd != PollBits.F_SETFD
+        && cmd != PollBits.F_GETFL
+        && cmd != PollBits.F_SETFL) {
       return Errno.EINVAL.negative();
     }
     try {

@@ -4,6 +4,7 @@ import static io.jvfio.uapi.PollBits.FD_CLOEXEC;
 import static io.jvfio.uapi.PollBits.F_GETFD;
 import static io.jvfio.uapi.PollBits.F_GETFL;
 import static io.jvfio.uapi.PollBits.F_SETFD;
+import static io.jvfio.uapi.PollBits.F_SETFL;
 import static io.jvfio.uapi.PollBits.POLLHUP;
 import static io.jvfio.uapi.PollBits.POLLIN;
 import static io.jvfio.uapi.PollBits.POLLNVAL;
@@ -255,6 +256,20 @@ class NativeSyscallsTest {
     assertThat(sys.fcntl(p.readFd(), 1030 /* F_DUPFD_CLOEXEC */, 0))
         .as("outside the boundary")
         .isEqualTo(Errno.EINVAL.negative());
+  }
+
+  @Test
+  void fSetflMakesAnEmptyPipeAnswerEagainInsteadOfWaiting() {
+    Pipes.Pipe p = pipe();
+    int fl = sys.fcntl(p.readFd(), F_GETFL, 0);
+    assertThat(fl & OpenFlags.O_NONBLOCK).isZero();
+    assertThat(sys.fcntl(p.readFd(), F_SETFL, fl | OpenFlags.O_NONBLOCK)).isZero();
+    assertThat(sys.fcntl(p.readFd(), F_GETFL, 0) & OpenFlags.O_NONBLOCK)
+        .isEqualTo(OpenFlags.O_NONBLOCK);
+    byte[] buf = new byte[8];
+    assertThat(sys.read(p.readFd(), MemorySegment.ofArray(buf)))
+        .as("no data, a writer still open: a blocking read would wait here")
+        .isEqualTo(Errno.EAGAIN.negative());
   }
 
   // ---- ioctl ----

@@ -26,6 +26,7 @@ public final class PollBits {
   public static final int F_GETFD = 1;
   public static final int F_SETFD = 2;
   public static final int F_GETFL = 3;
+  public static final int F_SETFL = 4;
   public static final int FD_CLOEXEC = 1;
 
   public static final int SEEK_SET = 0;

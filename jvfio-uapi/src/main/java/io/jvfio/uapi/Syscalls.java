@@ -43,6 +43,9 @@ public interface Syscalls {
    */
   int poll(int fd, int events);
 
-  /** fcntl(2): F_GETFD, F_SETFD (FD_CLOEXEC) and F_GETFL. */
+  /**
+   * fcntl(2): F_GETFD, F_SETFD (FD_CLOEXEC), F_GETFL and F_SETFL (of the status flags, only
+   * O_NONBLOCK changes, as on Linux for a migration data fd).
+   */
   int fcntl(int fd, int cmd, long arg);
 }

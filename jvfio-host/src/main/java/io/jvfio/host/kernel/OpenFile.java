@@ -15,6 +15,7 @@ public abstract class OpenFile {
   private int refs = 1;
   private boolean readable;
   private boolean writable;
+  private boolean nonBlocking;
 
   protected OpenFile(boolean readable, boolean writable) {
     this.readable = readable;
@@ -41,6 +42,19 @@ public abstract class OpenFile {
       return OpenFlags.O_RDWR;
     }
     return writable ? OpenFlags.O_WRONLY : OpenFlags.O_RDONLY;
+  }
+
+  /**
+   * F_SETFL's one changeable flag here, O_NONBLOCK: kept so that F_GETFL reports it; no emulated
+   * read or write ever waits, so nothing else depends on it.
+   */
+  public final void setNonBlocking(boolean on) {
+    nonBlocking = on;
+  }
+
+  /** O_NONBLOCK as F_SETFL last set it. */
+  public final boolean nonBlocking() {
+    return nonBlocking;
   }
 
   public final boolean readable() {

@@ -72,6 +72,23 @@ class DataFdTest {
   }
 
   @Test
+  void oNonBlockIsTheOneStatusFlagFSetflChanges() {
+    Dev d = dev(0x7);
+    int saving = stopCopy(d);
+    assertThat(d.p.fcntl(saving, PollBits.F_SETFL, OpenFlags.O_NONBLOCK | OpenFlags.O_WRONLY))
+        .isZero();
+    assertThat(d.p.fcntl(saving, PollBits.F_GETFL, 0))
+        .as("the access mode stays")
+        .isEqualTo(OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK);
+    int dup = d.p.dup(saving);
+    assertThat(d.p.fcntl(dup, PollBits.F_GETFL, 0))
+        .as("a status flag belongs to the open file, which a dup shares")
+        .isEqualTo(OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK);
+    assertThat(d.p.fcntl(saving, PollBits.F_SETFL, 0)).isZero();
+    assertThat(d.p.fcntl(dup, PollBits.F_GETFL, 0)).isEqualTo(OpenFlags.O_RDONLY);
+  }
+
+  @Test
   void dataFdsAreStreams() {
     Dev d = dev(0x7);
     int saving = stopCopy(d);

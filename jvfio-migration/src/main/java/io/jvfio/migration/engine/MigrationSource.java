@@ -145,6 +145,11 @@ public final class MigrationSource {
     try (Arena arena = Arena.ofConfined()) {
       checkDevices();
       checked = true;
+      for (MigratingDevice d : devices) {
+        // a device's data may take a while to be ready (a real driver's save command), but no
+        // longer than the peer is allowed to be silent: then recovery runs the devices again
+        d.migration().setReadWait(options.peerTimeout());
+      }
       channel.setReadTimeout(options.peerTimeout());
       channel.setWriteTimeout(options.peerTimeout());
       channel.setDeadline(deadlineAt);

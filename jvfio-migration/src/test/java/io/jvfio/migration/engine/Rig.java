@@ -17,6 +17,7 @@ import io.jvfio.host.sdk.ModelRegistry;
 import io.jvfio.migration.report.MigrationReport;
 import io.jvfio.migration.transport.Channel;
 import io.jvfio.migration.transport.InMemoryChannels;
+import io.jvfio.uapi.Syscalls;
 import io.jvfio.uapi.vfio.MigrationState;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -124,6 +125,15 @@ final class Rig {
     final Iommufd iommufd;
 
     End(String side, List<Spec> specs, RecordingDevice.Log log) {
+      this(side, specs, log, sys -> sys);
+    }
+
+    /** {@code wrapDevices} may put a test double between the client's devices and the host. */
+    End(
+        String side,
+        List<Spec> specs,
+        RecordingDevice.Log log,
+        UnaryOperator<Syscalls> wrapDevices) {
       this.side = side;
       StringBuilder t = new StringBuilder();
       ModelRegistry registry = new ModelRegistry();
@@ -144,7 +154,7 @@ final class Rig {
       this.iommufd = Iommufd.open(vmm);
       for (int i = 0; i < specs.size(); i++) {
         var d = host.device(bdf(i)).orElseThrow();
-        VfioDevice dev = VfioDevice.openCdev(vmm, d.cdevPath(), iommufd);
+        VfioDevice dev = VfioDevice.openCdev(wrapDevices.apply(vmm), d.cdevPath(), iommufd);
         devices.add(
             new MigratingDevice(
                 dev,

@@ -1,0 +1,102 @@
+package io.jvfio.client;
+
+import io.jvfio.uapi.Errno;
+import io.jvfio.uapi.Syscalls;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The emulated host's calls, except that once {@link #notReadyFor armed} a read answers EAGAIN and
+ * poll answers nothing ready, a given number of times each (or forever): a real driver's saving fd
+ * while the device prepares its data. Counts the polls, so a test sees that a ready fd costs none.
+ */
+final class NotReadySyscalls implements Syscalls {
+  static final int FOREVER = Integer.MAX_VALUE;
+
+  private final Syscalls real;
+  private int eagainLeft;
+  private int silentPollsLeft;
+  int polls;
+
+  NotReadySyscalls(Syscalls real) {
+    this.real = real;
+  }
+
+  /** The next {@code reads} reads answer EAGAIN, the next {@code polls} polls nothing ready. */
+  void notReadyFor(int reads, int polls) {
+    eagainLeft = reads;
+    silentPollsLeft = polls;
+  }
+
+  @Override
+  public long read(int fd, MemorySegment buf) {
+    if (eagainLeft > 0) {
+      if (eagainLeft != FOREVER) {
+        eagainLeft--;
+      }
+      return Errno.EAGAIN.negative();
+    }
+    return real.read(fd, buf);
+  }
+
+  @Override
+  public int poll(int fd, int events) {
+    polls++;
+    if (silentPollsLeft > 0) {
+      if (silentPollsLeft != FOREVER) {
+        silentPollsLeft--;
+      }
+      return 0;
+    }
+    return real.poll(fd, events);
+  }
+
+  @Override
+  public int open(String path, int flags) {
+    return real.open(path, flags);
+  }
+
+  @Override
+  public int close(int fd) {
+    return real.close(fd);
+  }
+
+  @Override
+  public int dup(int fd) {
+    return real.dup(fd);
+  }
+
+  @Override
+  public long write(int fd, MemorySegment buf) {
+    return real.write(fd, buf);
+  }
+
+  @Override
+  public int ioctl(int fd, long request, MemorySegment arg) {
+    return real.ioctl(fd, request, arg);
+  }
+
+  @Override
+  public int ioctl(int fd, long request, long arg) {
+    return real.ioctl(fd, request, arg);
+  }
+
+  @Override
+  public long lseek(int fd, long offset, int whence) {
+    return real.lseek(fd, offset, whence);
+  }
+
+  @Override
+  public long pread(int fd, MemorySegment buf, long offset) {
+    return real.pread(fd, buf, offset);
+  }
+
+  @Override
+  public long pwrite(int fd, MemorySegment buf, long offset) {
+    return real.pwrite(fd, buf, offset);
+  }
+
+  @Override
+  public int fcntl(int fd, int cmd, long arg) {
+    return real.fcntl(fd, cmd, arg);
+  }
+}
