@@ -26,16 +26,12 @@ import java.util.Locale;
  *
  * <p>Chunks are 2 MiB: two saving-stream chunks ({@link StreamFormat#MAX_CHUNK_PAGES} pages), so an
  * initial-pass record never straddles a committed and an uncommitted chunk; the x86-64 and arm64
- * huge page size, so a chunk is one transparent huge page, and given back whole; a 1 TiB device has
- * 512 Ki of them (a 64 KiB bitmap); and large enough that the per-chunk work (a bitmap test, a
- * hash) vanishes next to the 2 MiB it stands for. The mapping asks for huge pages ({@code
- * MADV_HUGEPAGE}, as QEMU does for guest RAM; the kernel honours it with transparent huge pages set
- * to {@code madvise} or {@code always}): the first write of a chunk then zeroes 2 MiB at once,
- * which the budget charges anyway, and the migration data path copies device memory about twice as
- * fast (measured here: a 1 GiB copy out at 5.5 GB/s with 4 KiB pages, 10.9 with huge pages; first
- * touch 3.3 against 15.5 GB/s; in a VM every TLB miss walks two page tables). A chunk shorter than
- * 2 MiB (the last, of a size that is no multiple) is zeroed in place rather than given back, so
- * resetting a small device stays a small memset.
+ * huge page size, so with transparent huge pages on ({@code always}) a chunk is one huge page, and
+ * given back whole; a 1 TiB device has 512 Ki of them (a 64 KiB bitmap); and large enough that the
+ * per-chunk work (a bitmap test, a hash) vanishes next to the 2 MiB it stands for. The mapping does
+ * not ask for huge pages itself: each would cost a 2 MiB zeroing at the first write of a chunk,
+ * however small. A chunk shorter than 2 MiB (the last, of a size that is no multiple) is zeroed in
+ * place rather than given back, so resetting a small device stays a small memset.
  *
  * <p>Off Linux (or on an architecture whose mmap constants are not known here) the memory is one
  * zeroed {@link Arena} allocation charged to the budget in full at construction, with the same
@@ -73,7 +69,6 @@ final class LazyMemory implements AutoCloseable {
       mapSize = chunks * CHUNK + CHUNK;
       mapBase = Native.mmap(mapSize);
       long base = (mapBase + CHUNK - 1) & -CHUNK;
-      Native.adviseHugePages(base, chunks * CHUNK);
       segment = MemorySegment.ofAddress(base).reinterpret(size, arena, null);
       eagerCharge = 0;
     } else {
@@ -232,7 +227,6 @@ final class LazyMemory implements AutoCloseable {
     static final int MAP_ANONYMOUS = 0x20;
     static final int MAP_NORESERVE = 0x4000;
     static final int MADV_DONTNEED = 4;
-    static final int MADV_HUGEPAGE = 14;
 
     static final boolean AVAILABLE;
     private static final MethodHandle MMAP;
@@ -303,19 +297,6 @@ final class LazyMemory implements AutoCloseable {
       }
       if (r != 0) {
         throw new IllegalStateException("madvise(" + advice + ") failed on memdev memory");
-      }
-    }
-
-    /**
-     * Huge pages where the kernel offers them: a kernel without transparent huge pages (EINVAL) or
-     * with them off keeps 4 KiB pages, which only costs speed.
-     */
-    static void adviseHugePages(long address, long length) {
-      try {
-        int ignored =
-            (int) MADVISE.invokeExact(MemorySegment.ofAddress(address), length, MADV_HUGEPAGE);
-      } catch (Throwable t) {
-        throw new IllegalStateException("madvise", t);
       }
     }
 
