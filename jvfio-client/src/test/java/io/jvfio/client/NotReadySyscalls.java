@@ -1,6 +1,7 @@
 package io.jvfio.client;
 
 import io.jvfio.uapi.Errno;
+import io.jvfio.uapi.ForwardingSyscalls;
 import io.jvfio.uapi.Syscalls;
 import java.lang.foreign.MemorySegment;
 
@@ -9,7 +10,12 @@ import java.lang.foreign.MemorySegment;
  * poll answers nothing ready, a given number of times each (or forever): a real driver's saving fd
  * while the device prepares its data. Counts the polls, so a test sees that a ready fd costs none.
  */
-final class NotReadySyscalls implements Syscalls {
+final class NotReadySyscalls implements ForwardingSyscalls {
+  @Override
+  public Syscalls delegate() {
+    return real;
+  }
+
   static final int FOREVER = Integer.MAX_VALUE;
 
   private final Syscalls real;
@@ -48,55 +54,5 @@ final class NotReadySyscalls implements Syscalls {
       return 0;
     }
     return real.poll(fd, events);
-  }
-
-  @Override
-  public int open(String path, int flags) {
-    return real.open(path, flags);
-  }
-
-  @Override
-  public int close(int fd) {
-    return real.close(fd);
-  }
-
-  @Override
-  public int dup(int fd) {
-    return real.dup(fd);
-  }
-
-  @Override
-  public long write(int fd, MemorySegment buf) {
-    return real.write(fd, buf);
-  }
-
-  @Override
-  public int ioctl(int fd, long request, MemorySegment arg) {
-    return real.ioctl(fd, request, arg);
-  }
-
-  @Override
-  public int ioctl(int fd, long request, long arg) {
-    return real.ioctl(fd, request, arg);
-  }
-
-  @Override
-  public long lseek(int fd, long offset, int whence) {
-    return real.lseek(fd, offset, whence);
-  }
-
-  @Override
-  public long pread(int fd, MemorySegment buf, long offset) {
-    return real.pread(fd, buf, offset);
-  }
-
-  @Override
-  public long pwrite(int fd, MemorySegment buf, long offset) {
-    return real.pwrite(fd, buf, offset);
-  }
-
-  @Override
-  public int fcntl(int fd, int cmd, long arg) {
-    return real.fcntl(fd, cmd, arg);
   }
 }

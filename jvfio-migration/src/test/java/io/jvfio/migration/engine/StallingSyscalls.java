@@ -5,6 +5,7 @@ import static io.jvfio.uapi.vfio.VfioConstants.VFIO_DEVICE_FEATURE_MIG_DEVICE_ST
 import static io.jvfio.uapi.vfio.VfioConstants.VFIO_DEVICE_FEATURE_SET;
 
 import io.jvfio.uapi.Errno;
+import io.jvfio.uapi.ForwardingSyscalls;
 import io.jvfio.uapi.OpenFlags;
 import io.jvfio.uapi.PollBits;
 import io.jvfio.uapi.Syscalls;
@@ -23,7 +24,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * command runs, here forever. With O_NONBLOCK set a read answers EAGAIN and poll never says POLLIN;
  * without it a read blocks, as the kernel's would, until the thread is interrupted.
  */
-final class StallingSyscalls implements Syscalls {
+final class StallingSyscalls implements ForwardingSyscalls {
+  @Override
+  public Syscalls delegate() {
+    return real;
+  }
+
   private final Syscalls real;
   private final MigrationState stallIn;
 
@@ -87,45 +93,5 @@ final class StallingSyscalls implements Syscalls {
   public int close(int fd) {
     stalled.remove(fd);
     return real.close(fd);
-  }
-
-  @Override
-  public int open(String path, int flags) {
-    return real.open(path, flags);
-  }
-
-  @Override
-  public int dup(int fd) {
-    return real.dup(fd);
-  }
-
-  @Override
-  public long write(int fd, MemorySegment buf) {
-    return real.write(fd, buf);
-  }
-
-  @Override
-  public int ioctl(int fd, long request, long arg) {
-    return real.ioctl(fd, request, arg);
-  }
-
-  @Override
-  public long lseek(int fd, long offset, int whence) {
-    return real.lseek(fd, offset, whence);
-  }
-
-  @Override
-  public long pread(int fd, MemorySegment buf, long offset) {
-    return real.pread(fd, buf, offset);
-  }
-
-  @Override
-  public long pwrite(int fd, MemorySegment buf, long offset) {
-    return real.pwrite(fd, buf, offset);
-  }
-
-  @Override
-  public int fcntl(int fd, int cmd, long arg) {
-    return real.fcntl(fd, cmd, arg);
   }
 }
