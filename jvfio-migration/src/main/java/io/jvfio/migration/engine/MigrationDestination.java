@@ -353,6 +353,16 @@ public final class MigrationDestination {
     return this;
   }
 
+  /** Chunks of room for stop-copy's kept pages allocated as they arrived (inside the downtime). */
+  int ramKeepAllocations() {
+    return ramDigest.keepAllocations();
+  }
+
+  /** Pages of stop-copy copied aside for the RAM digest. */
+  long ramKeptCopies() {
+    return ramDigest.keptCopies();
+  }
+
   /** Pages the RAM digest hashed after the stream ended (inside the downtime). */
   long ramPagesHashedAfterStream() {
     return ramPagesHashedAfterStream;
@@ -362,7 +372,9 @@ public final class MigrationDestination {
 
   private void hashWhileReceiving() {
     while (hashing) {
-      if (!ramDigest.hashSome()) {
+      // hashing first (it keeps the sender's precopy rate); spare time readies the room that
+      // stop-copy's kept pages will need, so that they do not wait for fresh memory in the downtime
+      if (!ramDigest.hashSome() && !ramDigest.reserve(ram.bytes())) {
         java.util.concurrent.locks.LockSupport.parkNanos(2_000_000L);
       }
     }

@@ -50,7 +50,7 @@ final class PageDigest {
   private long[] keptPages = new long[1024];
   private int kept;
   private long keptBytes;
-  private static final long KEEP_CHUNK = 4L << 20;
+  static final long KEEP_CHUNK = 4L << 20;
 
   PageDigest(MemorySegment memory) {
     this.memory = memory;
@@ -124,32 +124,74 @@ final class PageDigest {
    * later, unless that would pass {@link #KEEP_LIMIT}; returns whether it kept them (if not, the
    * caller marks them {@link #written}).
    */
-  boolean keep(long offset, MemorySegment data) {
+  synchronized boolean keep(long offset, MemorySegment data) {
     long n = data.byteSize();
     if (spilled || keptBytes + n > KEEP_LIMIT) {
       spill();
       return false;
     }
-    if (keptArena == null) {
-      keptArena = Arena.ofShared();
-    }
     for (long at = 0; at < n; at += PAGE) {
       int chunk = (int) (keptBytes / KEEP_CHUNK);
       if (chunk == keptChunks.size()) {
-        keptChunks.add(keptArena.allocate(KEEP_CHUNK, PAGE));
+        keptChunks.add(arena().allocate(KEEP_CHUNK, PAGE));
+        keepAllocations++;
       }
       MemorySegment.copy(data, at, keptChunks.get(chunk), keptBytes % KEEP_CHUNK, PAGE);
       keptBytes += PAGE;
+      keptCopies++;
       record((offset + at) / PAGE);
     }
     return true;
+  }
+
+  private Arena arena() {
+    if (keptArena == null) {
+      keptArena = Arena.ofShared();
+    }
+    return keptArena;
+  }
+
+  /**
+   * Allocates one more chunk of room for {@link #keep}, unless {@code bytes} (at most {@link
+   * #KEEP_LIMIT}) are ready or pages are no longer kept; returns whether it allocated one. Meant
+   * for a thread with time to spare before stop-copy: fresh memory is zeroed by the kernel as it is
+   * first touched, at 0.25-2 GB/s on a small VM, which made each kept page cost 4-16 us inside the
+   * downtime when {@link #keep} allocated as it went.
+   */
+  synchronized boolean reserve(long bytes) {
+    if (spilled
+        || released
+        || (long) keptChunks.size() * KEEP_CHUNK >= Math.min(bytes, KEEP_LIMIT)) {
+      return false;
+    }
+    keptChunks.add(arena().allocate(KEEP_CHUNK, PAGE));
+    return true;
+  }
+
+  /** Chunks {@link #keep} had to allocate itself, because the reserve was short. */
+  synchronized int keepAllocations() {
+    return keepAllocations;
+  }
+
+  private int keepAllocations;
+
+  /** Pages {@link #keep} copied aside, over the digest's life. */
+  synchronized long keptCopies() {
+    return keptCopies;
+  }
+
+  private long keptCopies;
+
+  /** Room for kept pages allocated so far (by {@link #reserve} or {@link #keep}). */
+  synchronized long reservedBytes() {
+    return keptChunks.size() * KEEP_CHUNK;
   }
 
   /**
    * Records that {@code count} pages from {@code offset} arrived zero (nothing to copy); returns
    * false once pages are no longer kept (the caller marks them {@link #written}).
    */
-  boolean keepZero(long offset, long count) {
+  synchronized boolean keepZero(long offset, long count) {
     if (spilled) {
       return false;
     }
@@ -166,7 +208,7 @@ final class PageDigest {
    * Over the limit: the kept pages are marked instead (the RAM holds their last copy, and it is
    * hashed before the devices run), so that a kept copy never overrides a later marked one.
    */
-  private void spill() {
+  private synchronized void spill() {
     if (spilled) {
       return;
     }
@@ -178,8 +220,12 @@ final class PageDigest {
     release();
   }
 
+  /** Set once the copies were freed: nothing is reserved any more. */
+  private boolean released;
+
   /** Frees the kept copies (a failed migration needs no digest). */
-  void release() {
+  synchronized void release() {
+    released = true;
     if (keptArena != null) {
       keptArena.close();
       keptArena = null;
@@ -213,7 +259,7 @@ final class PageDigest {
    * order they arrived (a page sent twice ends with its last copy), over the hashes of the rest;
    * then the copies are freed.
    */
-  String digestKept() {
+  synchronized String digestKept() {
     long slot = 0;
     for (int i = 0; i < kept; i++) {
       long entry = keptPages[i];
