@@ -64,6 +64,7 @@ public final class MigrationDestination {
   private long ramPagesHashedAfterStream;
 
   private long ramBytesReceived;
+  private long ramStopCopyBytes;
   private long ramZeroPages;
   private final RamPasses ramPasses = new RamPasses();
   private String ramDigestValue;
@@ -451,6 +452,9 @@ public final class MigrationDestination {
             keepDigestUp();
           }
           ramBytesReceived += n;
+          if (any(stopped)) {
+            ramStopCopyBytes += n;
+          }
           timeline.ramBytes(ramBytesReceived);
           bytes += n;
           timeline.sample(bytes, 0, phase, false);
@@ -564,6 +568,8 @@ public final class MigrationDestination {
                 0,
                 0,
                 ramPasses.passes(),
+                ramStopCopyBytes,
+                -1,
                 null,
                 null,
                 completed ? ramDigestValue : null,

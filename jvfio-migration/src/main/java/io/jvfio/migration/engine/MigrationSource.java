@@ -89,7 +89,20 @@ public final class MigrationSource {
   private final RamPasses ramPasses = new RamPasses();
   private boolean ramStopCopying;
   private long ramBytesSent;
+
+  /** RAM page bytes sent before stop-copy began (all of them until it does). */
+  private long ramBytesBeforeStopCopy = -1;
+
+  /** The RAM's part of the latest {@link #pendingEstimate}; fixed at the switchover. */
+  private long ramPendingBytes;
+
+  private long ramStopCopyEstimate = -1;
   private long ramZeroPages;
+
+  /** Pages whose latest copy on the wire was a zero marker. */
+  private final long[] ramZeroNow;
+
+  private long ramZeroNowCount;
   private long ramCpuPages;
   private boolean ramTracking;
   private MemorySegment ramScratch;
@@ -120,6 +133,7 @@ public final class MigrationSource {
     this.ram = ram;
     this.tracking = ram == null ? null : ram.tracking();
     this.ramDirty = ram == null ? null : new long[(int) ((ram.pages() + 63) / 64)];
+    this.ramZeroNow = ram == null ? null : new long[(int) ((ram.pages() + 63) / 64)];
     if (devices.isEmpty()) {
       throw new IllegalArgumentException("nothing to migrate: no devices");
     }
@@ -518,6 +532,7 @@ public final class MigrationSource {
     if (!ramStopCopying) {
       ramPasses.record(address, pages);
     }
+    markZeroNow(first, pages, zero);
     if (zero) {
       out.ramZero(address, pages);
       ramZeroPages += pages;
@@ -530,6 +545,21 @@ public final class MigrationSource {
     bytesSent += n;
   }
 
+  /** Records which pages were last sent as zero, for the estimate of a resend of every page. */
+  private void markZeroNow(long first, int pages, boolean zero) {
+    for (long p = first; p < first + pages; p++) {
+      int w = (int) (p >>> 6);
+      long bit = 1L << (p & 63);
+      if (zero && (ramZeroNow[w] & bit) == 0) {
+        ramZeroNow[w] |= bit;
+        ramZeroNowCount++;
+      } else if (!zero && (ramZeroNow[w] & bit) != 0) {
+        ramZeroNow[w] &= ~bit;
+        ramZeroNowCount--;
+      }
+    }
+  }
+
   /** The pages of a precopy pass sent per engine loop, beside a chunk of each device's data. */
   private static final int RAM_PAGES_PER_LOOP = WireFormat.MAX_RAM_PAGES;
 
@@ -539,6 +569,7 @@ public final class MigrationSource {
    */
   private void ramStopCopy(WireWriter out, MemorySegment scratch) throws IOException {
     ramStopCopying = true;
+    ramBytesBeforeStopCopy = ramBytesSent;
     ramSync();
     if (tracking.method() == DirtyTracking.Method.NONE && !tracking.droppingDeviceDirty()) {
       // nothing says which pages the devices wrote: every page mapped for DMA is resent
@@ -591,16 +622,18 @@ public final class MigrationSource {
       precopyPending[i] = precopy;
       pending += Math.max(stopCopy, precopy);
     }
+    long devicePending = pending;
     if (ram != null) {
       // every pending page may be data; with no tracking, stop-copy resends every page, of which
-      // those found zero travel as markers
+      // those last sent zero travel as markers again unless they were written since
       long pages =
           tracking.method() == DirtyTracking.Method.NONE
-              ? Math.max(ramDirtyCount, ram.pages() - ramZeroPages)
+              ? Math.min(ram.pages(), ram.pages() - ramZeroNowCount + ramDirtyCount)
               : ramDirtyCount;
       dirtyNow += ramDirtyCount * GuestRam.PAGE;
       pending += pages * GuestRam.PAGE;
     }
+    ramPendingBytes = pending - devicePending;
     return pending;
   }
 
@@ -820,6 +853,7 @@ public final class MigrationSource {
       }
     }
     stopCopyEstimate = pending;
+    ramStopCopyEstimate = ram == null ? -1 : ramPendingBytes;
   }
 
   /** Ends device {@code i}'s precopy round: INIT_DATA_SENT once its initial data is out. */
@@ -1165,6 +1199,8 @@ public final class MigrationSource {
               ramCpuPages,
               tracking.devicePages(),
               ramPasses.passes(),
+              ramBytesBeforeStopCopy < 0 ? 0 : ramBytesSent - ramBytesBeforeStopCopy,
+              ramStopCopyEstimate,
               tracking.method().text(),
               tracking.reason(),
               // the RAM is frozen only once the migration completed (CPUs and devices stopped)

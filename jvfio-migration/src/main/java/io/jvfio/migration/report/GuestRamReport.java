@@ -14,6 +14,11 @@ package io.jvfio.migration.report;
  * @param iterations passes over the RAM's dirty pages that sent pages before the switchover (the
  *     first covers every page), counted from the order of the RAM records on the wire so that both
  *     ends give the same number: a record that starts below the end of the one before opens a pass
+ * @param stopCopyBytes page bytes moved after the switchover, inside the downtime (part of {@code
+ *     bytesSent})
+ * @param stopCopyEstimateBytes the page bytes the source expected to move after the switchover when
+ *     it decided to switch over (the RAM's part of its downtime estimate); -1 at a receiver or when
+ *     the migration never reached the switchover
  * @param trackingMethod how device writes were tracked ("device DMA logging", "iommufd dirty
  *     tracking", "none"); null at a receiver
  * @param trackingReason why that method
@@ -28,6 +33,8 @@ public record GuestRamReport(
     long pagesDirtiedByCpu,
     long pagesDirtiedByDevices,
     int iterations,
+    long stopCopyBytes,
+    long stopCopyEstimateBytes,
     String trackingMethod,
     String trackingReason,
     String digest,

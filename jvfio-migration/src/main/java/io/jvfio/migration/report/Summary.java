@@ -106,6 +106,16 @@ public final class Summary {
     } else {
       b.append('\n');
     }
+    if (sender && g.stopCopyEstimateBytes() >= 0) {
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "  in the downtime: %s of pages (expected %s at the switchover)\n",
+              Units.bytes(g.stopCopyBytes()),
+              Units.bytes(g.stopCopyEstimateBytes())));
+    } else {
+      b.append("  in the downtime: ").append(Units.bytes(g.stopCopyBytes())).append(" of pages\n");
+    }
     b.append("  RAM digest: ")
         .append(g.digest() == null ? "-" : g.digest())
         .append(g.digest() == null ? "" : " (" + g.digestAlgorithm() + ")")

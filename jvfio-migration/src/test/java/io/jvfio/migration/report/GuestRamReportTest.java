@@ -14,6 +14,8 @@ class GuestRamReportTest {
           1200,
           340,
           5,
+          12L << 20,
+          16L << 20,
           "iommufd dirty tracking",
           "0000:05:02.0 (mtty) has no DMA logging",
           "ab".repeat(32),
@@ -52,6 +54,7 @@ class GuestRamReportTest {
         .contains(
             "  device writes tracked by: iommufd dirty tracking (0000:05:02.0 (mtty) has no DMA"
                 + " logging)\n")
+        .contains("  in the downtime: 12.0 MiB of pages (expected 16.0 MiB at the switchover)\n")
         .contains("  RAM digest: " + "ab".repeat(32) + " (SHA-256 of the 4 KiB page SHA-256s)\n");
     assertThat(Summary.text(Reports.completed())).doesNotContain("Guest RAM");
   }
@@ -66,6 +69,8 @@ class GuestRamReportTest {
             0,
             0,
             1,
+            12L << 20,
+            -1,
             null,
             null,
             "cd".repeat(32),
@@ -75,6 +80,8 @@ class GuestRamReportTest {
         .contains(
             "Guest RAM: 256 MiB, 130 MiB of pages received and 32768 zero pages as markers, 1"
                 + " pass\n")
+        .contains("  in the downtime: 12.0 MiB of pages\n")
+        .doesNotContain("expected")
         .doesNotContain("dirtied")
         .doesNotContain("tracked by");
   }
@@ -86,6 +93,7 @@ class GuestRamReportTest {
         .contains(
             "\"guestRam\":{\"bytes\":268435456,\"bytesSent\":136314880,\"zeroPages\":32768,"
                 + "\"pagesDirtiedByCpu\":1200,\"pagesDirtiedByDevices\":340,\"iterations\":5,"
+                + "\"stopCopyBytes\":12582912,\"stopCopyEstimateBytes\":16777216,"
                 + "\"trackingMethod\":\"iommufd dirty tracking\"");
     assertThat(Summary.json(Reports.completed())).doesNotContain("guestRam");
   }
