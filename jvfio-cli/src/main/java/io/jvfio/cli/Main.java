@@ -103,6 +103,15 @@ public final class Main implements Runnable {
       throw new CommandLine.ParameterException(
           last, "--backend " + backend + ": " + e.getMessage());
     }
+    if (last.getCommand() instanceof CompareCommand && backendGiven(parsed)) {
+      // the option is inherited by every command; one that opens no device must not take it
+      throw new CommandLine.ParameterException(
+          last,
+          "--backend "
+              + backend
+              + ": jvfio compare reads two JSON files and opens no devices; give --backend to the"
+              + " conformance or fsm runs whose outputs it compares");
+    }
     Logging.configure(verbosity(), last.getErr(), last.getCommandSpec().qualifiedName());
     try {
       return new CommandLine.RunLast().execute(parsed);
@@ -110,6 +119,16 @@ public final class Main implements Runnable {
       // picocli hands only Exceptions to the handler; an OutOfMemoryError gets a sentence too
       throw new CommandLine.ExecutionException(last, "the JVM failed", e);
     }
+  }
+
+  /** Whether --backend was given anywhere on the command line (before or after a subcommand). */
+  private static boolean backendGiven(CommandLine.ParseResult parsed) {
+    for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+      if (p.hasMatchedOption("--backend")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   Logging.Verbosity verbosity() {

@@ -70,6 +70,25 @@ class CompareCommandTest {
     assertThat(r.err()).isEmpty();
   }
 
+  /** compare opens no device: a --backend given to it would be ignored, so it is refused. */
+  @Test
+  void aBackendIsRefusedWhereverItIsGiven() throws IOException {
+    Path a = file("n.json", conformance(MTTY, "bind.ok pass ok"));
+    Path b = file("e.json", conformance(MTTY, "bind.ok pass ok"));
+    for (String[] args :
+        List.of(
+            new String[] {"compare", "--backend", "native", a.toString(), b.toString()},
+            new String[] {"--backend", "emulated", "compare", a.toString(), b.toString()})) {
+      CliRun r = CliRun.run(args);
+      assertThat(r.code()).as(r.both()).isEqualTo(2);
+      assertThat(r.err())
+          .contains("jvfio compare reads two JSON files and opens no devices")
+          .doesNotContain("\tat ");
+      assertThat(r.out()).isEmpty();
+    }
+    assertThat(compare(a, b).code()).isZero();
+  }
+
   @Test
   void aDifferentActualOrStatusDiffers() throws IOException {
     Path a = file("n.json", conformance(MTTY, "bind.tail pass EINVAL", "reset pass ok"));
