@@ -141,6 +141,7 @@ public final class MigrationDestination {
 
   /** Greets the sender on this channel, then runs the migration it brings. */
   public MigrationReport run() {
+    timeline.restart();
     Greeting g;
     try {
       g = greet(channel, options);

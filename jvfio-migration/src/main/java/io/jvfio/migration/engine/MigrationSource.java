@@ -150,6 +150,7 @@ public final class MigrationSource {
 
   /** Runs the migration; never throws for a migration failure: the report says what happened. */
   public MigrationReport run() {
+    timeline.restart();
     long t0 = System.nanoTime();
     deadlineAt = t0 + options.deadline().toNanos();
     String error = null;
