@@ -20,7 +20,8 @@ import java.util.Optional;
  *     migration started); NaN when there was none or it is unknown
  * @param downtimeLimitMs the downtime limit the source worked to (0: unknown at this end)
  * @param totalMs wall time of the whole migration
- * @param throughputBytesPerSec device bytes moved per second over the whole migration
+ * @param throughputBytesPerSec bytes moved per second over the whole migration: device state and
+ *     guest RAM pages (zero-page markers count nothing)
  * @param timeline samples in time order (may be empty)
  * @param error what went wrong, in a sentence; null when nothing did
  * @param errno the errno behind the error when a call on this end failed with one ("EIO"), else

@@ -55,7 +55,7 @@ public final class Summary {
         String.format(
             Locale.ROOT,
             "Total: %s moved, downtime %s%s, throughput %s, total time %s\n",
-            Units.bytes(r.totalBytes()),
+            moved(r),
             Units.millis(r.downtimeMs()),
             limit(r),
             Units.mibPerSecond(r.throughputBytesPerSec()),
@@ -74,6 +74,19 @@ public final class Summary {
       }
     }
     return b.toString();
+  }
+
+  /**
+   * What moved: the device state, and the guest RAM's pages beside it (the throughput counts both).
+   */
+  private static String moved(MigrationReport r) {
+    if (r.guestRam() == null) {
+      return Units.bytes(r.totalBytes());
+    }
+    return Units.bytes(r.totalBytes())
+        + " of device state and "
+        + Units.bytes(r.guestRam().bytesSent())
+        + " of guest RAM pages";
   }
 
   /** The guest RAM's lines: what moved, who dirtied pages, how device writes were tracked. */

@@ -48,6 +48,7 @@ class GuestRamReportTest {
   void theSummarySaysWhatMovedWhoDirtiedAndHowItWasTracked() {
     String text = Summary.text(withRam());
     assertThat(text)
+        .contains("Total: 4.01 MiB of device state and 130 MiB of guest RAM pages moved, downtime")
         .contains(
             "Guest RAM: 256 MiB, 130 MiB of pages sent and 32768 zero pages as markers, 5 passes;"
                 + " pages dirtied by the CPU 1200, by devices 340\n")
