@@ -293,6 +293,14 @@ final class MigrateCommand implements Runnable {
                 + " (default: ${DEFAULT-VALUE})")
     String guestDirtyTracking;
 
+    @Option(
+        names = "--auto-converge",
+        description =
+            "with --guest-ram-mib: throttle the vCPU while it dirties guest RAM faster than"
+                + " precopy moves it (QEMU's auto-converge: 20 %, then 10 points more each time"
+                + " two periods of a second dirtied more than half of what was sent, up to 99 %)")
+    boolean autoConverge;
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -303,7 +311,8 @@ final class MigrateCommand implements Runnable {
                   Checks.millis("--downtime-ms", downtimeMs, Checks.DOWNTIME_MS_MAX, "an hour"))
               .withSwitchoverAck(switchoverAck)
               .withMaxPrecopy(Checks.wait("--max-precopy-ms", maxPrecopyMs))
-              .withOnNoConvergence(noConvergence(onNoConvergence));
+              .withOnNoConvergence(noConvergence(onNoConvergence))
+              .withAutoConverge(autoConverge);
       boolean onNative = Main.backend(spec) == BackendKind.native_;
       if (onNative) {
         MigrationHosts.refuseEmulatorOptions(spec, "--topology", "--memdev-mib", "--dirty-rate");
@@ -323,6 +332,11 @@ final class MigrateCommand implements Runnable {
                 parsed.matchedOption(o).stringValues().getLast(),
                 "only with --guest-ram-mib N (N > 0): the VM has no guest RAM");
           }
+        }
+        if (autoConverge) {
+          throw new UsageException(
+              "--auto-converge: only with --guest-ram-mib N (N > 0): the VM has no guest RAM"
+                  + " whose vCPU it could throttle");
         }
       }
       InetSocketAddress receiver = Checks.address("--to", to);

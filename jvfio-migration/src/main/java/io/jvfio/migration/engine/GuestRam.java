@@ -39,6 +39,9 @@ public final class GuestRam {
   private boolean cpusPaused;
   private DirtyTracking tracking;
 
+  /** The share of time, in percent, the vCPUs are kept from running (auto-converge). */
+  private volatile int cpuThrottlePercent;
+
   /**
    * @param bytes the RAM size, a positive multiple of {@link #PAGE}
    * @param allocator where the RAM and the dirty bitmaps the kernel writes come from
@@ -157,6 +160,22 @@ public final class GuestRam {
     synchronized (cpuLock) {
       cpusPaused = false;
     }
+  }
+
+  /**
+   * How much the vCPUs are throttled, in percent of their time (0: not at all). A migration with
+   * auto-converge raises it while the guest dirties RAM faster than precopy moves it, and sets it
+   * back to 0 when it ends, whatever the outcome.
+   */
+  public int cpuThrottlePercent() {
+    return cpuThrottlePercent;
+  }
+
+  void throttleCpus(int percent) {
+    if (percent < 0 || percent > 99) {
+      throw new IllegalArgumentException("a CPU throttle is 0-99 %, not " + percent);
+    }
+    cpuThrottlePercent = percent;
   }
 
   public boolean cpusPaused() {

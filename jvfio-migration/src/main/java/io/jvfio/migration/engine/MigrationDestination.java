@@ -571,6 +571,7 @@ public final class MigrationDestination {
                 ramPasses.passes(),
                 ramStopCopyBytes,
                 -1,
+                0,
                 null,
                 null,
                 completed ? ramDigestValue : null,

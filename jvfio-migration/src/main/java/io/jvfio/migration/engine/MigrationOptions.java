@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param onNoConvergence what to do when precopy has not converged within {@code maxPrecopy}
  * @param deadline the whole migration must end within this; at the deadline it fails and the
  *     devices go back to running on the source
+ * @param autoConverge throttle the guest's vCPUs while its RAM is dirtied faster than precopy moves
+ *     it (QEMU's auto-converge; only with guest RAM)
  */
 public record MigrationOptions(
     int chunkBytes,
@@ -26,7 +28,8 @@ public record MigrationOptions(
     Duration peerTimeout,
     Duration maxPrecopy,
     NoConvergence onNoConvergence,
-    Duration deadline) {
+    Duration deadline,
+    boolean autoConverge) {
   public static final int DEFAULT_CHUNK = 1 << 20;
 
   /** What a source does when precopy has not converged within {@code maxPrecopy}. */
@@ -66,7 +69,8 @@ public record MigrationOptions(
         Duration.ofSeconds(30),
         Duration.ofSeconds(30),
         NoConvergence.KEEP_ITERATING,
-        Duration.ofMinutes(10));
+        Duration.ofMinutes(10),
+        false);
   }
 
   /** How often an end that has nothing else to send shows it is alive. */
@@ -77,36 +81,97 @@ public record MigrationOptions(
 
   public MigrationOptions withDowntimeLimit(Duration d) {
     return new MigrationOptions(
-        chunkBytes, d, switchoverAck, peerTimeout, maxPrecopy, onNoConvergence, deadline);
+        chunkBytes,
+        d,
+        switchoverAck,
+        peerTimeout,
+        maxPrecopy,
+        onNoConvergence,
+        deadline,
+        autoConverge);
   }
 
   public MigrationOptions withSwitchoverAck(boolean on) {
     return new MigrationOptions(
-        chunkBytes, downtimeLimit, on, peerTimeout, maxPrecopy, onNoConvergence, deadline);
+        chunkBytes,
+        downtimeLimit,
+        on,
+        peerTimeout,
+        maxPrecopy,
+        onNoConvergence,
+        deadline,
+        autoConverge);
   }
 
   public MigrationOptions withPeerTimeout(Duration d) {
     return new MigrationOptions(
-        chunkBytes, downtimeLimit, switchoverAck, d, maxPrecopy, onNoConvergence, deadline);
+        chunkBytes,
+        downtimeLimit,
+        switchoverAck,
+        d,
+        maxPrecopy,
+        onNoConvergence,
+        deadline,
+        autoConverge);
   }
 
   public MigrationOptions withMaxPrecopy(Duration d) {
     return new MigrationOptions(
-        chunkBytes, downtimeLimit, switchoverAck, peerTimeout, d, onNoConvergence, deadline);
+        chunkBytes,
+        downtimeLimit,
+        switchoverAck,
+        peerTimeout,
+        d,
+        onNoConvergence,
+        deadline,
+        autoConverge);
   }
 
   public MigrationOptions withOnNoConvergence(NoConvergence n) {
     return new MigrationOptions(
-        chunkBytes, downtimeLimit, switchoverAck, peerTimeout, maxPrecopy, n, deadline);
+        chunkBytes,
+        downtimeLimit,
+        switchoverAck,
+        peerTimeout,
+        maxPrecopy,
+        n,
+        deadline,
+        autoConverge);
   }
 
   public MigrationOptions withDeadline(Duration d) {
     return new MigrationOptions(
-        chunkBytes, downtimeLimit, switchoverAck, peerTimeout, maxPrecopy, onNoConvergence, d);
+        chunkBytes,
+        downtimeLimit,
+        switchoverAck,
+        peerTimeout,
+        maxPrecopy,
+        onNoConvergence,
+        d,
+        autoConverge);
   }
 
   public MigrationOptions withChunkBytes(int n) {
     return new MigrationOptions(
-        n, downtimeLimit, switchoverAck, peerTimeout, maxPrecopy, onNoConvergence, deadline);
+        n,
+        downtimeLimit,
+        switchoverAck,
+        peerTimeout,
+        maxPrecopy,
+        onNoConvergence,
+        deadline,
+        autoConverge);
+  }
+
+  public MigrationOptions withAutoConverge(boolean on) {
+    return new MigrationOptions(
+        chunkBytes,
+        downtimeLimit,
+        switchoverAck,
+        peerTimeout,
+        maxPrecopy,
+        onNoConvergence,
+        deadline,
+        on);
   }
 }

@@ -87,6 +87,16 @@ public final class MigrationSource {
   private boolean ramFirstPassDone;
   // the passes as the stream shows them, so that the destination counts the same
   private final RamPasses ramPasses = new RamPasses();
+
+  /** Throttles the vCPUs while RAM is dirtied too fast (null: auto-converge is off). */
+  private AutoConverge autoConverge;
+
+  private long autoConvergePeriodNanos = AutoConverge.DEFAULT_PERIOD_NANOS;
+
+  /** Pages the syncs found newly dirty since auto-converge last weighed them. */
+  private long ramNewlyDirty;
+
+  private int maxCpuThrottle;
   private boolean ramStopCopying;
   private long ramBytesSent;
 
@@ -274,6 +284,7 @@ public final class MigrationSource {
         tellDestination(error);
       }
       stopRamTracking();
+      stopThrottling();
       if (ram != null) {
         // the VM runs on here again: its CPUs with its devices
         ram.resumeCpus();
@@ -446,8 +457,37 @@ public final class MigrationSource {
       }
       ramDirtyCount = ram.pages();
       ramCursor = 0;
+      if (options.autoConverge()) {
+        autoConverge = new AutoConverge(autoConvergePeriodNanos, System.nanoTime(), bytesSent);
+      }
     }
     out.flush();
+  }
+
+  /** For tests: weighs the dirty rate over shorter periods than QEMU's second. */
+  MigrationSource autoConvergePeriod(Duration period) {
+    autoConvergePeriodNanos = period.toNanos();
+    return this;
+  }
+
+  /** After a pass's sync: auto-converge weighs what the guest dirtied against what was sent. */
+  private void weighDirtyRate() {
+    if (autoConverge == null) {
+      return;
+    }
+    int t = autoConverge.afterSync(System.nanoTime(), ramNewlyDirty * GuestRam.PAGE, bytesSent);
+    ramNewlyDirty = 0;
+    if (t != ram.cpuThrottlePercent()) {
+      ram.throttleCpus(t);
+      maxCpuThrottle = Math.max(maxCpuThrottle, t);
+    }
+  }
+
+  /** The vCPUs run unthrottled again (the migration ended, or they are paused anyway). */
+  private void stopThrottling() {
+    if (ram != null && ram.cpuThrottlePercent() != 0) {
+      ram.throttleCpus(0);
+    }
   }
 
   /** The CPUs' and the devices' dirty pages since the last sync join the pages to send. */
@@ -458,6 +498,7 @@ public final class MigrationSource {
     for (long w : ramDirty) {
       n += Long.bitCount(w);
     }
+    ramNewlyDirty += n - ramDirtyCount;
     ramDirtyCount = n;
     ramCursor = 0;
   }
@@ -728,6 +769,7 @@ public final class MigrationSource {
           // as QEMU syncs before it weighs a switchover: the estimate below must count what was
           // dirtied during the pass, or stop-copy would find it all at once
           ramSync();
+          weighDirtyRate();
         }
       }
       for (int i = 0; i < devices.size(); i++) {
@@ -913,6 +955,7 @@ public final class MigrationSource {
     if (ram != null) {
       // the VM stops: its CPUs first, then its devices
       ram.pauseCpus();
+      stopThrottling();
     }
     // every device stops peer DMA before any device stops
     for (MigratingDevice d : devices) {
@@ -1202,6 +1245,7 @@ public final class MigrationSource {
               ramPasses.passes(),
               ramBytesBeforeStopCopy < 0 ? 0 : ramBytesSent - ramBytesBeforeStopCopy,
               ramStopCopyEstimate,
+              maxCpuThrottle,
               tracking.method().text(),
               tracking.reason(),
               // the RAM is frozen only once the migration completed (CPUs and devices stopped)

@@ -7,7 +7,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A simulated guest vCPU: a thread that writes one random 8-byte word into a random page of the
  * guest RAM, {@code pagesPerSecond} times a second, through {@link GuestRam#cpuWrite} so that every
- * write lands in the CPU dirty log. It writes nothing while the VM's CPUs are paused.
+ * write lands in the CPU dirty log. It writes nothing while the VM's CPUs are paused, and only its
+ * share while they are throttled ({@link GuestRam#cpuThrottlePercent}).
  */
 public final class Vcpu implements AutoCloseable {
   private final GuestRam ram;
@@ -59,7 +60,10 @@ public final class Vcpu implements AutoCloseable {
    */
   long step(long now) {
     // at most a tenth of a second's worth at once, so a stall is not made up in a burst
-    credit = Math.min(credit + pagesPerSecond * (now - last) / 1e9, pagesPerSecond / 10 + 1);
+    // a throttled vCPU runs only its share of the time (auto-converge), and writes that much less
+    double share = (100 - ram.cpuThrottlePercent()) / 100.0;
+    credit =
+        Math.min(credit + pagesPerSecond * share * (now - last) / 1e9, pagesPerSecond / 10 + 1);
     last = now;
     long n = (long) credit;
     if (n == 0) {

@@ -19,6 +19,8 @@ package io.jvfio.migration.report;
  * @param stopCopyEstimateBytes the page bytes the source expected to move after the switchover when
  *     it decided to switch over (the RAM's part of its downtime estimate); -1 at a receiver or when
  *     the migration never reached the switchover
+ * @param cpuThrottlePercent the most the sender's auto-converge throttled the guest's vCPUs, in
+ *     percent of their time (0: never, or auto-converge off; 0 at a receiver)
  * @param trackingMethod how device writes were tracked ("device DMA logging", "iommufd dirty
  *     tracking", "none"); null at a receiver
  * @param trackingReason why that method
@@ -35,6 +37,7 @@ public record GuestRamReport(
     int iterations,
     long stopCopyBytes,
     long stopCopyEstimateBytes,
+    int cpuThrottlePercent,
     String trackingMethod,
     String trackingReason,
     String digest,

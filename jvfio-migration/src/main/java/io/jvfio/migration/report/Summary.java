@@ -119,6 +119,13 @@ public final class Summary {
     } else {
       b.append('\n');
     }
+    if (sender && g.cpuThrottlePercent() > 0) {
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "  auto-converge throttled the vCPUs up to %d %% of their time\n",
+              g.cpuThrottlePercent()));
+    }
     if (sender && g.stopCopyEstimateBytes() >= 0) {
       b.append(
           String.format(

@@ -284,6 +284,19 @@ final class Rig {
       MigrationOptions options,
       ProgressListener progress)
       throws Exception {
+    return migrateVm(src, srcRam, dst, dstRam, options, progress, s -> s);
+  }
+
+  /** As above, with the source engine adjusted by {@code tune} before it runs. */
+  static Outcome migrateVm(
+      End src,
+      GuestRam srcRam,
+      End dst,
+      GuestRam dstRam,
+      MigrationOptions options,
+      ProgressListener progress,
+      java.util.function.UnaryOperator<MigrationSource> tune)
+      throws Exception {
     try (InMemoryChannels.Pair pair = InMemoryChannels.pair(1 << 20)) {
       CompletableFuture<MigrationReport> receiving =
           CompletableFuture.supplyAsync(
@@ -293,7 +306,7 @@ final class Rig {
                       .run(),
               r -> Thread.ofPlatform().name("test-destination").start(r));
       MigrationReport sent =
-          new MigrationSource(src.devices, srcRam, pair.a(), options, progress).run();
+          tune.apply(new MigrationSource(src.devices, srcRam, pair.a(), options, progress)).run();
       MigrationReport received = receiving.get(30, TimeUnit.SECONDS);
       return new Outcome(sent, received);
     }

@@ -89,6 +89,18 @@ class VcpuTest {
     assertThat(harvested()).containsAll(second);
   }
 
+  /** Throttled (auto-converge), a vCPU runs only its share of the time and writes that much. */
+  @Test
+  void aThrottledVcpuWritesOnlyItsShare() {
+    Vcpu v = new Vcpu(ram, 10_000, 5, 0);
+    assertThat(runFor(v, 0, SEC / 10)).isEqualTo(1000);
+    ram.throttleCpus(70);
+    assertThat(runFor(v, SEC / 10, SEC / 10)).isEqualTo(300);
+    ram.throttleCpus(0);
+    assertThat(runFor(v, SEC / 5, SEC / 10)).isEqualTo(1000);
+    assertThatThrownBy(() -> ram.throttleCpus(100)).isInstanceOf(IllegalArgumentException.class);
+  }
+
   @Test
   void itWritesNonZeroAlignedWordsInsideTheRam() {
     Vcpu v = new Vcpu(ram, 10_000, 3, 0);

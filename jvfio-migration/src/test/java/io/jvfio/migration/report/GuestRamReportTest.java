@@ -16,6 +16,7 @@ class GuestRamReportTest {
           5,
           12L << 20,
           16L << 20,
+          30,
           "iommufd dirty tracking",
           "0000:05:02.0 (mtty) has no DMA logging",
           "ab".repeat(32),
@@ -56,6 +57,7 @@ class GuestRamReportTest {
             "  device writes tracked by: iommufd dirty tracking (0000:05:02.0 (mtty) has no DMA"
                 + " logging)\n")
         .contains("  in the downtime: 12.0 MiB of pages (expected 16.0 MiB at the switchover)\n")
+        .contains("  auto-converge throttled the vCPUs up to 30 % of their time\n")
         .contains("  RAM digest: " + "ab".repeat(32) + " (SHA-256 of the 4 KiB page SHA-256s)\n");
     assertThat(Summary.text(Reports.completed())).doesNotContain("Guest RAM");
   }
@@ -72,6 +74,7 @@ class GuestRamReportTest {
             1,
             12L << 20,
             -1,
+            0,
             null,
             null,
             "cd".repeat(32),
@@ -83,6 +86,7 @@ class GuestRamReportTest {
                 + " pass\n")
         .contains("  in the downtime: 12.0 MiB of pages\n")
         .doesNotContain("expected")
+        .doesNotContain("auto-converge")
         .doesNotContain("dirtied")
         .doesNotContain("tracked by");
   }
@@ -95,6 +99,7 @@ class GuestRamReportTest {
             "\"guestRam\":{\"bytes\":268435456,\"bytesSent\":136314880,\"zeroPages\":32768,"
                 + "\"pagesDirtiedByCpu\":1200,\"pagesDirtiedByDevices\":340,\"iterations\":5,"
                 + "\"stopCopyBytes\":12582912,\"stopCopyEstimateBytes\":16777216,"
+                + "\"cpuThrottlePercent\":30,"
                 + "\"trackingMethod\":\"iommufd dirty tracking\"");
     assertThat(Summary.json(Reports.completed())).doesNotContain("guestRam");
   }
