@@ -132,11 +132,11 @@ class CliTest {
     CliRun json = run("topology", lab.toString(), "--json");
     assertThat(json.code()).as(json.both()).isZero();
     var devices = json.json().get("devices");
-    assertThat(devices).hasSize(6); // a bridge, two edu, three mdevs
-    assertThat(devices.get(3).get("bdf").asText())
+    assertThat(devices).hasSize(7); // a root port, a PCIe-to-PCI bridge, two edu, three mdevs
+    assertThat(devices.get(4).get("bdf").asText())
         .isEqualTo("83b8f4f2-509f-382f-3c1e-e6bfe0fa1001");
-    assertThat(devices.get(3).get("cdev").asText()).isEqualTo("/dev/vfio/devices/vfio2");
-    assertThat(devices.get(3).get("driver").asText()).isEqualTo("mdev:mtty/mtty-2");
+    assertThat(devices.get(4).get("cdev").asText()).isEqualTo("/dev/vfio/devices/vfio2");
+    assertThat(devices.get(4).get("driver").asText()).isEqualTo("mdev:mtty/mtty-2");
   }
 
   @Test

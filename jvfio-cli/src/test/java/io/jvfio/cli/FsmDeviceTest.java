@@ -139,10 +139,10 @@ class FsmDeviceTest {
                 + MTTY1
                 + ", whose migration flags are 7 (0x7); leave --flags out or give 7");
     CliRun edu =
-        CliRun.run("fsm", "--topology", lab().toString(), "--device", "0000:01:01.0", "--json");
+        CliRun.run("fsm", "--topology", lab().toString(), "--device", "0000:02:01.0", "--json");
     assertThat(edu.code()).as(edu.both()).isEqualTo(1);
     assertThat(edu.json().get("errno").asText()).isEqualTo("ENOTTY");
     assertThat(edu.err())
-        .contains("0000:01:01.0 has no migration: GET of VFIO_DEVICE_FEATURE_MIGRATION answered");
+        .contains("0000:02:01.0 has no migration: GET of VFIO_DEVICE_FEATURE_MIGRATION answered");
   }
 }

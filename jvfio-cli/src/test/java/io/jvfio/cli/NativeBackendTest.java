@@ -50,7 +50,7 @@ class NativeBackendTest {
             .toList();
     assertThat(b.devices()).isEqualTo(expected).hasSize(5);
     assertThat(b.device("--device", MTTY1).cdevPath()).isEqualTo("/dev/vfio/devices/vfio2");
-    assertThat(b.device("--device", "/dev/vfio/devices/vfio1").name()).isEqualTo("0000:01:02.0");
+    assertThat(b.device("--device", "/dev/vfio/devices/vfio1").name()).isEqualTo("0000:02:02.0");
   }
 
   @Test
@@ -75,9 +75,9 @@ class NativeBackendTest {
   @org.junit.jupiter.params.provider.ValueSource(
       strings = {
         "topology",
-        "fsm --device 0000:01:01.0",
-        "reset --device 0000:01:01.0",
-        "reset --device 0000:01:01.0 --as group"
+        "fsm --device 0000:02:01.0",
+        "reset --device 0000:02:01.0",
+        "reset --device 0000:02:01.0 --as group"
       })
   void withoutDevVfioEachCommandFailsWithOneLine(String line) {
     Path sys = SysfsMirror.write(tmp, labVmDevices());
@@ -154,7 +154,7 @@ class NativeBackendTest {
         .isEqualTo("vfio devices of this machine (sysfs at " + sys + ")");
     assertThat(text.out())
         .containsPattern(
-            "0000:01:01.0 +1234:11e8 +vfio-pci +group /dev/vfio/3 +/dev/vfio/devices/vfio0")
+            "0000:02:01.0 +1234:11e8 +vfio-pci +group /dev/vfio/3 +/dev/vfio/devices/vfio0")
         .containsPattern(
             MTTY1 + " +mdev +mdev:mtty/mtty-2 +group /dev/vfio/4 +/dev/vfio/devices/vfio2");
     CliRun json =

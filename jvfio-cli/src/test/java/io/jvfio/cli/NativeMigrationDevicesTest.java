@@ -45,9 +45,9 @@ class NativeMigrationDevicesTest {
     assertThatThrownBy(() -> MigrationHosts.chooseNative(lab, List.of(M2, m2cdev)))
         .isInstanceOf(UsageException.class)
         .hasMessageContaining(M2 + " is named twice");
-    assertThatThrownBy(() -> MigrationHosts.chooseNative(lab, List.of("0000:01:01.0")))
+    assertThatThrownBy(() -> MigrationHosts.chooseNative(lab, List.of("0000:02:01.0")))
         .isInstanceOf(UsageException.class)
-        .hasMessageContaining("0000:01:01.0 (vfio-pci) cannot migrate");
+        .hasMessageContaining("0000:02:01.0 (vfio-pci) cannot migrate");
   }
 
   @Test
@@ -89,7 +89,7 @@ class NativeMigrationDevicesTest {
   void anMdevsModelIsItsParentAndAFunctionsItsDriver() {
     EmulatedBackend lab = StateCommandTest.lab();
     assertThat(MigrationHosts.model(lab.device("--devices", M1))).isEqualTo("mtty");
-    assertThat(MigrationHosts.model(lab.device("--devices", "0000:01:01.0"))).isEqualTo("vfio-pci");
+    assertThat(MigrationHosts.model(lab.device("--devices", "0000:02:01.0"))).isEqualTo("vfio-pci");
   }
 
   @Test

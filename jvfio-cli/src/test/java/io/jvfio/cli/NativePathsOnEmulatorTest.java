@@ -56,9 +56,9 @@ class NativePathsOnEmulatorTest {
 
   @Test
   void learningTheScopeMattersWhereTheSetHasMoreThanTheDevice() {
-    // the lab VM's two edu functions share bus 01: opened alone, neither would be owned
+    // the lab VM's two edu functions share bus 02: opened alone, neither would be owned
     EmulatedBackend b = backend(DefaultHost::labVm);
-    DeviceNode edu = b.device("--device", "0000:01:01.0");
+    DeviceNode edu = b.device("--device", "0000:02:01.0");
     ResetCommand.Outcome o;
     try (Backend.Session s = b.session("vmm")) {
       o = ResetCommand.run(b, s.sys(), edu, List.of(edu), As.cdev);
@@ -66,7 +66,7 @@ class NativePathsOnEmulatorTest {
     assertThat(o.ok()).as(o.reason()).isTrue();
     assertThat(o.scope())
         .extracting(ResetCommand.Entry::bdf)
-        .containsExactly("0000:01:01.0", "0000:01:02.0");
+        .containsExactly("0000:02:01.0", "0000:02:02.0");
   }
 
   @Test
@@ -122,7 +122,7 @@ class NativePathsOnEmulatorTest {
   @EnumSource(As.class)
   void fsmAndResetCloseWhatTheyOpened(As as) {
     EmulatedBackend b = backend(DefaultHost::labVm);
-    DeviceNode edu = b.device("--device", "0000:01:01.0");
+    DeviceNode edu = b.device("--device", "0000:02:01.0");
     DeviceNode mtty = b.device("--device", NativeBackendTest.MTTY1);
     DeviceNode node =
         as == As.cdev

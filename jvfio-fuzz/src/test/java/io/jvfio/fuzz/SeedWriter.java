@@ -58,6 +58,7 @@ public final class SeedWriter {
     Map<String, byte[]> m = new LinkedHashMap<>();
     m.put("demo-host", utf8(DemoHost.text()));
     m.put("default-host", utf8(DefaultHost.text("default.topology")));
+    m.put("lab-vm", utf8(DefaultHost.text("lab-vm.topology")));
     m.put("host-driver", utf8(DefaultHost.withHostDriver().format()));
     m.put("nested-bridge", utf8(DefaultHost.withNestedBridge().format()));
     m.put("every-model", utf8(ResumeFuzzTest.TOPOLOGY.format()));

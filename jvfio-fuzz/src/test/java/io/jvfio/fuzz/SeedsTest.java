@@ -81,8 +81,13 @@ class SeedsTest {
         .keySet()
         .retainAll(
             java.util.Set.of(
-                "default-host", "demo-host", "every-model", "host-driver", "nested-bridge"));
-    assertThat(seeds).hasSize(5);
+                "default-host",
+                "demo-host",
+                "every-model",
+                "host-driver",
+                "lab-vm",
+                "nested-bridge"));
+    assertThat(seeds).hasSize(6);
     for (Map.Entry<String, byte[]> e : seeds.entrySet()) {
       assertThat(TopologyFuzzTest.check(new String(e.getValue(), "UTF-8"))).as(e.getKey()).isTrue();
     }

@@ -44,10 +44,14 @@ public final class DefaultHost {
     return Topology.parse(text("default-nested-bridge.topology"));
   }
 
-  /** The first edu function of the lab VM mirror ({@code /dev/vfio/devices/vfio0}). */
-  public static final String LAB_EDU_A = "0000:01:01.0";
+  /**
+   * The first edu function of the lab VM mirror ({@code /dev/vfio/devices/vfio0}), on bus 02 behind
+   * the root port 00:03.0 and the PCIe-to-PCI bridge 01:00.0, where the VM has it.
+   */
+  public static final String LAB_EDU_A = "0000:02:01.0";
 
-  public static final String LAB_EDU_B = "0000:01:02.0";
+  /** The second edu function of the lab VM mirror ({@code /dev/vfio/devices/vfio1}). */
+  public static final String LAB_EDU_B = "0000:02:02.0";
 
   /** The lab VM's mtty mdevs, in creation order ({@code vfio2} to {@code vfio4}). */
   public static final List<String> LAB_MTTY =
@@ -57,9 +61,10 @@ public final class DefaultHost {
           "83b8f4f2-509f-382f-3c1e-e6bfe0fa1003");
 
   /**
-   * The lab VM of {@code ../shared/lab} as VFIO sees it: two edu functions on vfio-pci in group 3,
-   * three mtty-2 mdevs in groups 4 to 6. Its models ({@code edu}, {@code mtty2}) are
-   * jvfio-devices'.
+   * The lab VM of {@code ../shared/lab} as booted, as VFIO sees it: a root port (group 1, host
+   * driver), a PCIe-to-PCI bridge and behind it two edu functions on vfio-pci (group 3), three
+   * mtty-2 mdevs in groups 4 to 6. {@code scripts/lab-check} runs the emulator on the same file.
+   * Its models ({@code edu}, {@code mtty2}) are jvfio-devices'.
    */
   public static Topology labVm() {
     return Topology.parse(text("lab-vm.topology"));

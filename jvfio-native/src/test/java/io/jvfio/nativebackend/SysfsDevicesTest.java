@@ -17,12 +17,16 @@ class SysfsDevicesTest {
 
   @TempDir Path tmp;
 
-  /** The lab VM: a bridge and two edu functions in group 3, then mtty mdevs in groups 4 and 5. */
+  /**
+   * The lab VM as booted: a root port (group 1, pcieport), a PCIe-to-PCI bridge and two edu
+   * functions behind it in group 3, then mtty mdevs in groups 4 and 5.
+   */
   private FakeSysfs labVm() {
     return new FakeSysfs(tmp)
-        .pci("0000:00:03.0", "0x1b36", "0x0001", null, 3, -1)
-        .pci("0000:01:01.0", "0x1234", "0x11e8", "vfio-pci", 3, 0)
-        .pci("0000:01:02.0", "0x1234", "0x11e8", "vfio-pci", 3, 1)
+        .pci("0000:00:03.0", "0x1b36", "0x000c", "pcieport", 1, -1)
+        .pci("0000:01:00.0", "0x1b36", "0x000e", null, 3, -1)
+        .pci("0000:02:01.0", "0x1234", "0x11e8", "vfio-pci", 3, 0)
+        .pci("0000:02:02.0", "0x1234", "0x11e8", "vfio-pci", 3, 1)
         .pci("0000:00:1f.2", "0x8086", "0x2922", "ahci", 2, -1)
         .mdev(U1, "mtty", "mtty-2", "mtty", 4, 2)
         .mdev(U2, "mtty", "mtty-2", "mtty", 5, 3);
@@ -34,7 +38,7 @@ class SysfsDevicesTest {
     assertThat(SysfsDevices.scan(tmp))
         .containsExactly(
             new DeviceNode(
-                "0000:01:01.0",
+                "0000:02:01.0",
                 "/dev/vfio/devices/vfio0",
                 "/dev/vfio/3",
                 Kind.PCI,
@@ -42,7 +46,7 @@ class SysfsDevicesTest {
                 0x11e8,
                 "vfio-pci"),
             new DeviceNode(
-                "0000:01:02.0",
+                "0000:02:02.0",
                 "/dev/vfio/devices/vfio1",
                 "/dev/vfio/3",
                 Kind.PCI,
@@ -161,8 +165,9 @@ class SysfsDevicesTest {
   void pciDriverNamesTheBoundDriverOrSaysNoneOrAbsent() {
     labVm();
     assertThat(SysfsDevices.pciDriver(tmp, "0000:00:1f.2")).isEqualTo("ahci");
-    assertThat(SysfsDevices.pciDriver(tmp, "0000:01:01.0")).isEqualTo("vfio-pci");
-    assertThat(SysfsDevices.pciDriver(tmp, "0000:00:03.0")).isEqualTo("none");
+    assertThat(SysfsDevices.pciDriver(tmp, "0000:02:01.0")).isEqualTo("vfio-pci");
+    assertThat(SysfsDevices.pciDriver(tmp, "0000:00:03.0")).isEqualTo("pcieport");
+    assertThat(SysfsDevices.pciDriver(tmp, "0000:01:00.0")).isEqualTo("none");
     assertThat(SysfsDevices.pciDriver(tmp, "0000:09:00.0")).isEqualTo("absent");
   }
 

@@ -150,7 +150,7 @@ class MdevTest {
     bind(p, dev, ictx);
     assertThat(HotResets.info(p, dev).ret()).isEqualTo(Errno.ENOTTY.negative());
     assertThat(HotResets.hotReset(p, dev)).isEqualTo(Errno.ENOTTY.negative());
-    // an edu function of the same host answers them (bus 01 can be reset)
+    // an edu function of the same host answers them (bus 02 can be reset)
     int edu = openOk(p, host.device(DefaultHost.LAB_EDU_A).orElseThrow().cdevPath());
     bind(p, edu, ictx);
     assertThat(HotResets.info(p, edu).ret()).isZero();

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jvfio.host.DefaultHost;
 import io.jvfio.host.Host;
+import io.jvfio.host.sdk.ModelRegistry;
+import io.jvfio.host.sdk.PlainFunction;
 import io.jvfio.host.vfio.DeviceSet;
 import io.jvfio.host.vfio.VfioDevice;
 import io.jvfio.host.vfio.VfioGroup;
@@ -166,6 +168,30 @@ class PciTreeTest {
     // a multi-function device cannot use its slot reset
     assertThat(PciTree.functionResetWorks(dev(slotted, "0000:01:01.0"))).isFalse();
     assertThat(PciTree.slotResetWorks(dev(slotted, "0000:01:01.0"))).isTrue();
+  }
+
+  @Test
+  void theLabVmsBusResetOfBus02LeavesTheBridgeAndTheRootPortOut() {
+    ModelRegistry models =
+        ModelRegistry.builtin()
+            .register("edu", PlainFunction::new)
+            .register("mtty2", PlainFunction::new);
+    try (Host lab = new Host(DefaultHost.labVm(), models)) {
+      // the PCIe-to-PCI bridge resets its secondary bus: the two edu functions, not itself and
+      // not the root port above it (group 1, pcieport), so neither enters any hot-reset answer
+      List<String> edu = List.of(DefaultHost.LAB_EDU_A, DefaultHost.LAB_EDU_B);
+      assertThat(names(PciTree.resetScope(dev(lab, DefaultHost.LAB_EDU_A))))
+          .containsExactlyElementsOf(edu);
+      assertThat(lab.device(DefaultHost.LAB_EDU_B).orElseThrow().devSet().members())
+          .extracting(VfioDevice::name)
+          .containsExactlyElementsOf(edu);
+      assertThat(lab.device(DefaultHost.LAB_EDU_A).orElseThrow().devSet().key())
+          .isEqualTo("bus 0000:02");
+      // pcieport manages DMA itself: group 1 is not claimed, and as no vfio driver is in it,
+      // it has no /dev/vfio/1
+      assertThat(lab.iommuGroups().get(1).claimed()).isFalse();
+      assertThat(lab.deviceNodes()).doesNotContain("/dev/vfio/1").contains("/dev/vfio/3");
+    }
   }
 
   // ---- vfio registration ----
