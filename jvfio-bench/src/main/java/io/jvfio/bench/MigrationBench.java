@@ -186,7 +186,7 @@ public final class MigrationBench {
   }
 
   static long cpuNanos(ProcessHandle p) {
-    return p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+    return ProcessCpu.nanos(p);
   }
 
   /** One downtime run. */
