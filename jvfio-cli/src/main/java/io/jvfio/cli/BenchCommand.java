@@ -2,6 +2,7 @@ package io.jvfio.cli;
 
 import io.jvfio.bench.DataFdRatios;
 import io.jvfio.bench.GuestRamBench;
+import io.jvfio.bench.JmhRunOptions;
 import io.jvfio.bench.MigrationBench;
 import io.jvfio.bench.ScaleRatios;
 import io.jvfio.cli.json.BenchJson;
@@ -34,6 +35,10 @@ import picocli.CommandLine.Option;
     })
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** Every bench times the emulated host's paths: on a real host there is nothing to time. */
+  private static final String EMULATED_ONLY =
+      "bench times calls into the emulated host; it runs with --backend emulated only";
 
   @Override
   public void run() {
@@ -73,13 +78,25 @@ final class BenchCommand implements Runnable {
     return Main.verbosity(spec) == Logging.Verbosity.VERBOSE;
   }
 
-  /** The "about N s" line, unless {@code --quiet}. */
-  private static void announce(CommandLine.Model.CommandSpec spec, String line) {
+  /** A JMH bench's "about N s" line, unless {@code --quiet}. */
+  private static void announce(
+      CommandLine.Model.CommandSpec spec, String bench, JmhRunOptions<?> o) {
     if (Main.verbosity(spec) != Logging.Verbosity.QUIET) {
       PrintWriter err = spec.commandLine().getErr();
-      err.println(line);
+      err.println(
+          String.format(
+              "jvfio bench %s: %d JMH benchmarks, about %d s",
+              bench, o.runs(), o.estimate().toSeconds()));
       err.flush();
     }
+  }
+
+  /** What every bench prints on standard output: its table, or with --json one JSON object. */
+  private static void print(
+      CommandLine.Model.CommandSpec spec, boolean json, Supplier<Object> asJson, String table) {
+    PrintWriter out = spec.commandLine().getOut();
+    out.print(json ? CliJson.line(asJson.get()) + System.lineSeparator() : table);
+    out.flush();
   }
 
   /** {@code jvfio bench datafd [--quick] [--json]}. */
@@ -112,18 +129,11 @@ final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() {
-      Backends.requireEmulated(
-          spec, "bench times calls into the emulated host; it runs with --backend emulated only");
+      Backends.requireEmulated(spec, EMULATED_ONLY);
       DataFdRatios.Options o = checked(this::options);
-      announce(
-          spec,
-          String.format(
-              "jvfio bench datafd: %d JMH benchmarks, about %d s",
-              o.runs(), o.estimate().toSeconds()));
+      announce(spec, "datafd", o);
       DataFdRatios.Result r = DataFdRatios.run(o, verbose(spec) ? System.err : null);
-      PrintWriter out = spec.commandLine().getOut();
-      out.print(jmh.json ? CliJson.line(json(r)) + System.lineSeparator() : r.table());
-      out.flush();
+      print(spec, jmh.json, () -> json(r), r.table());
       return 0;
     }
 
@@ -187,13 +197,10 @@ final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      Backends.requireEmulated(
-          spec, "bench times calls into the emulated host; it runs with --backend emulated only");
+      Backends.requireEmulated(spec, EMULATED_ONLY);
       MigrationBench.Options o = checked(this::options);
       MigrationBench.Result r = MigrationBench.run(o, System.err);
-      PrintWriter out = spec.commandLine().getOut();
-      out.print(json ? CliJson.line(json(r)) + System.lineSeparator() : r.table());
-      out.flush();
+      print(spec, json, () -> json(r), r.table());
       String shortfall = r.shortfall();
       if (shortfall != null && !json) {
         spec.commandLine().getErr().println("jvfio bench migration: " + shortfall);
@@ -245,14 +252,11 @@ final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      Backends.requireEmulated(
-          spec, "bench times calls into the emulated host; it runs with --backend emulated only");
+      Backends.requireEmulated(spec, EMULATED_ONLY);
       GuestRamBench.Options o = checked(this::options);
       GuestRamBench.Result r =
           GuestRamBench.run(o, Main.verbosity(spec) == Logging.Verbosity.QUIET ? null : System.err);
-      PrintWriter out = spec.commandLine().getOut();
-      out.print(json ? CliJson.line(json(r)) + System.lineSeparator() : r.table());
-      out.flush();
+      print(spec, json, () -> json(r), r.table());
       return r.ok() ? 0 : 1;
     }
 
@@ -298,18 +302,11 @@ final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() {
-      Backends.requireEmulated(
-          spec, "bench times calls into the emulated host; it runs with --backend emulated only");
+      Backends.requireEmulated(spec, EMULATED_ONLY);
       ScaleRatios.Options o = checked(this::options);
-      announce(
-          spec,
-          String.format(
-              "jvfio bench scale: %d JMH benchmarks, about %d s",
-              o.runs(), o.estimate().toSeconds()));
+      announce(spec, "scale", o);
       ScaleRatios.Result r = ScaleRatios.run(o, verbose(spec) ? System.err : null);
-      PrintWriter out = spec.commandLine().getOut();
-      out.print(jmh.json ? CliJson.line(json(r)) + System.lineSeparator() : r.table());
-      out.flush();
+      print(spec, jmh.json, () -> json(r), r.table());
       return r.allWithinTarget() ? 0 : 1;
     }
 
