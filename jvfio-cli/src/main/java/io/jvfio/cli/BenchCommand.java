@@ -91,14 +91,6 @@ final class BenchCommand implements Runnable {
     }
   }
 
-  /** What every bench prints on standard output: its table, or with --json one JSON object. */
-  private static void print(
-      CommandLine.Model.CommandSpec spec, boolean json, Supplier<Object> asJson, String table) {
-    PrintWriter out = spec.commandLine().getOut();
-    out.print(json ? CliJson.line(asJson.get()) + System.lineSeparator() : table);
-    out.flush();
-  }
-
   /** {@code jvfio bench datafd [--quick] [--json]}. */
   @Command(
       name = "datafd",
@@ -114,6 +106,8 @@ final class BenchCommand implements Runnable {
     boolean quick;
 
     @CommandLine.Mixin JmhOptions jmh;
+
+    @CommandLine.Mixin BenchOutput output;
 
     @Option(names = "--memory-mib", paramLabel = "N", description = "memdev size (default 64)")
     Integer memoryMib;
@@ -133,7 +127,7 @@ final class BenchCommand implements Runnable {
       DataFdRatios.Options o = checked(this::options);
       announce(spec, "datafd", o);
       DataFdRatios.Result r = DataFdRatios.run(o, verbose(spec) ? System.err : null);
-      print(spec, jmh.json, () -> json(r), r.table());
+      output.print(spec, () -> json(r), r.table());
       return 0;
     }
 
@@ -162,8 +156,7 @@ final class BenchCommand implements Runnable {
         description = "2 x 256 MiB, one round, two runs per limit (default: 2 x 1 GiB, 3, 5)")
     boolean quick;
 
-    @Option(names = "--json", description = "print one JSON object instead of the table")
-    boolean json;
+    @CommandLine.Mixin BenchOutput output;
 
     @Option(names = "--memdev-mib", paramLabel = "N", description = "size of each memdev")
     Integer memdevMib;
@@ -200,9 +193,9 @@ final class BenchCommand implements Runnable {
       Backends.requireEmulated(spec, EMULATED_ONLY);
       MigrationBench.Options o = checked(this::options);
       MigrationBench.Result r = MigrationBench.run(o, System.err);
-      print(spec, json, () -> json(r), r.table());
+      output.print(spec, () -> json(r), r.table());
       String shortfall = r.shortfall();
-      if (shortfall != null && !json) {
+      if (shortfall != null && !output.json) {
         spec.commandLine().getErr().println("jvfio bench migration: " + shortfall);
       }
       return shortfall == null ? 0 : 1;
@@ -236,8 +229,7 @@ final class BenchCommand implements Runnable {
     @Option(names = "--quick", description = "2 runs of 256 MiB (default: 5 runs of 1024 MiB)")
     boolean quick;
 
-    @Option(names = "--json", description = "print one JSON object instead of the table")
-    boolean json;
+    @CommandLine.Mixin BenchOutput output;
 
     @Option(names = "--runs", paramLabel = "N", description = "runs with the workloads, 1-100")
     Integer runs;
@@ -256,7 +248,7 @@ final class BenchCommand implements Runnable {
       GuestRamBench.Options o = checked(this::options);
       GuestRamBench.Result r =
           GuestRamBench.run(o, Main.verbosity(spec) == Logging.Verbosity.QUIET ? null : System.err);
-      print(spec, json, () -> json(r), r.table());
+      output.print(spec, () -> json(r), r.table());
       return r.ok() ? 0 : 1;
     }
 
@@ -293,6 +285,8 @@ final class BenchCommand implements Runnable {
 
     @CommandLine.Mixin JmhOptions jmh;
 
+    @CommandLine.Mixin BenchOutput output;
+
     @Option(
         names = "--reduced",
         description = "IOVA sizes divided by ten (1000 -> 16000): shorter set-up")
@@ -306,7 +300,7 @@ final class BenchCommand implements Runnable {
       ScaleRatios.Options o = checked(this::options);
       announce(spec, "scale", o);
       ScaleRatios.Result r = ScaleRatios.run(o, verbose(spec) ? System.err : null);
-      print(spec, jmh.json, () -> json(r), r.table());
+      output.print(spec, () -> json(r), r.table());
       return r.allWithinTarget() ? 0 : 1;
     }
 
