@@ -333,11 +333,7 @@ final class BenchCommand implements Runnable {
         over == 0 ? CliJson.OK : CliJson.FAILED,
         "scale",
         ScaleRatios.TARGET,
-        o.forks(),
-        o.warmupIterations(),
-        o.warmupTime().toMillis(),
-        o.iterations(),
-        o.iterationTime().toMillis(),
+        jmh(o),
         rows,
         over == 0
             ? null
@@ -347,6 +343,16 @@ final class BenchCommand implements Runnable {
                 + " over the target of "
                 + Checks.show(ScaleRatios.TARGET)
                 + "x");
+  }
+
+  /** The JMH settings a ratio bench ran with, as its JSON shows them. */
+  private static BenchJson.JmhRun jmh(JmhRunOptions<?> o) {
+    return new BenchJson.JmhRun(
+        o.forks(),
+        o.warmupIterations(),
+        o.warmupTime().toMillis(),
+        o.iterations(),
+        o.iterationTime().toMillis());
   }
 
   /** The migration bench's JSON. */
@@ -447,15 +453,6 @@ final class BenchCommand implements Runnable {
               Math.round(x.copyBytesPerSecond()),
               CliJson.round(x.ratio(), 4)));
     }
-    return new BenchJson.DataFd(
-        CliJson.OK,
-        "datafd",
-        o.memoryMib(),
-        o.forks(),
-        o.warmupIterations(),
-        o.warmupTime().toMillis(),
-        o.iterations(),
-        o.iterationTime().toMillis(),
-        rows);
+    return new BenchJson.DataFd(CliJson.OK, "datafd", o.memoryMib(), jmh(o), rows);
   }
 }
