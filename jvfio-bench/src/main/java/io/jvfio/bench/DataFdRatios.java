@@ -10,12 +10,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.RunnerException;
-import org.openjdk.jmh.runner.format.OutputFormatFactory;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
-import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * Runs the data fd benchmarks and their copy baselines through JMH and reports, per direction and
@@ -45,18 +39,7 @@ public final class DataFdRatios {
 
     public Options {
       chunkSizes = List.copyOf(chunkSizes);
-      if (forks < 0 || warmupIterations < 0 || iterations < 1) {
-        throw new IllegalArgumentException(
-            "forks and warmups must be >= 0 and iterations >= 1, not "
-                + forks
-                + ", "
-                + warmupIterations
-                + ", "
-                + iterations);
-      }
-      if (warmupTime.isNegative() || iterationTime.isNegative() || iterationTime.isZero()) {
-        throw new IllegalArgumentException("iteration times must be positive");
-      }
+      JmhRunOptions.check(forks, warmupIterations, warmupTime, iterations, iterationTime);
       if (chunkSizes.isEmpty() || chunkSizes.stream().anyMatch(c -> c <= 0)) {
         throw new IllegalArgumentException("chunk sizes must be positive: " + chunkSizes);
       }
@@ -114,11 +97,13 @@ public final class DataFdRatios {
     }
 
     /** Benchmark runs: data fd read and write and their two baselines, per chunk size. */
+    @Override
     public int runs() {
       return 4 * chunkSizes.size();
     }
 
     /** A rough duration, counting about a second to start each forked JVM and set up its host. */
+    @Override
     public Duration estimate() {
       Duration one =
           warmupTime
@@ -164,14 +149,9 @@ public final class DataFdRatios {
       sb.append(
           String.format(
               Locale.ROOT,
-              "data fd throughput / MemorySegment.copy of the same bytes (memdev %d MiB; JMH: %d"
-                  + " fork(s), %d x %d ms warmup, %d x %d ms measured)%n",
+              "data fd throughput / MemorySegment.copy of the same bytes (memdev %d MiB; %s)%n",
               options.memoryMib(),
-              options.forks(),
-              options.warmupIterations(),
-              options.warmupTime().toMillis(),
-              options.iterations(),
-              options.iterationTime().toMillis()));
+              options.jmhLine()));
       sb.append(
           String.format(
               Locale.ROOT,
@@ -266,38 +246,17 @@ public final class DataFdRatios {
     return new Result(options, ratios(measured));
   }
 
-  private static String exactly(Class<?> bench, String method) {
-    return "^" + bench.getName().replace(".", "\\.") + "\\." + method + "$";
-  }
-
   private static List<Measurement> runPair(
       Options options, int chunk, Class<?> dataFd, String method, String copy, PrintStream log) {
-    OptionsBuilder b = new OptionsBuilder();
-    b.include(exactly(dataFd, method))
-        .include(exactly(CopyBench.class, copy))
-        .param("chunk", String.valueOf(chunk))
-        .param("memoryMib", String.valueOf(options.memoryMib()))
-        .forks(options.forks())
-        .warmupIterations(options.warmupIterations())
-        .warmupTime(TimeValue.milliseconds(options.warmupTime().toMillis()))
-        .measurementIterations(options.iterations())
-        .measurementTime(TimeValue.milliseconds(options.iterationTime().toMillis()))
-        .threads(1)
-        .shouldFailOnError(true)
-        .jvmArgsAppend(
-            "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow")
-        .verbosity(log == null ? VerboseMode.SILENT : VerboseMode.NORMAL);
-    Runner runner =
-        log == null
-            ? new Runner(b.build())
-            : new Runner(
-                b.build(), OutputFormatFactory.createFormatInstance(log, VerboseMode.NORMAL));
-    Collection<RunResult> results;
-    try {
-      results = runner.run();
-    } catch (RunnerException e) {
-      throw new IllegalStateException("JMH failed: " + e.getMessage(), e);
-    }
+    Collection<RunResult> results =
+        JmhRuns.run(
+            JmhRuns.select()
+                .include(JmhRuns.exactly(dataFd, method))
+                .include(JmhRuns.exactly(CopyBench.class, copy))
+                .param("chunk", String.valueOf(chunk))
+                .param("memoryMib", String.valueOf(options.memoryMib())),
+            options,
+            log);
     List<Measurement> measured = new ArrayList<>();
     for (RunResult r : results) {
       BenchmarkParams p = r.getParams();
@@ -321,22 +280,12 @@ public final class DataFdRatios {
 
   /** {@code DataFdRatios [--quick|--smoke]}: runs and prints the table. */
   public static void main(String[] args) {
-    Options o = Options.standard();
-    for (String a : args) {
-      switch (a) {
-        case "--quick" -> o = Options.quick();
-        case "--smoke" -> o = Options.smoke();
-        default -> {
-          System.err.println("usage: DataFdRatios [--quick|--smoke]");
-          System.exit(2);
-        }
-      }
-    }
-    System.err.printf(
-        Locale.ROOT,
-        "running %d JMH benchmarks, about %d s ...%n",
-        o.runs(),
-        o.estimate().toSeconds());
-    System.out.print(run(o).table());
+    JmhRuns.main(
+        "DataFdRatios",
+        args,
+        Options.standard(),
+        Options.quick(),
+        Options.smoke(),
+        o -> run(o).table());
   }
 }

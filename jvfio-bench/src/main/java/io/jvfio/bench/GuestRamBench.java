@@ -56,24 +56,12 @@ public final class GuestRamBench {
   public record Options(
       int runs, int guestRamMib, int memdevMib, double dirtyRate, double dmaRate, double vcpuRate) {
     public Options {
-      if (runs < 1 || runs > 100) {
-        throw new IllegalArgumentException("runs must be 1-100, not " + runs);
-      }
-      if (guestRamMib < 1 || guestRamMib > 16384) {
-        throw new IllegalArgumentException("the guest RAM must be 1-16384 MiB, not " + guestRamMib);
-      }
-      if (memdevMib < 1 || memdevMib > 16384) {
-        throw new IllegalArgumentException("the memdev size must be 1-16384 MiB, not " + memdevMib);
-      }
-      rate(dirtyRate, "the memdev dirty rate");
-      rate(dmaRate, "the memdev DMA rate");
-      rate(vcpuRate, "the vCPU rate");
-    }
-
-    private static void rate(double r, String what) {
-      if (!(r >= 0 && r <= 10_000_000)) {
-        throw new IllegalArgumentException(what + " must be 0-10000000 per second, not " + r);
-      }
+      Bounds.check(runs, 1, 100, "runs", "");
+      Bounds.check(guestRamMib, 1, 16384, "the guest RAM", " MiB");
+      Bounds.check(memdevMib, 1, Bounds.MEMDEV_MIB, "the memdev size", " MiB");
+      Bounds.rate(dirtyRate, "the memdev dirty rate", " per second");
+      Bounds.rate(dmaRate, "the memdev DMA rate", " per second");
+      Bounds.rate(vcpuRate, "the vCPU rate", " per second");
     }
 
     /** The demo's VM at 1 GiB of RAM, five runs. */

@@ -63,29 +63,15 @@ public final class MigrationBench {
       double dirtyRate,
       int warmupRounds) {
     public Options {
-      if (memdevMib < 1 || memdevMib > 16384) {
-        throw new IllegalArgumentException("the memdev size must be 1-16384 MiB, not " + memdevMib);
-      }
-      if (rounds < 0 || rounds > 100) {
-        throw new IllegalArgumentException("throughput rounds must be 0-100, not " + rounds);
-      }
-      if (warmupRounds < 0 || warmupRounds > 100) {
-        throw new IllegalArgumentException("warm-up rounds must be 0-100, not " + warmupRounds);
-      }
-      if (runsPerLimit < 0 || runsPerLimit > 100) {
-        throw new IllegalArgumentException(
-            "downtime runs per limit must be 0-100, not " + runsPerLimit);
-      }
+      Bounds.check(memdevMib, 1, Bounds.MEMDEV_MIB, "the memdev size", " MiB");
+      Bounds.check(rounds, 0, 100, "throughput rounds", "");
+      Bounds.check(warmupRounds, 0, 100, "warm-up rounds", "");
+      Bounds.check(runsPerLimit, 0, 100, "downtime runs per limit", "");
       limitsMs = List.copyOf(limitsMs);
       for (int l : limitsMs) {
-        if (l < 1 || l > 3_600_000) {
-          throw new IllegalArgumentException("a downtime limit must be 1-3600000 ms, not " + l);
-        }
+        Bounds.check(l, 1, 3_600_000, "a downtime limit", " ms");
       }
-      if (!(dirtyRate >= 0 && dirtyRate <= 10_000_000)) {
-        throw new IllegalArgumentException(
-            "the dirty rate must be 0-10000000 pages/s, not " + dirtyRate);
-      }
+      Bounds.rate(dirtyRate, "the dirty rate", " pages/s");
     }
 
     /**

@@ -9,12 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.RunnerException;
-import org.openjdk.jmh.runner.format.OutputFormatFactory;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
-import org.openjdk.jmh.runner.options.TimeValue;
-import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * How the host's per-call cost grows with what a call works on (device-set members, topology
@@ -59,18 +53,7 @@ public final class ScaleRatios {
       boolean reduced)
       implements JmhRunOptions<Options> {
     public Options {
-      if (forks < 0 || warmupIterations < 0 || iterations < 1) {
-        throw new IllegalArgumentException(
-            "forks and warmups must be >= 0 and iterations >= 1, not "
-                + forks
-                + ", "
-                + warmupIterations
-                + ", "
-                + iterations);
-      }
-      if (warmupTime.isNegative() || iterationTime.isNegative() || iterationTime.isZero()) {
-        throw new IllegalArgumentException("iteration times must be positive");
-      }
+      JmhRunOptions.check(forks, warmupIterations, warmupTime, iterations, iterationTime);
     }
 
     /** One fork per size, 3 x 1 s warmup, 5 x 1 s measured: about 3 minutes. */
@@ -108,11 +91,13 @@ public final class ScaleRatios {
     }
 
     /** JMH runs: each row at two sizes. */
+    @Override
     public int runs() {
       return 2 * rows(reduced).size();
     }
 
     /** A rough duration, counting about two seconds to start a fork and set up its host. */
+    @Override
     public Duration estimate() {
       Duration one =
           warmupTime
@@ -150,14 +135,9 @@ public final class ScaleRatios {
       sb.append(
           String.format(
               Locale.ROOT,
-              "time per call at 16x the size / time at 1x, target <= %.0fx (JMH: %d fork(s),"
-                  + " %d x %d ms warmup, %d x %d ms measured)%n",
+              "time per call at 16x the size / time at 1x, target <= %.0fx (%s)%n",
               TARGET,
-              options.forks(),
-              options.warmupIterations(),
-              options.warmupTime().toMillis(),
-              options.iterations(),
-              options.iterationTime().toMillis()));
+              options.jmhLine()));
       sb.append(
           String.format(
               Locale.ROOT,
@@ -216,30 +196,13 @@ public final class ScaleRatios {
   }
 
   private static Map<Integer, Double> measure(Options options, Row row, PrintStream log) {
-    OptionsBuilder b = new OptionsBuilder();
-    b.include("^" + row.bench().getName().replace(".", "\\.") + "\\." + row.method() + "$")
-        .param("size", String.valueOf(row.small()), String.valueOf(row.large()))
-        .forks(options.forks())
-        .warmupIterations(options.warmupIterations())
-        .warmupTime(TimeValue.milliseconds(options.warmupTime().toMillis()))
-        .measurementIterations(options.iterations())
-        .measurementTime(TimeValue.milliseconds(options.iterationTime().toMillis()))
-        .threads(1)
-        .shouldFailOnError(true)
-        .jvmArgsAppend(
-            "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow")
-        .verbosity(log == null ? VerboseMode.SILENT : VerboseMode.NORMAL);
-    Runner runner =
-        log == null
-            ? new Runner(b.build())
-            : new Runner(
-                b.build(), OutputFormatFactory.createFormatInstance(log, VerboseMode.NORMAL));
-    Collection<RunResult> results;
-    try {
-      results = runner.run();
-    } catch (RunnerException e) {
-      throw new IllegalStateException("JMH failed: " + e.getMessage(), e);
-    }
+    Collection<RunResult> results =
+        JmhRuns.run(
+            JmhRuns.select()
+                .include(JmhRuns.exactly(row.bench(), row.method()))
+                .param("size", String.valueOf(row.small()), String.valueOf(row.large())),
+            options,
+            log);
     Map<Integer, Double> nanos = new HashMap<>();
     for (RunResult r : results) {
       nanos.put(Integer.parseInt(r.getParams().getParam("size")), r.getPrimaryResult().getScore());
@@ -252,22 +215,12 @@ public final class ScaleRatios {
 
   /** {@code ScaleRatios [--quick|--smoke]}: runs and prints the table. */
   public static void main(String[] args) {
-    Options o = Options.standard();
-    for (String a : args) {
-      switch (a) {
-        case "--quick" -> o = Options.quick();
-        case "--smoke" -> o = Options.smoke();
-        default -> {
-          System.err.println("usage: ScaleRatios [--quick|--smoke]");
-          System.exit(2);
-        }
-      }
-    }
-    System.err.printf(
-        Locale.ROOT,
-        "running %d JMH benchmarks, about %d s ...%n",
-        o.runs(),
-        o.estimate().toSeconds());
-    System.out.print(run(o).table());
+    JmhRuns.main(
+        "ScaleRatios",
+        args,
+        Options.standard(),
+        Options.quick(),
+        Options.smoke(),
+        o -> run(o).table());
   }
 }

@@ -2,6 +2,7 @@ package io.jvfio.cli;
 
 import io.jvfio.bench.DataFdRatios;
 import io.jvfio.bench.GuestRamBench;
+import io.jvfio.bench.JmhRunOptions;
 import io.jvfio.bench.MigrationBench;
 import io.jvfio.bench.ScaleRatios;
 import io.jvfio.cli.json.BenchJson;
@@ -34,6 +35,10 @@ import picocli.CommandLine.Option;
     })
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** Every bench times the emulated host's paths: on a real host there is nothing to time. */
+  private static final String EMULATED_ONLY =
+      "bench times calls into the emulated host; it runs with --backend emulated only";
 
   @Override
   public void run() {
@@ -73,11 +78,15 @@ final class BenchCommand implements Runnable {
     return Main.verbosity(spec) == Logging.Verbosity.VERBOSE;
   }
 
-  /** The "about N s" line, unless {@code --quiet}. */
-  private static void announce(CommandLine.Model.CommandSpec spec, String line) {
+  /** A JMH bench's "about N s" line, unless {@code --quiet}. */
+  private static void announce(
+      CommandLine.Model.CommandSpec spec, String bench, JmhRunOptions<?> o) {
     if (Main.verbosity(spec) != Logging.Verbosity.QUIET) {
       PrintWriter err = spec.commandLine().getErr();
-      err.println(line);
+      err.println(
+          String.format(
+              "jvfio bench %s: %d JMH benchmarks, about %d s",
+              bench, o.runs(), o.estimate().toSeconds()));
       err.flush();
     }
   }
@@ -98,6 +107,8 @@ final class BenchCommand implements Runnable {
 
     @CommandLine.Mixin JmhOptions jmh;
 
+    @CommandLine.Mixin BenchOutput output;
+
     @Option(names = "--memory-mib", paramLabel = "N", description = "memdev size (default 64)")
     Integer memoryMib;
 
@@ -112,18 +123,11 @@ final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() {
-      Backends.requireEmulated(
-          spec, "bench times calls into the emulated host; it runs with --backend emulated only");
+      Backends.requireEmulated(spec, EMULATED_ONLY);
       DataFdRatios.Options o = checked(this::options);
-      announce(
-          spec,
-          String.format(
-              "jvfio bench datafd: %d JMH benchmarks, about %d s",
-              o.runs(), o.estimate().toSeconds()));
+      announce(spec, "datafd", o);
       DataFdRatios.Result r = DataFdRatios.run(o, verbose(spec) ? System.err : null);
-      PrintWriter out = spec.commandLine().getOut();
-      out.print(jmh.json ? CliJson.line(json(r)) + System.lineSeparator() : r.table());
-      out.flush();
+      output.print(spec, () -> json(r), r.table());
       return 0;
     }
 
@@ -152,8 +156,7 @@ final class BenchCommand implements Runnable {
         description = "2 x 256 MiB, one round, two runs per limit (default: 2 x 1 GiB, 3, 5)")
     boolean quick;
 
-    @Option(names = "--json", description = "print one JSON object instead of the table")
-    boolean json;
+    @CommandLine.Mixin BenchOutput output;
 
     @Option(names = "--memdev-mib", paramLabel = "N", description = "size of each memdev")
     Integer memdevMib;
@@ -187,15 +190,12 @@ final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      Backends.requireEmulated(
-          spec, "bench times calls into the emulated host; it runs with --backend emulated only");
+      Backends.requireEmulated(spec, EMULATED_ONLY);
       MigrationBench.Options o = checked(this::options);
       MigrationBench.Result r = MigrationBench.run(o, System.err);
-      PrintWriter out = spec.commandLine().getOut();
-      out.print(json ? CliJson.line(json(r)) + System.lineSeparator() : r.table());
-      out.flush();
+      output.print(spec, () -> json(r), r.table());
       String shortfall = r.shortfall();
-      if (shortfall != null && !json) {
+      if (shortfall != null && !output.json) {
         spec.commandLine().getErr().println("jvfio bench migration: " + shortfall);
       }
       return shortfall == null ? 0 : 1;
@@ -229,8 +229,7 @@ final class BenchCommand implements Runnable {
     @Option(names = "--quick", description = "2 runs of 256 MiB (default: 5 runs of 1024 MiB)")
     boolean quick;
 
-    @Option(names = "--json", description = "print one JSON object instead of the table")
-    boolean json;
+    @CommandLine.Mixin BenchOutput output;
 
     @Option(names = "--runs", paramLabel = "N", description = "runs with the workloads, 1-100")
     Integer runs;
@@ -245,14 +244,11 @@ final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      Backends.requireEmulated(
-          spec, "bench times calls into the emulated host; it runs with --backend emulated only");
+      Backends.requireEmulated(spec, EMULATED_ONLY);
       GuestRamBench.Options o = checked(this::options);
       GuestRamBench.Result r =
           GuestRamBench.run(o, Main.verbosity(spec) == Logging.Verbosity.QUIET ? null : System.err);
-      PrintWriter out = spec.commandLine().getOut();
-      out.print(json ? CliJson.line(json(r)) + System.lineSeparator() : r.table());
-      out.flush();
+      output.print(spec, () -> json(r), r.table());
       return r.ok() ? 0 : 1;
     }
 
@@ -289,6 +285,8 @@ final class BenchCommand implements Runnable {
 
     @CommandLine.Mixin JmhOptions jmh;
 
+    @CommandLine.Mixin BenchOutput output;
+
     @Option(
         names = "--reduced",
         description = "IOVA sizes divided by ten (1000 -> 16000): shorter set-up")
@@ -298,18 +296,11 @@ final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() {
-      Backends.requireEmulated(
-          spec, "bench times calls into the emulated host; it runs with --backend emulated only");
+      Backends.requireEmulated(spec, EMULATED_ONLY);
       ScaleRatios.Options o = checked(this::options);
-      announce(
-          spec,
-          String.format(
-              "jvfio bench scale: %d JMH benchmarks, about %d s",
-              o.runs(), o.estimate().toSeconds()));
+      announce(spec, "scale", o);
       ScaleRatios.Result r = ScaleRatios.run(o, verbose(spec) ? System.err : null);
-      PrintWriter out = spec.commandLine().getOut();
-      out.print(jmh.json ? CliJson.line(json(r)) + System.lineSeparator() : r.table());
-      out.flush();
+      output.print(spec, () -> json(r), r.table());
       return r.allWithinTarget() ? 0 : 1;
     }
 
@@ -342,11 +333,7 @@ final class BenchCommand implements Runnable {
         over == 0 ? CliJson.OK : CliJson.FAILED,
         "scale",
         ScaleRatios.TARGET,
-        o.forks(),
-        o.warmupIterations(),
-        o.warmupTime().toMillis(),
-        o.iterations(),
-        o.iterationTime().toMillis(),
+        jmh(o),
         rows,
         over == 0
             ? null
@@ -356,6 +343,16 @@ final class BenchCommand implements Runnable {
                 + " over the target of "
                 + Checks.show(ScaleRatios.TARGET)
                 + "x");
+  }
+
+  /** The JMH settings a ratio bench ran with, as its JSON shows them. */
+  private static BenchJson.JmhRun jmh(JmhRunOptions<?> o) {
+    return new BenchJson.JmhRun(
+        o.forks(),
+        o.warmupIterations(),
+        o.warmupTime().toMillis(),
+        o.iterations(),
+        o.iterationTime().toMillis());
   }
 
   /** The migration bench's JSON. */
@@ -456,15 +453,6 @@ final class BenchCommand implements Runnable {
               Math.round(x.copyBytesPerSecond()),
               CliJson.round(x.ratio(), 4)));
     }
-    return new BenchJson.DataFd(
-        CliJson.OK,
-        "datafd",
-        o.memoryMib(),
-        o.forks(),
-        o.warmupIterations(),
-        o.warmupTime().toMillis(),
-        o.iterations(),
-        o.iterationTime().toMillis(),
-        rows);
+    return new BenchJson.DataFd(CliJson.OK, "datafd", o.memoryMib(), jmh(o), rows);
   }
 }

@@ -6,9 +6,6 @@ import picocli.CommandLine.Option;
 
 /** The options every JMH-based {@code jvfio bench} command takes, applied to its run options. */
 final class JmhOptions {
-  @Option(names = "--json", description = "print one JSON object instead of the table")
-  boolean json;
-
   @Option(
       names = "--forks",
       paramLabel = "N",

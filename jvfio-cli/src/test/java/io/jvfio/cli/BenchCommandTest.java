@@ -118,6 +118,27 @@ class BenchCommandTest {
                 + "\"copyBytesPerSec\":20000000000,\"ratio\":0.625}]}");
   }
 
+  /** The scale bench's JSON, field by field in its order: the JMH settings beside the target. */
+  @Test
+  void scaleJsonHasTheTargetTheJmhSettingsAndARowPerCall() {
+    ScaleRatios.Result r =
+        new ScaleRatios.Result(
+            ScaleRatios.Options.smoke(),
+            List.of(
+                new ScaleRatios.Ratio(ScaleRatios.rows(true).getFirst(), 2_000, 30_000),
+                new ScaleRatios.Ratio(ScaleRatios.rows(true).get(4), 900, 2.7e6)));
+    assertThat(CliJson.line(BenchCommand.json(r)))
+        .isEqualTo(
+            "{\"result\":\"failed\",\"benchmark\":\"scale\",\"target\":20,\"forks\":0,"
+                + "\"warmupIterations\":0,\"warmupMs\":0,\"iterations\":1,\"iterationMs\":20,"
+                + "\"ratios\":[{\"call\":\"hot-reset INFO\",\"of\":\"members\",\"small\":16,"
+                + "\"large\":256,\"smallNanos\":2000,\"largeNanos\":30000,\"ratio\":15,"
+                + "\"withinTarget\":true},{\"call\":\"IOAS_MAP auto+UNMAP\",\"of\":\"areas\","
+                + "\"small\":1000,\"large\":16000,\"smallNanos\":900,\"largeNanos\":2700000,"
+                + "\"ratio\":3000,\"withinTarget\":false}],"
+                + "\"error\":\"1 ratio of 2 over the target of 20x\"}");
+  }
+
   @Test
   void scaleTableHasARatioAgainstTheTargetPerCall() {
     CliRun r =

@@ -10,6 +10,7 @@ import io.jvfio.host.HostProcess;
 import io.jvfio.host.sdk.DeviceModel;
 import io.jvfio.host.testkit.Migrations;
 import io.jvfio.migration.wire.BackWriter;
+import io.jvfio.migration.wire.BytesChannel;
 import io.jvfio.migration.wire.DeviceIdentity;
 import io.jvfio.migration.wire.WireFormat;
 import io.jvfio.migration.wire.WireWriter;
@@ -172,7 +173,7 @@ public final class SeedWriter {
   }
 
   static Map<String, byte[]> backChannels() {
-    BytesChannel ch = new BytesChannel(new byte[0]);
+    BytesChannel ch = BytesChannel.writing();
     BackWriter w = new BackWriter(ch, 2);
     try {
       w.hello(NONCE);
@@ -233,7 +234,7 @@ public final class SeedWriter {
   }
 
   private static byte[] stream(Writes body) {
-    BytesChannel ch = new BytesChannel(new byte[0]);
+    BytesChannel ch = BytesChannel.writing();
     try {
       WireWriter w = new WireWriter(ch);
       body.to(w);

@@ -6,6 +6,7 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.jvfio.migration.wire.BackMessage;
 import io.jvfio.migration.wire.BackReader;
+import io.jvfio.migration.wire.BytesChannel;
 import io.jvfio.migration.wire.Record;
 import io.jvfio.migration.wire.WireFormat;
 import io.jvfio.migration.wire.WireFormatException;
@@ -49,7 +50,7 @@ class WireFuzzTest {
   static long forward(byte[] input) {
     byte[] nonce = Arrays.copyOf(input, WireFormat.NONCE_BYTES);
     byte[] stream = Arrays.copyOfRange(input, Math.min(input.length, nonce.length), input.length);
-    BytesChannel ch = new BytesChannel(stream);
+    BytesChannel ch = BytesChannel.reading(stream);
     WireReader r = new WireReader(ch, MAX_PAYLOAD, nonce);
     long records = 0;
     try {
@@ -82,7 +83,7 @@ class WireFuzzTest {
   static long back(byte[] input) {
     int devices = input.length == 0 ? 0 : input[0] & 0xff;
     byte[] stream = Arrays.copyOfRange(input, Math.min(1, input.length), input.length);
-    BytesChannel ch = new BytesChannel(stream);
+    BytesChannel ch = BytesChannel.reading(stream);
     BackReader r = new BackReader(ch, devices);
     long messages = 0;
     try {

@@ -1,6 +1,7 @@
 package io.jvfio.cli.json;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import java.math.BigDecimal;
 import java.util.List;
 
@@ -13,12 +14,15 @@ public final class BenchJson {
       String result,
       String benchmark,
       int memoryMib,
-      int forks,
-      int warmupIterations,
-      long warmupMs,
-      int iterations,
-      long iterationMs,
+      @JsonUnwrapped JmhRun jmh,
       List<DataFdRatio> ratios) {}
+
+  /**
+   * How long JMH measured, the same five fields in every JMH bench's object (unwrapped: they stand
+   * beside the bench's own fields, not in an object of their own).
+   */
+  public record JmhRun(
+      int forks, int warmupIterations, long warmupMs, int iterations, long iterationMs) {}
 
   /** A data fd throughput against a copy of the same bytes; {@code ratio} null when unknown. */
   public record DataFdRatio(
@@ -34,11 +38,7 @@ public final class BenchJson {
       String result,
       String benchmark,
       double target,
-      int forks,
-      int warmupIterations,
-      long warmupMs,
-      int iterations,
-      long iterationMs,
+      @JsonUnwrapped JmhRun jmh,
       List<ScaleRatio> ratios,
       String error) {}
 

@@ -20,10 +20,9 @@ class RamSwitchoverEstimateTest {
    * #PER_LOOP} pages it did not write before, after the loop's own syncs, so the pages of the last
    * loop are found only by the sync before the decision.
    */
-  static final class EveryLoop implements ProgressListener {
+  static final class EveryLoop extends PrecopyLoops {
     static final int PER_LOOP = 16;
     private final GuestRam ram;
-    private boolean precopy;
     private long next;
     long written;
 
@@ -32,15 +31,7 @@ class RamSwitchoverEstimateTest {
     }
 
     @Override
-    public void phase(String phase) {
-      precopy = phase.equals("precopy");
-    }
-
-    @Override
-    public void progress(long bytes, long remaining, double bytesPerSecond) {
-      if (!precopy) {
-        return;
-      }
+    void loop() {
       ram.asVcpu(() -> {
         for (int i = 0; i < PER_LOOP; i++) {
           // a stride through the random and the zero half alike; a page is written once

@@ -27,22 +27,7 @@ class GuestRamReportTest {
   }
 
   static MigrationReport withRam(MigrationReport.Side side, GuestRamReport ram) {
-    MigrationReport r = Reports.completed();
-    return new MigrationReport(
-        r.outcome(),
-        side,
-        r.devices(),
-        r.downtimeMs(),
-        r.downtimeStartMs(),
-        r.downtimeLimitMs(),
-        r.totalMs(),
-        r.throughputBytesPerSec(),
-        r.timeline(),
-        r.error(),
-        r.errno(),
-        r.recovery(),
-        r.digestAlgorithm(),
-        ram);
+    return ReportCopy.of(Reports.completed()).side(side).guestRam(ram).build();
   }
 
   @Test

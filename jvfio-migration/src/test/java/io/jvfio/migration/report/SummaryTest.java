@@ -35,22 +35,7 @@ class SummaryTest {
 
   @Test
   void aReceiversTextSaysSo() {
-    MigrationReport r = Reports.completed();
-    MigrationReport received =
-        new MigrationReport(
-            r.outcome(),
-            MigrationReport.Side.RECEIVER,
-            r.devices(),
-            r.downtimeMs(),
-            r.downtimeStartMs(),
-            r.downtimeLimitMs(),
-            r.totalMs(),
-            r.throughputBytesPerSec(),
-            r.timeline(),
-            null,
-            null,
-            List.of(),
-            null);
+    MigrationReport received = ReportCopy.receiving(Reports.completed());
     assertThat(Summary.text(received)).startsWith("Migration completed (receiver)\n");
     assertThat(MiniJson.object(Summary.json(received)))
         .containsEntry("side", "receiver")
@@ -293,19 +278,6 @@ class SummaryTest {
   }
 
   private static MigrationReport withDowntime(MigrationReport r, double downtimeMs) {
-    return new MigrationReport(
-        r.outcome(),
-        r.side(),
-        r.devices(),
-        downtimeMs,
-        r.downtimeStartMs(),
-        r.downtimeLimitMs(),
-        r.totalMs(),
-        r.throughputBytesPerSec(),
-        r.timeline(),
-        r.error(),
-        r.errno(),
-        r.recovery(),
-        r.digestAlgorithm());
+    return ReportCopy.of(r).downtimeMs(downtimeMs).build();
   }
 }

@@ -129,21 +129,10 @@ class TimelinePlotTest {
 
   /** A report whose downtime window lies in the middle of a 2 s timeline: 1200-1400 ms. */
   private static MigrationReport withWindow(double startMs, double downtimeMs, double limitMs) {
-    MigrationReport r = Reports.completed();
-    return new MigrationReport(
-        r.outcome(),
-        r.side(),
-        r.devices(),
-        downtimeMs,
-        startMs,
-        limitMs,
-        2000,
-        r.throughputBytesPerSec(),
-        r.timeline(),
-        null,
-        null,
-        List.of(),
-        r.digestAlgorithm());
+    return ReportCopy.of(Reports.completed())
+        .downtime(startMs, downtimeMs, limitMs)
+        .totalMs(2000)
+        .build();
   }
 
   /** Where {@code ms} falls on the plot's x axis (the timeline's 0-2000 ms span it exactly). */
@@ -206,22 +195,7 @@ class TimelinePlotTest {
   /** A receiver's report is labelled as bytes received and has no dirty-bytes series. */
   @Test
   void aReceiversSeriesIsLabelledReceivedBytes() throws IOException {
-    MigrationReport r = withWindow(1200, 200, 300);
-    MigrationReport received =
-        new MigrationReport(
-            r.outcome(),
-            MigrationReport.Side.RECEIVER,
-            r.devices(),
-            r.downtimeMs(),
-            r.downtimeStartMs(),
-            r.downtimeLimitMs(),
-            r.totalMs(),
-            r.throughputBytesPerSec(),
-            r.timeline(),
-            null,
-            null,
-            List.of(),
-            null);
+    MigrationReport received = ReportCopy.receiving(withWindow(1200, 200, 300));
     assertThat(TimelinePlot.legend(received))
         .containsExactly("bytes received", "downtime 200 ms, limit 300 ms");
     Path png = dir.resolve("receiver.png");
@@ -345,22 +319,13 @@ class TimelinePlotTest {
       }
       s.add(new Sample(t, d.bytesSent() + ram, d.dirtyBytes(), d.phase(), ram));
     }
-    MigrationReport r = Reports.completed();
-    return new MigrationReport(
-        r.outcome(),
-        side,
-        r.devices(),
-        300,
-        1500,
-        300,
-        2000,
-        r.throughputBytesPerSec(),
-        s,
-        null,
-        null,
-        List.of(),
-        r.digestAlgorithm(),
-        GuestRamReportTest.RAM);
+    return ReportCopy.of(Reports.completed())
+        .side(side)
+        .downtime(1500, 300, 300)
+        .totalMs(2000)
+        .timeline(s)
+        .guestRam(GuestRamReportTest.RAM)
+        .build();
   }
 
   /**
@@ -407,22 +372,7 @@ class TimelinePlotTest {
   @Test
   void devicesOnlyHaveNoRamBand() throws IOException {
     MigrationReport vm = withRam(MigrationReport.Side.SENDER);
-    MigrationReport counted =
-        new MigrationReport(
-            vm.outcome(),
-            vm.side(),
-            vm.devices(),
-            vm.downtimeMs(),
-            vm.downtimeStartMs(),
-            vm.downtimeLimitMs(),
-            vm.totalMs(),
-            vm.throughputBytesPerSec(),
-            vm.timeline(),
-            null,
-            null,
-            List.of(),
-            vm.digestAlgorithm(),
-            null);
+    MigrationReport counted = ReportCopy.of(vm).guestRam(null).build();
     for (MigrationReport r : List.of(Reports.completed(), withWindow(1200, 200, 300), counted)) {
       Path png = dir.resolve("devices.png");
       TimelinePlot.write(r, png);

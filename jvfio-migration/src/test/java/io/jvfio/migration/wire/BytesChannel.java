@@ -1,39 +1,49 @@
 package io.jvfio.migration.wire;
 
-import io.jvfio.migration.transport.Channel;
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.time.Duration;
 import java.util.Arrays;
 
-/** A test channel: reads a fixed byte array (then EOF) and collects what is written. */
-final class BytesChannel implements Channel {
+/**
+ * A test channel whose peer sent exactly the given bytes and closed (reads past them are end of
+ * stream), and which collects what is written. It records the largest single read asked of it, so a
+ * test can tell a reader that sized a buffer by a length the stream claimed. Public: the fuzz
+ * targets read their inputs through it too.
+ */
+public final class BytesChannel extends TimelessChannel {
   private final MemorySegment in;
   private long inAt;
+  private long largestRead;
   private byte[] out = new byte[256];
   private int outLength;
 
+  /** Not copied: the allocation tests measure what a reader allocates, and a copy would count. */
   private BytesChannel(byte[] in) {
     this.in = MemorySegment.ofArray(in);
   }
 
-  static BytesChannel reading(byte[] bytes) {
+  public static BytesChannel reading(byte[] bytes) {
     return new BytesChannel(bytes);
   }
 
-  static BytesChannel writing() {
+  public static BytesChannel writing() {
     return new BytesChannel(new byte[0]);
   }
 
   /** Everything written so far. */
-  byte[] written() {
+  public byte[] written() {
     return Arrays.copyOf(out, outLength);
   }
 
   /** Bytes written so far. */
-  int writtenLength() {
+  public int writtenLength() {
     return outLength;
+  }
+
+  /** The most bytes one read has asked for. */
+  public long largestRead() {
+    return largestRead;
   }
 
   @Override
@@ -47,11 +57,9 @@ final class BytesChannel implements Channel {
   }
 
   @Override
-  public void flush() {}
-
-  @Override
   public void readFully(MemorySegment dst) throws IOException {
     long n = dst.byteSize();
+    largestRead = Math.max(largestRead, n);
     long left = in.byteSize() - inAt;
     if (n > left) {
       MemorySegment.copy(in, inAt, dst, 0, left);
@@ -62,26 +70,8 @@ final class BytesChannel implements Channel {
     inAt += n;
   }
 
-  /** The bytes are all there: a deadline can never pass while waiting for them. */
-  @Override
-  public void readFully(MemorySegment dst, long deadlineNanos) throws IOException {
-    readFully(dst);
-  }
-
-  @Override
-  public void setReadTimeout(Duration timeout) {}
-
-  @Override
-  public void setWriteTimeout(Duration timeout) {}
-
-  @Override
-  public void setDeadline(long deadlineNanos) {}
-
   @Override
   public String describe() {
     return "bytes";
   }
-
-  @Override
-  public void close() {}
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.jvfio.migration.transport.Channel;
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -12,7 +11,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -252,12 +250,9 @@ class WireAllocationTest {
   }
 
   /** Discards writes. */
-  private static final class Sink implements Channel {
+  private static final class Sink extends TimelessChannel {
     @Override
     public void write(MemorySegment src) {}
-
-    @Override
-    public void flush() {}
 
     @Override
     public void readFully(MemorySegment dst) {
@@ -265,30 +260,13 @@ class WireAllocationTest {
     }
 
     @Override
-    public void readFully(MemorySegment dst, long deadlineNanos) {
-      readFully(dst);
-    }
-
-    @Override
-    public void setReadTimeout(Duration timeout) {}
-
-    @Override
-    public void setWriteTimeout(Duration timeout) {}
-
-    @Override
-    public void setDeadline(long deadlineNanos) {}
-
-    @Override
     public String describe() {
       return "sink";
     }
-
-    @Override
-    public void close() {}
   }
 
   /** Serves a prefix, then one record's bytes over and over. */
-  private static final class Repeating implements Channel {
+  private static final class Repeating extends TimelessChannel {
     private final MemorySegment bytes;
     private final long loopFrom;
     private long at;
@@ -313,33 +291,13 @@ class WireAllocationTest {
     }
 
     @Override
-    public void readFully(MemorySegment dst, long deadlineNanos) {
-      readFully(dst);
-    }
-
-    @Override
     public void write(MemorySegment src) {
       throw new AssertionError("this test channel only serves reads");
     }
 
     @Override
-    public void flush() {}
-
-    @Override
-    public void setReadTimeout(Duration timeout) {}
-
-    @Override
-    public void setWriteTimeout(Duration timeout) {}
-
-    @Override
-    public void setDeadline(long deadlineNanos) {}
-
-    @Override
     public String describe() {
       return "repeating";
     }
-
-    @Override
-    public void close() {}
   }
 }
