@@ -20,11 +20,10 @@ class AutoConvergeMigrationTest {
    * A vCPU driven by the engine's loop: each precopy loop it writes more pages than a loop sends
    * ({@value #PER_LOOP} against 256), less its throttle, and notes the highest throttle it saw.
    */
-  static final class Greedy implements ProgressListener {
+  static final class Greedy extends PrecopyLoops {
     static final int PER_LOOP = 400;
     private final GuestRam ram;
     private final SplittableRandom random = new SplittableRandom(3);
-    private boolean precopy;
     int highestThrottle;
 
     Greedy(GuestRam ram) {
@@ -32,15 +31,7 @@ class AutoConvergeMigrationTest {
     }
 
     @Override
-    public void phase(String phase) {
-      precopy = phase.equals("precopy");
-    }
-
-    @Override
-    public void progress(long bytes, long remaining, double bytesPerSecond) {
-      if (!precopy) {
-        return;
-      }
+    void loop() {
       int throttle = ram.cpuThrottlePercent();
       highestThrottle = Math.max(highestThrottle, throttle);
       ram.asVcpu(() -> {
