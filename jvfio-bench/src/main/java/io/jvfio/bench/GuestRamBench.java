@@ -89,6 +89,8 @@ public final class GuestRamBench {
    *
    * @param ramBytesSent page bytes of guest RAM on the wire (zero pages travel as markers)
    * @param deviceBytes device state on the wire, every device's precopy and stop-copy
+   * @param ramStopCopyBytes RAM page bytes moved in the downtime
+   * @param ramStopCopyEstimateBytes what the source expected of them when it switched over
    * @param digestsEqual the RAM's and every device's digest equal at both ends
    */
   public record Run(
@@ -100,6 +102,8 @@ public final class GuestRamBench {
       long ramBytesSent,
       long ramZeroPages,
       long deviceBytes,
+      long ramStopCopyBytes,
+      long ramStopCopyEstimateBytes,
       String trackingMethod,
       boolean digestsEqual,
       long totalMs,
@@ -184,7 +188,7 @@ public final class GuestRamBench {
               Locale.ROOT,
               "%nruns with the workloads%n"
                   + "  run  downtime src  downtime dst  limit   result  RAM on wire  device bytes"
-                  + "  digests  tracking%n"));
+                  + "  RAM in downtime (expected)  digests  tracking%n"));
       for (int i = 0; i < runs.size(); i++) {
         Run r = runs.get(i);
         if (!r.completed()) {
@@ -194,7 +198,7 @@ public final class GuestRamBench {
         b.append(
             String.format(
                 Locale.ROOT,
-                "  %3d  %9.1f ms  %9.1f ms  %3.0f ms  %-6s  %7.1f MiB  %8.1f MiB  %-7s  %s%n",
+                "  %3d  %9.1f ms  %9.1f ms  %3.0f ms  %-6s  %7.1f MiB  %8.1f MiB  %-26s  %-7s  %s%n",
                 i + 1,
                 r.sourceDowntimeMs(),
                 r.destinationDowntimeMs(),
@@ -202,6 +206,11 @@ public final class GuestRamBench {
                 r.withinLimit() ? "within" : "OVER",
                 r.ramBytesSent() / 1048576.0,
                 r.deviceBytes() / 1048576.0,
+                String.format(
+                    Locale.ROOT,
+                    "%8.1f MiB (%.1f MiB)",
+                    r.ramStopCopyBytes() / 1048576.0,
+                    r.ramStopCopyEstimateBytes() / 1048576.0),
                 r.digestsEqual() ? "equal" : "DIFFER",
                 r.trackingMethod()));
       }
@@ -321,6 +330,8 @@ public final class GuestRamBench {
         a == null ? 0 : a.bytesSent(),
         a == null ? 0 : a.zeroPages(),
         sent.totalBytes(),
+        a == null ? 0 : a.stopCopyBytes(),
+        a == null ? -1 : a.stopCopyEstimateBytes(),
         a == null ? null : a.trackingMethod(),
         equal,
         sent.totalMs(),

@@ -434,6 +434,8 @@ final class BenchCommand implements Runnable {
         x.ramBytesSent(),
         x.ramZeroPages(),
         x.deviceBytes(),
+        x.ramStopCopyBytes(),
+        x.ramStopCopyEstimateBytes(),
         x.trackingMethod(),
         x.digestsEqual(),
         x.totalMs(),

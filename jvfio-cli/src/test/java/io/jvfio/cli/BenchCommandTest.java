@@ -213,6 +213,8 @@ class BenchCommandTest {
         ramSent,
         131072,
         700L << 20,
+        30L << 20,
+        29L << 20,
         "device DMA logging",
         equal,
         4000,
@@ -257,6 +259,8 @@ class BenchCommandTest {
     assertThat(ok.table())
         .contains("1024 MiB of RAM, 512 MiB on the wire (ratio 0.500)")
         .contains("      120.5 ms      120.5 ms  300 ms  within    600.0 MiB")
+        .contains("RAM in downtime (expected)")
+        .contains("    30.0 MiB (29.0 MiB)")
         .endsWith("every run within the limit, digests equal\n");
     String json = CliJson.line(BenchCommand.json(ok));
     assertThat(json)
@@ -268,6 +272,7 @@ class BenchCommandTest {
         .contains(
             "\"runs\":[{\"completed\":true,\"sourceDowntimeMs\":120.5,"
                 + "\"destinationDowntimeMs\":120.5,\"limitMs\":300,\"withinLimit\":true,")
+        .contains("\"ramStopCopyBytes\":31457280,\"ramStopCopyEstimateBytes\":30408704,")
         .doesNotContain("\"error\"");
 
     GuestRamBench.Result bad =

@@ -130,6 +130,8 @@ public final class BenchJson {
       long ramBytesSent,
       long ramZeroPages,
       long deviceBytes,
+      long ramStopCopyBytes,
+      long ramStopCopyEstimateBytes,
       String trackingMethod,
       boolean digestsEqual,
       long totalMs,
