@@ -445,15 +445,16 @@ public final class MigrationDestination {
         case Record.Section s -> inRound[s.device()] = false;
         case Record.RamPages p -> {
           long n = p.payload().byteSize();
+          boolean inStopCopy = any(stopped);
           MemorySegment.copy(p.payload(), 0, ram.memory(), p.address(), n);
           countRamPass(p.address(), n / GuestRam.PAGE, stopped);
           // in stop-copy a copy aside is cheaper than a hash, which would slow the downtime
-          if (!any(stopped) || !ramDigest.keep(p.address(), p.payload())) {
+          if (!inStopCopy || !ramDigest.keep(p.address(), p.payload())) {
             ramDigest.written(p.address(), n);
             keepDigestUp();
           }
           ramBytesReceived += n;
-          if (any(stopped)) {
+          if (inStopCopy) {
             ramStopCopyBytes += n;
           }
           timeline.ramBytes(ramBytesReceived);

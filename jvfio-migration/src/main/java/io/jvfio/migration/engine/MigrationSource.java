@@ -96,11 +96,9 @@ public final class MigrationSource {
   /** Pages the syncs found newly dirty since auto-converge last weighed them. */
   private long ramNewlyDirty;
 
-  private int maxCpuThrottle;
-  private boolean ramStopCopying;
   private long ramBytesSent;
 
-  /** RAM page bytes sent before stop-copy began (all of them until it does). */
+  /** RAM page bytes sent before stop-copy began; -1 until it begins. */
   private long ramBytesBeforeStopCopy = -1;
 
   /** The RAM's part of the latest {@link #pendingEstimate}; fixed at the switchover. */
@@ -479,7 +477,6 @@ public final class MigrationSource {
     ramNewlyDirty = 0;
     if (t != ram.cpuThrottlePercent()) {
       ram.throttleCpus(t);
-      maxCpuThrottle = Math.max(maxCpuThrottle, t);
     }
   }
 
@@ -571,7 +568,8 @@ public final class MigrationSource {
   private void flushRun(WireWriter out, long first, int pages, boolean zero, MemorySegment scratch)
       throws IOException {
     long address = first * GuestRam.PAGE;
-    if (!ramStopCopying) {
+    if (ramBytesBeforeStopCopy < 0) {
+      // a precopy pass (stop-copy sends the RAM of no pass)
       ramPasses.record(address, pages);
     }
     markZeroNow(first, pages, zero);
@@ -610,7 +608,6 @@ public final class MigrationSource {
    * page can change any more, so the last sync misses nothing; then logging stops.
    */
   private void ramStopCopy(WireWriter out, MemorySegment scratch) throws IOException {
-    ramStopCopying = true;
     ramBytesBeforeStopCopy = ramBytesSent;
     ramSync();
     if (tracking.method() == DirtyTracking.Method.NONE && !tracking.droppingDeviceDirty()) {
@@ -1245,7 +1242,8 @@ public final class MigrationSource {
               ramPasses.passes(),
               ramBytesBeforeStopCopy < 0 ? 0 : ramBytesSent - ramBytesBeforeStopCopy,
               ramStopCopyEstimate,
-              maxCpuThrottle,
+              // the throttle only ever grows during a migration: its last value is its highest
+              autoConverge == null ? 0 : autoConverge.throttle(),
               tracking.method().text(),
               tracking.reason(),
               // the RAM is frozen only once the migration completed (CPUs and devices stopped)
